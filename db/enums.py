@@ -1,0 +1,113 @@
+"""Closed vocabularies of the National Insurance Database, shared by the models, the seed and the graph.
+
+Values are stored as text with CHECK constraints (not PostgreSQL enum types) so that adding a value is
+a one-line, reversible migration.
+"""
+
+from enum import StrEnum
+
+
+class Sex(StrEnum):
+    MALE = "MALE"
+    FEMALE = "FEMALE"
+
+
+class DatePrecision(StrEnum):
+    """How much of a birth date is known: many old records hold only the year."""
+
+    DAY = "DAY"
+    MONTH = "MONTH"
+    YEAR = "YEAR"
+
+
+class ManagingAuthority(StrEnum):
+    """Which ministry keeps the person's insurance book. Defence and Public Security books are secret."""
+
+    FINANCE = "FINANCE"
+    DEFENCE = "DEFENCE"
+    PUBLIC_SECURITY = "PUBLIC_SECURITY"
+
+
+class RelativeKind(StrEnum):
+    FATHER = "FATHER"
+    MOTHER = "MOTHER"
+    SPOUSE = "SPOUSE"
+    LEGAL_REPRESENTATIVE = "LEGAL_REPRESENTATIVE"
+
+
+class HouseholdRelation(StrEnum):
+    """Relationship of a household member to the head of household (quan hệ với chủ hộ)."""
+
+    HEAD = "HEAD"
+    SPOUSE = "SPOUSE"
+    CHILD = "CHILD"
+    PARENT = "PARENT"
+    GRANDCHILD = "GRANDCHILD"
+    SIBLING = "SIBLING"
+    OTHER = "OTHER"
+
+
+class EnterpriseType(StrEnum):
+    PRIVATE_ENTERPRISE = "PRIVATE_ENTERPRISE"
+    LIMITED_COMPANY = "LIMITED_COMPANY"
+    JOINT_STOCK_COMPANY = "JOINT_STOCK_COMPANY"
+    STATE_OWNED = "STATE_OWNED"
+    FOREIGN_INVESTED = "FOREIGN_INVESTED"
+    COOPERATIVE = "COOPERATIVE"
+    STATE_AGENCY = "STATE_AGENCY"
+    PUBLIC_SERVICE_UNIT = "PUBLIC_SERVICE_UNIT"
+    HOUSEHOLD_BUSINESS = "HOUSEHOLD_BUSINESS"
+
+
+class ParticipantCategory(StrEnum):
+    """Social insurance participant category (đối tượng tham gia BHXH)."""
+
+    EMPLOYEE = "EMPLOYEE"
+    CIVIL_SERVANT = "CIVIL_SERVANT"
+    MANAGER = "MANAGER"
+    FOREIGN_WORKER = "FOREIGN_WORKER"
+    VOLUNTARY = "VOLUNTARY"
+    PENSIONER = "PENSIONER"
+    NOT_PARTICIPATING = "NOT_PARTICIPATING"
+
+
+class PaymentMethod(StrEnum):
+    """Phương thức đóng: monthly, or every 3/6/12 months, or a lump sum (DOMAIN.md §2)."""
+
+    MONTHLY = "MONTHLY"
+    QUARTERLY = "QUARTERLY"
+    SEMI_ANNUAL = "SEMI_ANNUAL"
+    ANNUAL = "ANNUAL"
+    LUMP_SUM_FUTURE = "LUMP_SUM_FUTURE"
+    LUMP_SUM_MISSING = "LUMP_SUM_MISSING"
+
+
+class Scheme(StrEnum):
+    """The insurance book's history tables, one per scheme."""
+
+    COMPULSORY_SOCIAL = "COMPULSORY_SOCIAL"
+    VOLUNTARY_SOCIAL = "VOLUNTARY_SOCIAL"
+    UNEMPLOYMENT = "UNEMPLOYMENT"
+    OCCUPATIONAL_ACCIDENT = "OCCUPATIONAL_ACCIDENT"
+
+
+class BenefitRegime(StrEnum):
+    SICKNESS = "SICKNESS"
+    MATERNITY = "MATERNITY"
+    RETIREMENT = "RETIREMENT"
+    SURVIVORSHIP = "SURVIVORSHIP"
+    OCCUPATIONAL_ACCIDENT = "OCCUPATIONAL_ACCIDENT"
+    LUMP_SUM_WITHDRAWAL = "LUMP_SUM_WITHDRAWAL"
+    SOCIAL_PENSION = "SOCIAL_PENSION"
+
+
+class CardStatus(StrEnum):
+    ACTIVE = "ACTIVE"
+    REVOKED = "REVOKED"
+    TEMPORARILY_LOCKED = "TEMPORARILY_LOCKED"
+    EXPIRED = "EXPIRED"
+
+
+class VisitType(StrEnum):
+    OUTPATIENT = "OUTPATIENT"
+    INPATIENT = "INPATIENT"

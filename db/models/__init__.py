@@ -1,0 +1,38 @@
+"""All tables; importing this package registers them on Base.metadata (alembic, tests)."""
+
+from db.models.base import Base
+from db.models.employer import Employer
+from db.models.health_insurance import HealthInsuranceCard, MedicalVisit
+from db.models.household import Household, HouseholdMember
+from db.models.person import Person, Relative
+from db.models.reference import (
+    BhytCategory,
+    Ethnicity,
+    HealthFacility,
+    LegacyProvince,
+    Province,
+    SocialInsuranceOffice,
+)
+from db.models.social_insurance import Benefit, ContributionPeriod, SocialInsurance
+from db.models.unemployment_insurance import UnemploymentBenefit
+
+__all__ = [
+    "Base",
+    "Benefit",
+    "BhytCategory",
+    "ContributionPeriod",
+    "Employer",
+    "Ethnicity",
+    "HealthFacility",
+    "HealthInsuranceCard",
+    "Household",
+    "HouseholdMember",
+    "LegacyProvince",
+    "MedicalVisit",
+    "Person",
+    "Province",
+    "Relative",
+    "SocialInsurance",
+    "SocialInsuranceOffice",
+    "UnemploymentBenefit",
+]

@@ -1,0 +1,92 @@
+"""Health insurance (BHYT): cards with their history, and medical examination records."""
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Identity,
+    Index,
+    SmallInteger,
+    Text,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from db.enums import CardStatus, VisitType
+from db.models.base import Base, enum_check
+
+
+class HealthInsuranceCard(Base):
+    """One card issue (thẻ BHYT). Renewals are new rows; the 10-digit code is the holder's BHXH code."""
+
+    __tablename__ = "health_insurance_card"
+    __table_args__ = (
+        CheckConstraint("code ~ '^[A-Z]{2}[1-5][0-9]{2}[0-9]{10}$'", name="code_format"),
+        CheckConstraint("short_code ~ '^[0-9]{10}$'", name="short_code_format"),
+        # The 15-character code spells out category, level, province and the 10-digit code.
+        CheckConstraint(
+            "substr(code, 1, 2) = category_code AND substr(code, 3, 1)::int = benefit_level"
+            " AND substr(code, 4, 2) = province_code AND substr(code, 6) = short_code",
+            name="code_parts",
+        ),
+        CheckConstraint("benefit_level BETWEEN 1 AND 5", name="benefit_level_range"),
+        CheckConstraint("valid_to >= valid_from", name="validity_order"),
+        CheckConstraint(enum_check("status", CardStatus), name="status"),
+        CheckConstraint(
+            "(status IN ('REVOKED', 'TEMPORARILY_LOCKED')) = (status_reason IS NOT NULL)",
+            name="status_reason_when_blocked",
+        ),
+        CheckConstraint("area_code IN ('K1', 'K2', 'K3')", name="area_code"),
+        Index("ix_health_insurance_card_person_id_valid_from", "person_id", "valid_from", "id"),
+        Index("ix_health_insurance_card_code_valid_from", "code", "valid_from"),
+        Index("ix_health_insurance_card_short_code_valid_from", "short_code", "valid_from"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"))
+    code: Mapped[str] = mapped_column(Text)
+    short_code: Mapped[str] = mapped_column(Text)
+    category_code: Mapped[str] = mapped_column(ForeignKey("bhyt_category.code"))
+    benefit_level: Mapped[int] = mapped_column(SmallInteger)
+    province_code: Mapped[str] = mapped_column(ForeignKey("legacy_province.code"))
+    area_code: Mapped[str | None] = mapped_column(Text)
+    initial_facility_code: Mapped[str] = mapped_column(ForeignKey("health_facility.code"))
+    valid_from: Mapped[date] = mapped_column(Date)
+    valid_to: Mapped[date] = mapped_column(Date)
+    five_year_date: Mapped[date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(Text)
+    status_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class MedicalVisit(Base):
+    """A medical examination or treatment record (hồ sơ khám chữa bệnh BHYT)."""
+
+    __tablename__ = "medical_visit"
+    __table_args__ = (
+        CheckConstraint(enum_check("visit_type", VisitType), name="visit_type"),
+        CheckConstraint("icd10_code ~ '^[A-Z][0-9]{2}(\\.[0-9]{1,2})?$'", name="icd10_format"),
+        CheckConstraint("discharged_at IS NULL OR discharged_at >= admitted_at", name="stay_order"),
+        CheckConstraint(
+            "total_cost_vnd >= 0 AND fund_paid_vnd >= 0 AND patient_paid_vnd >= 0"
+            " AND fund_paid_vnd + patient_paid_vnd = total_cost_vnd",
+            name="cost_split",
+        ),
+        Index("ix_medical_visit_person_id_admitted_at", "person_id", "admitted_at", "id"),
+        Index("ix_medical_visit_facility_code_person_id", "facility_code", "person_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"))
+    card_id: Mapped[int | None] = mapped_column(ForeignKey("health_insurance_card.id"), index=True)
+    facility_code: Mapped[str] = mapped_column(ForeignKey("health_facility.code"))
+    admitted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    discharged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    visit_type: Mapped[str] = mapped_column(Text)
+    icd10_code: Mapped[str] = mapped_column(Text)
+    diagnosis: Mapped[str] = mapped_column(Text)
+    total_cost_vnd: Mapped[int] = mapped_column(BigInteger)
+    fund_paid_vnd: Mapped[int] = mapped_column(BigInteger)
+    patient_paid_vnd: Mapped[int] = mapped_column(BigInteger)

@@ -1,0 +1,82 @@
+"""Identity, relatives and contact: DOMAIN.md §1 and the decree's personal data groups."""
+
+from datetime import date
+
+from sqlalchemy import BigInteger, CheckConstraint, Date, ForeignKey, Identity, Index, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from db.enums import DatePrecision, ManagingAuthority, RelativeKind, Sex
+from db.models.base import Base, enum_check
+
+
+class Person(Base):
+    """A person of the national database. `id` is the distribution key every person-owned table carries."""
+
+    __tablename__ = "person"
+    __table_args__ = (
+        CheckConstraint(
+            "identification_number ~ '^[0-9]{12}$'", name="identification_number_format"
+        ),
+        CheckConstraint("passport_number ~ '^[A-Z][0-9]{7}$'", name="passport_number_format"),
+        CheckConstraint(enum_check("sex", Sex), name="sex"),
+        CheckConstraint(
+            enum_check("birth_date_precision", DatePrecision), name="birth_date_precision"
+        ),
+        CheckConstraint(
+            enum_check("managing_authority", ManagingAuthority), name="managing_authority"
+        ),
+        # Personal ID digits 4–6 carry century/sex and the birth year's last two digits (DOMAIN.md §1).
+        CheckConstraint(
+            "mod(substr(identification_number, 4, 1)::int, 2) = CASE sex WHEN 'MALE' THEN 0 ELSE 1 END"
+            " AND 1900 + (substr(identification_number, 4, 1)::int / 2) * 100"
+            " + substr(identification_number, 5, 2)::int = extract(year FROM birth_date)::int",
+            name="identification_number_matches_sex_and_birth_year",
+        ),
+        CheckConstraint("phone ~ '^0[0-9]{9}$'", name="phone_format"),
+        CheckConstraint("email ~ '^[^@ ]+@[^@ ]+$'", name="email_format"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    identification_number: Mapped[str] = mapped_column(Text, unique=True)
+    passport_number: Mapped[str | None] = mapped_column(Text)
+    full_name: Mapped[str] = mapped_column(Text)
+    birth_date: Mapped[date] = mapped_column(Date)
+    birth_date_precision: Mapped[str] = mapped_column(Text)
+    sex: Mapped[str] = mapped_column(Text)
+    ethnicity_code: Mapped[str] = mapped_column(ForeignKey("ethnicity.code"))
+    nationality: Mapped[str] = mapped_column(Text, server_default="VN")
+    birth_registration_place: Mapped[str] = mapped_column(Text)
+    birth_registration_province_code: Mapped[str] = mapped_column(
+        ForeignKey("legacy_province.code")
+    )
+    hometown: Mapped[str] = mapped_column(Text)
+    permanent_residence: Mapped[str] = mapped_column(Text)
+    residence_province_code: Mapped[str] = mapped_column(ForeignKey("province.code"))
+    managing_authority: Mapped[str] = mapped_column(Text, server_default=ManagingAuthority.FINANCE)
+    phone: Mapped[str | None] = mapped_column(Text)
+    email: Mapped[str | None] = mapped_column(Text)
+    contact_address: Mapped[str | None] = mapped_column(Text)
+
+
+class Relative(Base):
+    """Father, mother, spouse or legal representative, linked to their own record when it exists."""
+
+    __tablename__ = "relative"
+    __table_args__ = (
+        CheckConstraint(enum_check("kind", RelativeKind), name="kind"),
+        CheckConstraint(
+            "identification_number ~ '^[0-9]{12}$'", name="identification_number_format"
+        ),
+        CheckConstraint("passport_number ~ '^[A-Z][0-9]{7}$'", name="passport_number_format"),
+        CheckConstraint("relative_person_id <> person_id", name="not_self"),
+        Index("ix_relative_person_id_kind", "person_id", "kind", unique=True),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(Text)
+    full_name: Mapped[str] = mapped_column(Text)
+    identification_number: Mapped[str | None] = mapped_column(Text)
+    passport_number: Mapped[str | None] = mapped_column(Text)
+    # Indexed: "whom does this person represent?" is asked of every legal-representative caller.
+    relative_person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"), index=True)

@@ -1,0 +1,90 @@
+"""Social insurance (BHXH): the participant record, contribution periods per scheme, benefits."""
+
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import BigInteger, CheckConstraint, Date, ForeignKey, Identity, Index, Numeric, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from db.enums import BenefitRegime, ParticipantCategory, PaymentMethod, Scheme
+from db.models.base import Base, enum_check
+
+
+class SocialInsurance(Base):
+    """One per person holding a BHXH code (mã số BHXH), issued for life."""
+
+    __tablename__ = "social_insurance"
+    __table_args__ = (
+        CheckConstraint("bhxh_code ~ '^[0-9]{10}$'", name="bhxh_code_format"),
+        CheckConstraint(enum_check("participant_category", ParticipantCategory), name="category"),
+        CheckConstraint(enum_check("payment_method", PaymentMethod), name="payment_method"),
+        CheckConstraint("tax_code ~ '^[0-9]{10}([0-9]{2})?$'", name="tax_code_format"),
+    )
+
+    person_id: Mapped[int] = mapped_column(
+        ForeignKey("person.id", ondelete="CASCADE"), primary_key=True
+    )
+    bhxh_code: Mapped[str] = mapped_column(Text, unique=True)
+    managing_unit_code: Mapped[str | None] = mapped_column(Text)
+    office_code: Mapped[str] = mapped_column(ForeignKey("social_insurance_office.code"))
+    participant_category: Mapped[str] = mapped_column(Text)
+    payment_method: Mapped[str | None] = mapped_column(Text)
+    tax_code: Mapped[str | None] = mapped_column(Text)
+
+
+class ContributionPeriod(Base):
+    """A row of the book's history table (quá trình đóng): a stretch with one unit, salary and rate."""
+
+    __tablename__ = "contribution_period"
+    __table_args__ = (
+        CheckConstraint(enum_check("scheme", Scheme), name="scheme"),
+        CheckConstraint("extract(day FROM from_month) = 1", name="from_month_first_day"),
+        CheckConstraint("extract(day FROM to_month) = 1", name="to_month_first_day"),
+        CheckConstraint("to_month IS NULL OR to_month >= from_month", name="month_order"),
+        CheckConstraint(
+            "salary_vnd IS NOT NULL OR salary_coefficient IS NOT NULL", name="salary_or_coefficient"
+        ),
+        CheckConstraint("salary_vnd IS NULL OR salary_vnd > 0", name="salary_positive"),
+        CheckConstraint("rate_pct > 0 AND rate_pct <= 100", name="rate_range"),
+        # Voluntary contributors have no employer; every other scheme is paid through one.
+        CheckConstraint(
+            "(scheme = 'VOLUNTARY_SOCIAL') = (employer_id IS NULL)", name="employer_by_scheme"
+        ),
+        Index("ix_contribution_period_person_id_from_month", "person_id", "from_month", "id"),
+        Index("ix_contribution_period_employer_id_person_id", "employer_id", "person_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"))
+    scheme: Mapped[str] = mapped_column(Text)
+    from_month: Mapped[date] = mapped_column(Date)
+    to_month: Mapped[date | None] = mapped_column(Date)
+    employer_id: Mapped[int | None] = mapped_column(ForeignKey("employer.id"))
+    job_title: Mapped[str | None] = mapped_column(Text)
+    salary_vnd: Mapped[int | None] = mapped_column(BigInteger)
+    salary_coefficient: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))
+    position_allowance: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))
+    seniority_allowance_pct: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))
+    regional_allowance: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))
+    rate_pct: Mapped[Decimal] = mapped_column(Numeric(5, 2))
+
+
+class Benefit(Base):
+    """A benefit decision (quyết định hưởng) under one regime."""
+
+    __tablename__ = "benefit"
+    __table_args__ = (
+        CheckConstraint(enum_check("regime", BenefitRegime), name="regime"),
+        CheckConstraint("period_to IS NULL OR period_to >= period_from", name="period_order"),
+        CheckConstraint("amount_vnd >= 0", name="amount_non_negative"),
+        Index("ix_benefit_person_id_period_from", "person_id", "period_from", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"))
+    regime: Mapped[str] = mapped_column(Text)
+    decision_number: Mapped[str] = mapped_column(Text)
+    decided_on: Mapped[date] = mapped_column(Date)
+    period_from: Mapped[date] = mapped_column(Date)
+    period_to: Mapped[date | None] = mapped_column(Date)
+    amount_vnd: Mapped[int] = mapped_column(BigInteger)
