@@ -1,0 +1,98 @@
+"""Persons, their relatives and the persons connection for officers."""
+
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+from sqlalchemy import ARRAY, BigInteger, Date, Text, any_, bindparam, cast, func, or_, select
+
+from db.models import Person, Relative
+from db.queries.compile import align_many, align_one, compile_query, int_keys, text_keys
+from db.session import Reader, Row
+
+_PERSON = Person.__table__
+
+PERSONS_BY_ID = compile_query("persons_by_id", select(_PERSON).where(int_keys(Person.id)))
+PERSONS_BY_IDENTIFICATION_NUMBER = compile_query(
+    "persons_by_identification_number",
+    select(_PERSON).where(text_keys(Person.identification_number)),
+)
+RELATIVES_BY_PERSON = compile_query(
+    "relatives_by_person",
+    select(Relative.__table__).where(int_keys(Relative.person_id)).order_by(Relative.id),
+)
+
+
+def _optional(param: str, type_: Any) -> Any:
+    return cast(bindparam(param), type_)
+
+
+_authorities = cast(bindparam("authorities"), ARRAY(Text))
+_filters = (
+    Person.managing_authority == any_(_authorities),
+    or_(
+        _optional("province", Text).is_(None),
+        Person.residence_province_code == bindparam("province"),
+    ),
+    or_(_optional("sex", Text).is_(None), Person.sex == bindparam("sex")),
+    or_(_optional("born_from", Date).is_(None), Person.birth_date >= bindparam("born_from")),
+    or_(_optional("born_to", Date).is_(None), Person.birth_date <= bindparam("born_to")),
+)
+PERSONS_PAGE = compile_query(
+    "persons_page",
+    select(_PERSON)
+    .where(
+        *_filters,
+        or_(
+            _optional("after_id", BigInteger).is_(None),
+            Person.id > cast(bindparam("after_id"), BigInteger),
+        ),
+    )
+    .order_by(Person.id)
+    .limit(bindparam("limit")),
+)
+PERSONS_COUNT = compile_query(
+    "persons_count", select(func.count().label("n")).select_from(_PERSON).where(*_filters)
+)
+
+
+async def persons_by_id(db: Reader, keys: Sequence[int]) -> list[Row | None]:
+    return align_one(keys, await db.fetch(PERSONS_BY_ID, {"keys": list(keys)}), "id")
+
+
+async def persons_by_identification_number(db: Reader, keys: Sequence[str]) -> list[Row | None]:
+    rows = await db.fetch(PERSONS_BY_IDENTIFICATION_NUMBER, {"keys": list(keys)})
+    return align_one(keys, rows, "identification_number")
+
+
+async def relatives_by_person(db: Reader, keys: Sequence[int]) -> list[list[Row]]:
+    rows = await db.fetch(RELATIVES_BY_PERSON, {"keys": list(keys)})
+    return align_many(keys, rows, "person_id")
+
+
+def person_filter_params(
+    *,
+    authorities: Sequence[str],
+    province: str | None = None,
+    sex: str | None = None,
+    born_from: date | None = None,
+    born_to: date | None = None,
+) -> dict[str, Any]:
+    return {
+        "authorities": list(authorities),
+        "province": province,
+        "sex": sex,
+        "born_from": born_from,
+        "born_to": born_to,
+    }
+
+
+async def persons_page(
+    db: Reader, filters: dict[str, Any], *, limit: int, after_id: int | None
+) -> list[Row]:
+    return await db.fetch(PERSONS_PAGE, {**filters, "limit": limit, "after_id": after_id})
+
+
+async def persons_count(db: Reader, filters: dict[str, Any]) -> int:
+    rows = await db.fetch(PERSONS_COUNT, filters)
+    return int(rows[0]["n"]) if rows else 0

@@ -1,0 +1,149 @@
+"""The BHXH participant record, contribution periods, totals and benefit decisions."""
+
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+from sqlalchemy import (
+    ARRAY,
+    ColumnElement,
+    Date,
+    Text,
+    any_,
+    bindparam,
+    cast,
+    func,
+    literal_column,
+    or_,
+    select,
+    text,
+)
+
+from db.models import Benefit, ContributionPeriod, SocialInsurance, SocialInsuranceOffice
+from db.queries.compile import align_many, align_one, compile_query, int_keys
+from db.queries.paging import PageParams, keyset_page, page_params
+from db.session import Reader, Row
+
+SOCIAL_INSURANCE_BY_PERSON = compile_query(
+    "social_insurance_by_person",
+    select(SocialInsurance.__table__, SocialInsuranceOffice.name.label("office_name"))
+    .join(SocialInsuranceOffice, SocialInsuranceOffice.code == SocialInsurance.office_code)
+    .where(int_keys(SocialInsurance.person_id)),
+)
+
+
+def _overlaps(start: Any, end: Any) -> tuple[Any, ...]:
+    """Rows whose [start, end] (end NULL = ongoing) overlaps the requested [from, to] months."""
+    return (
+        or_(
+            cast(bindparam("from"), Date).is_(None), func.coalesce(end, start) >= bindparam("from")
+        ),
+        or_(cast(bindparam("to"), Date).is_(None), start <= bindparam("to")),
+    )
+
+
+_periods = ContributionPeriod.__table__
+CONTRIBUTION_PERIODS_PAGE = compile_query(
+    "contribution_periods_page",
+    keyset_page(
+        _periods,
+        list(_periods.c),
+        parent="person_id",
+        sort="from_month",
+        sort_type=Date(),
+        filters=(
+            or_(
+                cast(bindparam("schemes"), ARRAY(Text)).is_(None),
+                _periods.c.scheme == any_(cast(bindparam("schemes"), ARRAY(Text))),
+            ),
+            *_overlaps(_periods.c.from_month, _periods.c.to_month),
+        ),
+    ),
+)
+
+# Months are counted once even where periods overlap (duplicate books, two part-time employers).
+# `since_last_claim` counts BHTN-relevant months after the person's latest unemployment claim.
+_month: ColumnElement[date] = literal_column("m.month")
+CONTRIBUTION_TOTALS_BY_PERSON = compile_query(
+    "contribution_totals_by_person",
+    select(
+        _periods.c.person_id,
+        _periods.c.scheme,
+        func.count(_month.distinct()).label("months"),
+        func.count(_month.distinct())
+        .filter(_month >= literal_column("claim.filed_on"))
+        .label("months_since_last_claim"),
+    )
+    .select_from(_periods)
+    .join(
+        text(
+            "LATERAL (SELECT generate_series(contribution_period.from_month,"
+            " coalesce(contribution_period.to_month, date_trunc('month', current_date)::date),"
+            " interval '1 month')::date AS month) AS m"
+        ),
+        literal_column("true"),
+    )
+    .outerjoin(
+        text(
+            "LATERAL (SELECT max(filed_on) AS filed_on FROM unemployment_benefit"
+            " WHERE unemployment_benefit.person_id = contribution_period.person_id) AS claim"
+        ),
+        literal_column("true"),
+    )
+    .where(int_keys(_periods.c.person_id))
+    .group_by(_periods.c.person_id, _periods.c.scheme)
+    .order_by(_periods.c.person_id, _periods.c.scheme),
+)
+
+_benefits = Benefit.__table__
+BENEFITS_PAGE = compile_query(
+    "benefits_page",
+    keyset_page(
+        _benefits,
+        list(_benefits.c),
+        parent="person_id",
+        sort="period_from",
+        sort_type=Date(),
+        filters=_overlaps(_benefits.c.period_from, _benefits.c.period_to),
+    ),
+)
+
+
+async def social_insurance_by_person(db: Reader, keys: Sequence[int]) -> list[Row | None]:
+    rows = await db.fetch(SOCIAL_INSURANCE_BY_PERSON, {"keys": list(keys)})
+    return align_one(keys, rows, "person_id")
+
+
+async def contribution_periods_page(
+    db: Reader,
+    keys: Sequence[int],
+    page: PageParams,
+    *,
+    schemes: Sequence[str] | None,
+    from_month: date | None,
+    to_month: date | None,
+) -> list[list[Row]]:
+    params = {
+        **page_params(page, keys),
+        "schemes": list(schemes) if schemes else None,
+        "from": from_month,
+        "to": to_month,
+    }
+    return align_many(keys, await db.fetch(CONTRIBUTION_PERIODS_PAGE, params), "person_id")
+
+
+async def contribution_totals_by_person(db: Reader, keys: Sequence[int]) -> list[list[Row]]:
+    rows = await db.fetch(CONTRIBUTION_TOTALS_BY_PERSON, {"keys": list(keys)})
+    return align_many(keys, rows, "person_id")
+
+
+async def benefits_page(
+    db: Reader,
+    keys: Sequence[int],
+    page: PageParams,
+    *,
+    from_month: date | None,
+    to_month: date | None,
+) -> list[list[Row]]:
+    params = {**page_params(page, keys), "from": from_month, "to": to_month}
+    return align_many(keys, await db.fetch(BENEFITS_PAGE, params), "person_id")

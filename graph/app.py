@@ -1,0 +1,122 @@
+"""The ASGI app: POST/GET /graphql, /healthz, /readyz."""
+
+import logging
+import re
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import orjson
+from starlette.applications import Starlette
+from starlette.datastructures import MutableHeaders
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.routing import Route
+from starlette.types import Message, Receive, Scope, Send
+from strawberry.asgi import GraphQL
+
+from db.session import Database
+from graph.authz.policy import listable_authorities
+from graph.authz.tokens import InvalidToken, TokenVerifier
+from graph.context import Context
+from graph.loaders import Loaders
+from graph.schema import build_schema
+
+log = logging.getLogger("bhxh.app")
+
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
+
+class GraphQLView(GraphQL[Context, None]):
+    def encode_json(self, data: object) -> bytes:
+        return orjson.dumps(data)
+
+    async def get_context(self, request: Any, response: Any) -> Context:
+        context: Context = request.state.context
+        return context
+
+
+def _unauthenticated(reason: str, request_id: str) -> Response:
+    body = {"errors": [{"message": reason, "extensions": {"code": "UNAUTHENTICATED"}}]}
+    return JSONResponse(
+        body,
+        status_code=401,
+        headers={"WWW-Authenticate": 'Bearer error="invalid_token"', "X-Request-ID": request_id},
+    )
+
+
+class GraphQLEndpoint:
+    """Authenticates, scopes the request's database access, and hands over to Strawberry.
+
+    An ASGI wrapper rather than a Starlette endpoint so that Strawberry keeps answering with its
+    own responses, and the request's connection goes back to the pool once the response is sent.
+    """
+
+    def __init__(self, view: GraphQLView, database: Database, verifier: TokenVerifier) -> None:
+        self.view = view
+        self.database = database
+        self.verifier = verifier
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        request = Request(scope)
+        supplied = request.headers.get("x-request-id", "")
+        request_id = supplied if _REQUEST_ID.match(supplied) else uuid.uuid4().hex
+        principal = None
+        if authorization := request.headers.get("authorization"):
+            scheme, _, token = authorization.partition(" ")
+            try:
+                if scheme.lower() != "bearer" or not token.strip():
+                    raise InvalidToken("Authorization must be `Bearer <JWT>`")
+                principal = self.verifier.verify(token.strip())
+            except InvalidToken as exc:
+                await _unauthenticated(str(exc), request_id)(scope, receive, send)
+                return
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                MutableHeaders(scope=message).append("X-Request-ID", request_id)
+            await send(message)
+
+        async with self.database.reader() as reader:
+            authorities = listable_authorities(principal) if principal else []
+            request.state.context = Context(
+                request_id=request_id,
+                principal=principal,
+                reader=reader,
+                loaders=Loaders.build(reader, visible_authorities=authorities),
+            )
+            await self.view(scope, receive, send_with_id)
+
+
+def create_app(
+    *, database: Database, verifier: TokenVerifier, dev: bool, graphiql: bool
+) -> Starlette:
+    view = GraphQLView(
+        build_schema(mask_errors=not dev), graphql_ide="graphiql" if graphiql else None
+    )
+
+    async def healthz(_: Request) -> Response:
+        return PlainTextResponse("ok")
+
+    async def readyz(_: Request) -> Response:
+        if await database.ping():
+            return PlainTextResponse("ready")
+        return PlainTextResponse("database unreachable", status_code=503)
+
+    @asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        await database.open()
+        try:
+            yield
+        finally:
+            await database.close()
+
+    return Starlette(
+        routes=[
+            Route("/graphql", GraphQLEndpoint(view, database, verifier), methods=["GET", "POST"]),
+            Route("/healthz", healthz, methods=["GET"]),
+            Route("/readyz", readyz, methods=["GET"]),
+        ],
+        lifespan=lifespan,
+    )

@@ -1,0 +1,116 @@
+"""Bearer JWTs: minting development tokens and verifying every request's token.
+
+The development key is an EC P-256 key kept under the data directory; verification goes through
+a JWKS-shaped key set, so a production identity provider's JWKS replaces it without new code.
+Only asymmetric algorithms are accepted, which also rules out `alg: none` and HS/RS confusion.
+"""
+
+import json
+import os
+import time
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from joserfc import jwt
+from joserfc.errors import JoseError
+from joserfc.jwk import ECKey, KeySet
+
+from graph.authz.principal import Principal, Role
+
+ALGORITHMS = ["ES256"]
+DEV_ISSUER = "bhxh-graph-dev"
+AUDIENCE = "bhxh-graph"
+LEEWAY_SECONDS = 30
+
+
+class InvalidToken(Exception):
+    """The token was refused; the message is a plain reason safe to show the caller."""
+
+
+@dataclass(frozen=True)
+class TokenVerifier:
+    keys: KeySet
+    issuer: str
+    audience: str
+
+    def verify(self, token: str) -> Principal:
+        try:
+            decoded = jwt.decode(token, self.keys, algorithms=ALGORITHMS)
+        except JoseError as exc:
+            raise InvalidToken(f"token rejected: {exc.description or exc.error}") from None
+        except ValueError:
+            raise InvalidToken("token rejected: malformed") from None
+        registry = jwt.JWTClaimsRegistry(
+            leeway=LEEWAY_SECONDS,
+            iss={"essential": True, "value": self.issuer},
+            aud={"essential": True, "value": self.audience},
+            exp={"essential": True},
+            sub={"essential": True},
+        )
+        try:
+            registry.validate(decoded.claims)
+        except JoseError as exc:
+            raise InvalidToken(f"token rejected: {exc.description or exc.error}") from None
+        return _principal(decoded.claims)
+
+
+def _principal(claims: dict[str, object]) -> Principal:
+    role = claims.get("role")
+    if role not in Role.__members__:
+        raise InvalidToken("token rejected: unknown role")
+    scope = claims.get("scope", "")
+    org = claims.get("org")
+    return Principal(
+        role=Role(str(role)),
+        subject=str(claims["sub"]),
+        org=str(org) if org is not None else None,
+        scopes=frozenset(str(scope).split()),
+        token_id=str(claims["jti"]) if "jti" in claims else None,
+    )
+
+
+def load_or_create_dev_key(path: Path) -> ECKey:
+    """The development signing key, created on first use (0600) and reused after."""
+    if path.exists():
+        key = ECKey.import_key(json.loads(path.read_text()))
+        return key
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = ECKey.generate_key("P-256", private=True, auto_kid=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as out:
+        json.dump(key.as_dict(private=True), out)
+    return key
+
+
+def dev_verifier(key: ECKey) -> TokenVerifier:
+    return TokenVerifier(keys=KeySet([key]), issuer=DEV_ISSUER, audience=AUDIENCE)
+
+
+def mint(
+    key: ECKey,
+    *,
+    role: Role,
+    subject: str,
+    org: str | None = None,
+    scopes: Iterable[str] = (),
+    ttl_seconds: int = 3600,
+    now: int | None = None,
+) -> str:
+    issued = int(time.time()) if now is None else now
+    claims: dict[str, object] = {
+        "iss": DEV_ISSUER,
+        "aud": AUDIENCE,
+        "sub": subject,
+        "role": role.value,
+        "iat": issued,
+        "nbf": issued,
+        "exp": issued + ttl_seconds,
+        "jti": uuid.uuid4().hex,
+    }
+    if org is not None:
+        claims["org"] = org
+    if scope := " ".join(scopes):
+        claims["scope"] = scope
+    return jwt.encode({"alg": "ES256", "kid": key.kid}, claims, key)

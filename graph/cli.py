@@ -1,0 +1,204 @@
+"""`bhxh`: serve the API, migrate, seed, mint development tokens, print the schema."""
+
+import logging
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import click
+
+from graph.authz.policy import OFFICER_DEFAULT_SCOPES
+from graph.authz.principal import Role
+from graph.config import ConfigError, Settings
+
+DEMO_PERSONS = 3000
+
+
+@contextmanager
+def _database(settings: Settings) -> Iterator[str]:
+    """The configured server, or the embedded cluster under the data directory (stopped on exit
+    only if this process started it)."""
+    if settings.database_url:
+        yield settings.database_url
+        return
+    from db.embedded import EmbeddedPostgres, EmbeddedPostgresError
+
+    try:
+        with EmbeddedPostgres(settings.data_dir / "pg") as embedded:
+            yield embedded.url
+    except EmbeddedPostgresError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+def _settings() -> Settings:
+    try:
+        return Settings.from_env()
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+@click.group()
+def main() -> None:
+    """bhxh-graph: the National Insurance Database as a GraphQL subgraph."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+def serve(host: str, port: int) -> None:
+    """Migrate, seed demo data into an empty database, and serve GraphQL (GraphiQL in dev)."""
+    import uvicorn
+
+    from db import demo, migrate
+    from db.seed import seed_database
+    from db.session import Database
+    from db.urls import libpq_conninfo
+    from graph.app import create_app
+    from graph.authz import tokens
+
+    settings = _settings()
+    if not settings.dev:
+        raise click.ClickException(
+            "BHXH_ENV=prod needs a production identity provider (JWKS); "
+            "this build verifies only development tokens"
+        )
+    key = tokens.load_or_create_dev_key(settings.dev_key_path)
+    with _database(settings) as url:
+        migrate.upgrade(url)
+        conninfo = libpq_conninfo(url)
+        if demo.person_count(conninfo) == 0:
+            click.echo(f"Empty database: seeding {DEMO_PERSONS} demo persons…", err=True)
+            seed_database(conninfo, persons=DEMO_PERSONS, seed=1)
+        citizen = demo.richest_book(conninfo)
+        app = create_app(
+            database=Database(conninfo),
+            verifier=tokens.dev_verifier(key),
+            dev=settings.dev,
+            graphiql=settings.graphiql,
+        )
+        base = f"http://{host}:{port}"
+        click.echo(f"\nGraphiQL: {base}/graphql\n")
+        if citizen:
+            token = tokens.mint(key, role=Role.CITIZEN, subject=citizen, ttl_seconds=8 * 3600)
+            click.echo(
+                f'Citizen {citizen} (header for GraphiQL):\n{{"Authorization": "Bearer {token}"}}\n'
+            )
+        officer = tokens.mint(
+            key,
+            role=Role.OFFICER,
+            subject="demo-officer",
+            scopes=sorted(OFFICER_DEFAULT_SCOPES),
+            ttl_seconds=8 * 3600,
+        )
+        click.echo(f'Insurance officer:\n{{"Authorization": "Bearer {officer}"}}\n')
+        uvicorn.run(app, host=host, port=port, log_level="info", access_log=False)
+
+
+@main.group()
+def db() -> None:
+    """Database migrations (alembic)."""
+
+
+@db.command()
+@click.argument("revision", default="head")
+def upgrade(revision: str) -> None:
+    """Upgrade to REVISION (default: head)."""
+    from db import migrate
+
+    with _database(_settings()) as url:
+        migrate.upgrade(url, revision)
+
+
+@db.command()
+@click.argument("revision")
+def downgrade(revision: str) -> None:
+    """Downgrade to REVISION (`base` empties the schema)."""
+    from db import migrate
+
+    with _database(_settings()) as url:
+        migrate.downgrade(url, revision)
+
+
+@db.command()
+def current() -> None:
+    """Print the database's current revision."""
+    from db import migrate
+
+    with _database(_settings()) as url:
+        click.echo(migrate.current(url) or "(empty)")
+
+
+@main.command()
+@click.option("--persons", required=True, type=click.IntRange(min=1), help="Number of persons.")
+@click.option("--seed", "seed_value", default=1, show_default=True, type=int, help="Random seed.")
+def seed(persons: int, seed_value: int) -> None:
+    """Load deterministic synthetic data (COPY) into an empty, migrated database."""
+    from db import migrate
+    from db.seed import SeedError, seed_database
+    from db.urls import libpq_conninfo
+
+    with _database(_settings()) as url:
+        migrate.upgrade(url)
+        try:
+            summary = seed_database(libpq_conninfo(url), persons=persons, seed=seed_value)
+        except SeedError as exc:
+            raise click.ClickException(str(exc)) from exc
+    click.echo(f"Seeded in {summary.elapsed_seconds:.1f} s", err=True)
+
+
+@main.command()
+@click.option(
+    "--role",
+    required=True,
+    type=click.Choice(
+        [r.value for r in __import__("graph.authz.principal", fromlist=["Role"]).Role],
+        case_sensitive=False,
+    ),
+)
+@click.option("--person", help="Personal ID of the citizen (the token's subject).")
+@click.option("--org", help="Organisation: tax code, facility code, agency code or ministry.")
+@click.option(
+    "--scope",
+    "scopes",
+    multiple=True,
+    help="Scope (repeatable); officers default to all but medical.",
+)
+@click.option(
+    "--ttl",
+    default=3600,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Lifetime in seconds.",
+)
+def token(
+    role: str, person: str | None, org: str | None, scopes: tuple[str, ...], ttl: int
+) -> None:
+    """Print a development token signed with the key under the data directory."""
+    from graph.authz import tokens
+
+    settings = _settings()
+    if not settings.dev:
+        raise click.ClickException(
+            "development tokens are refused in prod; use the identity provider"
+        )
+    principal_role = Role(role.upper())
+    if principal_role is Role.CITIZEN and not person:
+        raise click.UsageError("--person is required for a citizen token")
+    if principal_role is Role.OFFICER and not scopes:
+        scopes = tuple(sorted(OFFICER_DEFAULT_SCOPES))
+    key = tokens.load_or_create_dev_key(settings.dev_key_path)
+    subject = person or f"{principal_role.value.lower()}:{org or 'dev'}"
+    click.echo(
+        tokens.mint(
+            key, role=principal_role, subject=subject, org=org, scopes=scopes, ttl_seconds=ttl
+        )
+    )
+
+
+@main.command()
+def schema() -> None:
+    """Print the federation SDL (schema.graphql must equal it)."""
+    from graph.schema import schema as graphql_schema
+
+    sys.stdout.write(graphql_schema.as_str() + "\n")

@@ -1,0 +1,126 @@
+"""The per-request loader set: one DataLoader per relation, each batching into one statement.
+
+Loaders are built per request (never module-global: they cache rows the caller was allowed to
+fetch). Paged relations key on (parent id, page arguments); keys that share arguments, which is
+every key of one field in one query, go to the database together.
+"""
+
+from collections import defaultdict
+from collections.abc import Awaitable, Callable, Hashable, Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from aiodataloader import DataLoader
+
+from db.queries import employer, health_insurance, household, person, reference, social_insurance
+from db.queries import unemployment_insurance as unemployment
+from db.session import Reader, Row
+
+K = TypeVar("K", bound=Hashable)
+A = TypeVar("A", bound=Hashable)
+V = TypeVar("V")
+Loader = DataLoader[Any, Any]
+
+
+@dataclass(frozen=True)
+class PagedKey(Generic[A]):
+    parent: int
+    args: A
+
+
+def _loader(db: Reader, fetch: Callable[[Reader, list[Any]], Awaitable[list[Any]]]) -> Loader:
+    async def batch(keys: list[Any]) -> list[Any]:
+        return await fetch(db, keys)
+
+    return DataLoader(batch)
+
+
+def _paged_loader(
+    db: Reader, fetch: Callable[[Reader, list[int], Any], Awaitable[list[list[Row]]]]
+) -> Loader:
+    async def batch(keys: list[PagedKey[Any]]) -> list[list[Row]]:
+        by_args: dict[Any, list[int]] = defaultdict(list)
+        for key in keys:
+            by_args[key.args].append(key.parent)
+        results: dict[PagedKey[Any], list[Row]] = {}
+        for args, parents in by_args.items():
+            unique = list(dict.fromkeys(parents))
+            for parent, rows in zip(unique, await fetch(db, unique, args), strict=True):
+                results[PagedKey(parent, args)] = rows
+        return [results[key] for key in keys]
+
+    return DataLoader(batch)
+
+
+@dataclass(frozen=True)
+class Loaders:
+    person_by_id: Loader
+    person_by_identification_number: Loader
+    relatives: Loader
+    household_membership: Loader
+    household: Loader
+    household_members: Loader
+    employer_by_id: Loader
+    employer_by_tax_code: Loader
+    employees: Loader
+    social_insurance: Loader
+    contribution_periods: Loader
+    contribution_totals: Loader
+    benefits: Loader
+    office: Loader
+    current_card: Loader
+    card_by_code: Loader
+    card_by_short_code: Loader
+    cards: Loader
+    facility: Loader
+    medical_visits: Loader
+    unemployment_benefits: Loader
+
+    @classmethod
+    def build(cls, db: Reader, *, visible_authorities: Sequence[str]) -> "Loaders":
+        authorities = list(visible_authorities)
+        return cls(
+            person_by_id=_loader(db, person.persons_by_id),
+            person_by_identification_number=_loader(db, person.persons_by_identification_number),
+            relatives=_loader(db, person.relatives_by_person),
+            household_membership=_loader(db, household.memberships_by_person),
+            household=_loader(db, household.households_by_id),
+            household_members=_loader(db, household.members_by_household),
+            employer_by_id=_loader(db, employer.employers_by_id),
+            employer_by_tax_code=_loader(db, employer.employers_by_tax_code),
+            employees=_paged_loader(
+                db, lambda d, keys, a: employer.employees_page(d, keys, a.page, authorities)
+            ),
+            social_insurance=_loader(db, social_insurance.social_insurance_by_person),
+            contribution_periods=_paged_loader(
+                db,
+                lambda d, keys, a: social_insurance.contribution_periods_page(
+                    d, keys, a.page, schemes=a.schemes, from_month=a.start, to_month=a.end
+                ),
+            ),
+            contribution_totals=_loader(db, social_insurance.contribution_totals_by_person),
+            benefits=_paged_loader(
+                db,
+                lambda d, keys, a: social_insurance.benefits_page(
+                    d, keys, a.page, from_month=a.start, to_month=a.end
+                ),
+            ),
+            office=_loader(db, reference.offices_by_code),
+            current_card=_loader(db, health_insurance.current_cards_by_person),
+            card_by_code=_loader(db, health_insurance.cards_by_code),
+            card_by_short_code=_loader(db, health_insurance.cards_by_short_code),
+            cards=_paged_loader(
+                db,
+                lambda d, keys, a: health_insurance.cards_page(
+                    d, keys, a.page, from_date=a.start, to_date=a.end
+                ),
+            ),
+            facility=_loader(db, health_insurance.facilities_by_code),
+            medical_visits=_paged_loader(
+                db,
+                lambda d, keys, a: health_insurance.visits_page(
+                    d, keys, a.page, from_date=a.start, to_date=a.end
+                ),
+            ),
+            unemployment_benefits=_loader(db, unemployment.unemployment_benefits_by_person),
+        )

@@ -1,0 +1,52 @@
+"""The federation schema, composed from per-domain types."""
+
+import logging
+from typing import Any
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import MaskErrors
+from strawberry.schema.config import StrawberryConfig
+from strawberry.types import ExecutionContext
+
+from graph.errors import is_expected
+from graph.types.queries import Query
+from graph.types.scalars import SCALARS
+
+log = logging.getLogger("bhxh.graph")
+
+
+class Schema(strawberry.federation.Schema):
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        """Log unexpected errors with the request id, never the message's data or variables."""
+        request_id = getattr(getattr(execution_context, "context", None), "request_id", None)
+        for error in errors:
+            if not is_expected(error):
+                log.error(
+                    "unexpected error in %s (request %s)",
+                    ".".join(map(str, error.path or [])) or "operation",
+                    request_id,
+                    exc_info=error.original_error,
+                )
+
+
+def build_schema(*, mask_errors: bool) -> Schema:
+    extensions: list[Any] = []
+    if mask_errors:
+        extensions.append(
+            MaskErrors(
+                should_mask_error=lambda e: not is_expected(e),
+                error_message="Internal server error; quote the request id to support",
+            )
+        )
+    return Schema(
+        query=Query,
+        federation_version="2.9",
+        extensions=extensions,
+        config=StrawberryConfig(scalar_map=SCALARS),
+    )
+
+
+schema = build_schema(mask_errors=False)

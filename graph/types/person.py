@@ -1,0 +1,267 @@
+"""Person: identity, contact and relatives; the root of the e-book (sổ BHXH điện tử)."""
+
+from datetime import date
+from typing import TYPE_CHECKING, Annotated, Any
+
+import strawberry
+
+from db import enums as db_enums
+from db.enums import DatePrecision, ManagingAuthority, RelativeKind, Sex
+from db.session import Row
+from graph.authz.permissions import reads
+from graph.authz.policy import DataGroup, readable_groups
+from graph.context import Info
+from graph.types.reference import Ethnicity, Province
+
+if TYPE_CHECKING:
+    from graph.types.health_insurance import HealthInsurance, MedicalVisitConnection
+    from graph.types.household import Household
+    from graph.types.social_insurance import SocialInsurance
+    from graph.types.unemployment_insurance import UnemploymentInsurance
+
+_IDENTITY = [reads(DataGroup.IDENTITY)]
+
+
+@strawberry.type(description="Ngày sinh — a birth date as precisely as the record knows it.")
+class PartialDate:
+    year: int = strawberry.field(description="Năm — the year.")
+    month: int | None = strawberry.field(description="Tháng — the month, when known.")
+    day: int | None = strawberry.field(description="Ngày — the day, when known.")
+    precision: DatePrecision = strawberry.field(description="Which parts are known.")
+    text: str = strawberry.field(
+        description="ISO form of the known parts: 1957, 1957-03, 1957-03-14."
+    )
+
+    @classmethod
+    def of(cls, value: date, precision: str) -> "PartialDate":
+        p = db_enums.DatePrecision(precision)
+        known_month = p is not db_enums.DatePrecision.YEAR
+        known_day = p is db_enums.DatePrecision.DAY
+        text = value.isoformat()[: 10 if known_day else 7 if known_month else 4]
+        return cls(
+            year=value.year,
+            month=value.month if known_month else None,
+            day=value.day if known_day else None,
+            precision=p,
+            text=text,
+        )
+
+
+@strawberry.type(description="Thông tin liên hệ — contact information.")
+class Contact:
+    phone: str | None = strawberry.field(description="Số điện thoại — phone number.")
+    email: str | None = strawberry.field(description="Thư điện tử — email address.")
+    address: str | None = strawberry.field(description="Địa chỉ liên hệ — contact address.")
+
+
+@strawberry.type(
+    description="Thân nhân — a father, mother, spouse or legal representative, as recorded."
+)
+class Relative:
+    kind: RelativeKind = strawberry.field(description="Quan hệ — how they are related.")
+    full_name: str = strawberry.field(description="Họ, chữ đệm và tên — full name.")
+    identification_number: str | None = strawberry.field(
+        description="Số định danh cá nhân — the relative's personal ID, when recorded."
+    )
+    passport_number: str | None = strawberry.field(description="Số hộ chiếu — passport number.")
+    relative_person_id: strawberry.Private[int | None]
+
+    @strawberry.field(
+        description="The relative's own record, when it exists and the caller may see it."
+    )
+    async def person(self, info: Info) -> "Person | None":
+        if self.relative_person_id is None:
+            return None
+        row = await info.context.loaders.person_by_id.load(self.relative_person_id)
+        return Person.visible(info, row)
+
+
+@strawberry.federation.type(
+    keys=["identificationNumber"],
+    description=(
+        "Người tham gia — a person of the National Insurance Database and their electronic "
+        "social insurance book (sổ BHXH điện tử). Each field belongs to one data group; a field "
+        "the caller may not read is null with a FORBIDDEN error naming the group."
+    ),
+)
+class Person:
+    row: strawberry.Private[Row]
+    readable_groups: strawberry.Private[frozenset[DataGroup]]
+
+    @classmethod
+    def visible(cls, info: Info, row: Row | None) -> "Person | None":
+        """The one way a Person is made: None when the caller may not see this person at all."""
+        principal = info.context.principal
+        if row is None or principal is None:
+            return None
+        groups = readable_groups(principal, row)
+        return cls(row=row, readable_groups=groups) if groups else None
+
+    @classmethod
+    async def resolve_reference(cls, info: Info, identificationNumber: str) -> "Person | None":
+        row = await info.context.loaders.person_by_identification_number.load(identificationNumber)
+        return cls.visible(info, row)
+
+    @strawberry.field(
+        description=(
+            "Số định danh cá nhân — the 12-digit personal ID, the person's key. Readable whenever "
+            "the person is: whoever holds the record already addressed it by this number."
+        )
+    )
+    def identification_number(self) -> str:
+        return str(self.row["identification_number"])
+
+    @strawberry.field(description="Số hộ chiếu — passport number.", permission_classes=_IDENTITY)
+    def passport_number(self) -> str | None:
+        return self.row["passport_number"]  # type: ignore[no-any-return]
+
+    @strawberry.field(
+        description="Họ, chữ đệm và tên khai sinh — full birth name.", permission_classes=_IDENTITY
+    )
+    def full_name(self) -> str | None:
+        return self.row["full_name"]  # type: ignore[no-any-return]
+
+    @strawberry.field(
+        description="Ngày, tháng, năm sinh — birth date.", permission_classes=_IDENTITY
+    )
+    def birth_date(self) -> PartialDate | None:
+        return PartialDate.of(self.row["birth_date"], self.row["birth_date_precision"])
+
+    @strawberry.field(description="Giới tính — sex.", permission_classes=_IDENTITY)
+    def sex(self) -> Sex | None:
+        return db_enums.Sex(self.row["sex"])
+
+    @strawberry.field(description="Dân tộc — ethnic group.", permission_classes=_IDENTITY)
+    def ethnicity(self) -> Ethnicity | None:
+        return Ethnicity.of(self.row["ethnicity_code"])
+
+    @strawberry.field(
+        description="Quốc tịch — nationality (ISO 3166 alpha-2).", permission_classes=_IDENTITY
+    )
+    def nationality(self) -> str | None:
+        return self.row["nationality"]  # type: ignore[no-any-return]
+
+    @strawberry.field(
+        description="Nơi đăng ký khai sinh — place of birth registration.",
+        permission_classes=_IDENTITY,
+    )
+    def birth_registration_place(self) -> str | None:
+        return self.row["birth_registration_place"]  # type: ignore[no-any-return]
+
+    @strawberry.field(
+        description=(
+            "Tỉnh đăng ký khai sinh — the (pre-2025) province of birth registration, "
+            "digits 1–3 of the personal ID."
+        ),
+        permission_classes=_IDENTITY,
+    )
+    def birth_registration_province(self) -> Province | None:
+        return Province.legacy(self.row["birth_registration_province_code"])
+
+    @strawberry.field(description="Quê quán — hometown.", permission_classes=_IDENTITY)
+    def hometown(self) -> str | None:
+        return self.row["hometown"]  # type: ignore[no-any-return]
+
+    @strawberry.field(
+        description="Nơi thường trú — permanent residence.", permission_classes=_IDENTITY
+    )
+    def permanent_residence(self) -> str | None:
+        return self.row["permanent_residence"]  # type: ignore[no-any-return]
+
+    @strawberry.field(
+        description="Cơ quan quản lý — the ministry that keeps this person's book.",
+        permission_classes=_IDENTITY,
+    )
+    def managing_authority(self) -> ManagingAuthority | None:
+        return db_enums.ManagingAuthority(self.row["managing_authority"])
+
+    @strawberry.field(
+        description="Thông tin liên hệ — contact information.",
+        permission_classes=[reads(DataGroup.CONTACT)],
+    )
+    def contact(self) -> Contact | None:
+        row = self.row
+        return Contact(phone=row["phone"], email=row["email"], address=row["contact_address"])
+
+    @strawberry.field(
+        description="Thân nhân — father, mother, spouse and legal representative.",
+        permission_classes=[reads(DataGroup.RELATIVES)],
+    )
+    async def relatives(self, info: Info) -> list[Relative] | None:
+        rows: list[Any] = await info.context.loaders.relatives.load(self.row["id"])
+        return [
+            Relative(
+                kind=db_enums.RelativeKind(r["kind"]),
+                full_name=r["full_name"],
+                identification_number=r["identification_number"],
+                passport_number=r["passport_number"],
+                relative_person_id=r["relative_person_id"],
+            )
+            for r in rows
+        ]
+
+    @strawberry.field(
+        description="Hộ gia đình — the household the person belongs to.",
+        permission_classes=[reads(DataGroup.HOUSEHOLD)],
+    )
+    async def household(
+        self, info: Info
+    ) -> Annotated["Household", strawberry.lazy("graph.types.household")] | None:
+        from graph.types.household import Household
+
+        return await Household.of_person(info, self.row["id"])
+
+    @strawberry.field(
+        description="Bảo hiểm xã hội — social insurance: code, contribution history, benefits.",
+        permission_classes=[reads(DataGroup.SOCIAL_INSURANCE)],
+    )
+    async def social_insurance(
+        self, info: Info
+    ) -> Annotated["SocialInsurance", strawberry.lazy("graph.types.social_insurance")] | None:
+        from graph.types.social_insurance import SocialInsurance
+
+        row = await info.context.loaders.social_insurance.load(self.row["id"])
+        return SocialInsurance.from_row(row) if row else None
+
+    @strawberry.field(
+        description="Bảo hiểm y tế — health insurance cards and their history.",
+        permission_classes=[reads(DataGroup.HEALTH_INSURANCE)],
+    )
+    def health_insurance(
+        self,
+    ) -> Annotated["HealthInsurance", strawberry.lazy("graph.types.health_insurance")] | None:
+        from graph.types.health_insurance import HealthInsurance
+
+        return HealthInsurance(person_id=self.row["id"])
+
+    @strawberry.field(
+        description="Dữ liệu khám chữa bệnh — medical examination records, oldest first.",
+        permission_classes=[reads(DataGroup.MEDICAL)],
+    )
+    async def medical_visits(
+        self,
+        info: Info,
+        first: int = 20,
+        after: str | None = None,
+        from_date: date | None = None,
+        to_date: date | None = None,
+    ) -> (
+        Annotated["MedicalVisitConnection", strawberry.lazy("graph.types.health_insurance")] | None
+    ):
+        from graph.types.health_insurance import medical_visits
+
+        return await medical_visits(info, self.row["id"], first, after, from_date, to_date)
+
+    @strawberry.field(
+        description="Bảo hiểm thất nghiệp — unemployment insurance: decisions, reserved months.",
+        permission_classes=[reads(DataGroup.UNEMPLOYMENT_INSURANCE)],
+    )
+    def unemployment_insurance(
+        self,
+    ) -> (
+        Annotated["UnemploymentInsurance", strawberry.lazy("graph.types.unemployment_insurance")]
+        | None
+    ):
+        from graph.types.unemployment_insurance import UnemploymentInsurance
+
+        return UnemploymentInsurance(person_id=self.row["id"])

@@ -1,0 +1,127 @@
+"""The root query fields (DESIGN.md, "Interface contract")."""
+
+from datetime import date
+
+import strawberry
+from db.identifiers import InvalidIdentifier, validate_bhyt_code, validate_tax_code
+
+from db.enums import Sex
+from db.queries import person as person_queries
+from graph.authz.policy import listable_authorities
+from graph.authz.principal import Role
+from graph.context import Info
+from graph.errors import BadUserInput, Forbidden, NotFound
+from graph.pagination import Connection, connection, page_params
+from graph.types.employer import Employer
+from graph.types.health_insurance import HealthInsuranceCard, find_card
+from graph.types.household import Household
+from graph.types.person import Person
+from graph.validation import personal_id
+
+
+@strawberry.input(description="Filters of the persons list; all optional, combined with AND.")
+class PersonFilter:
+    residence_province_code: str | None = strawberry.field(
+        default=None, description="Mã tỉnh thường trú — 2-digit province code of residence."
+    )
+    sex: Sex | None = strawberry.field(default=None, description="Giới tính — sex.")
+    born_from: date | None = strawberry.field(
+        default=None, description="Born on or after this date."
+    )
+    born_to: date | None = strawberry.field(
+        default=None, description="Born on or before this date."
+    )
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(
+        description="The caller's own e-book (sổ BHXH điện tử của tôi); citizens only."
+    )
+    async def me(self, info: Info) -> Person | None:
+        principal = info.context.require_principal()
+        if principal.role is not Role.CITIZEN:
+            raise Forbidden("`me` answers for citizens; use person(identificationNumber:)")
+        row = await info.context.loaders.person_by_identification_number.load(principal.subject)
+        if (person := Person.visible(info, row)) is None:
+            raise NotFound("no insurance record for the caller's personal ID")
+        return person
+
+    @strawberry.field(description="A person's e-book by personal ID (số định danh cá nhân).")
+    async def person(self, info: Info, identification_number: str) -> Person | None:
+        info.context.require_principal()
+        key = personal_id(identification_number)
+        row = await info.context.loaders.person_by_identification_number.load(key)
+        if (person := Person.visible(info, row)) is None:
+            raise NotFound("no person with this identificationNumber")
+        return person
+
+    @strawberry.field(
+        description="Persons the caller may list (insurance officers, ministries), by record."
+    )
+    async def persons(
+        self,
+        info: Info,
+        first: int = 20,
+        after: str | None = None,
+        filter: PersonFilter | None = None,
+    ) -> Connection[Person]:
+        principal = info.context.require_principal()
+        authorities = listable_authorities(principal)
+        if not authorities:
+            raise Forbidden("listing persons needs an insurance officer or ministry token")
+        page = page_params(first, after, int)
+        f = filter or PersonFilter()
+        if f.born_from and f.born_to and f.born_from > f.born_to:
+            raise BadUserInput("filter.bornFrom", "must not be after filter.bornTo")
+        filters = person_queries.person_filter_params(
+            authorities=authorities,
+            province=f.residence_province_code,
+            sex=f.sex.value if f.sex else None,
+            born_from=f.born_from,
+            born_to=f.born_to,
+        )
+        reader = info.context.reader
+        rows = await person_queries.persons_page(
+            reader, filters, limit=page.limit, after_id=page.after_id
+        )
+        total = await person_queries.persons_count(reader, filters)
+        result = connection(
+            [{**r, "_total": total} for r in rows], first, "id", lambda r: Person.visible(info, r)
+        )
+        result.total_count = total
+        return result
+
+    @strawberry.field(description="An employer by tax code (mã số thuế).")
+    async def employer(self, info: Info, tax_code: str) -> Employer | None:
+        info.context.require_principal()
+        try:
+            key = validate_tax_code(tax_code)
+        except InvalidIdentifier as exc:
+            raise BadUserInput("taxCode", exc.reason) from None
+        row = await info.context.loaders.employer_by_tax_code.load(key)
+        if row is None:
+            raise NotFound("no employer with this taxCode")
+        return Employer.from_row(row)
+
+    @strawberry.field(description="A household by ID (hộ gia đình).")
+    async def household(self, info: Info, id: strawberry.ID) -> Household | None:
+        info.context.require_principal()
+        if not str(id).isdigit():
+            raise BadUserInput("id", "must be a household ID (digits)")
+        if (household := await Household.find(info, str(id))) is None:
+            raise NotFound("no household with this id")
+        return household
+
+    @strawberry.field(
+        description="A BHYT card by its 15-character or 10-digit code (mã thẻ BHYT); the latest issue."
+    )
+    async def health_insurance_card(self, info: Info, code: str) -> HealthInsuranceCard | None:
+        info.context.require_principal()
+        try:
+            key = validate_bhyt_code(code.strip().upper())
+        except InvalidIdentifier as exc:
+            raise BadUserInput("code", exc.reason) from None
+        if (card := await find_card(info, key)) is None:
+            raise NotFound("no card with this code")
+        return card

@@ -1,0 +1,239 @@
+"""Social insurance (BHXH): participant record, contribution history, totals and benefits."""
+
+from datetime import date
+from typing import TYPE_CHECKING, Annotated, Any
+
+import strawberry
+
+from db import enums as db_enums
+from db.enums import BenefitRegime, ParticipantCategory, PaymentMethod, Scheme
+from db.session import Row
+from graph.context import Info
+from graph.loaders import PagedKey
+from graph.pagination import Connection, PageArgs, connection, page_params
+from graph.types.reference import SocialInsuranceOffice
+from graph.types.scalars import Vnd, YearMonth
+from graph.validation import month_range
+
+if TYPE_CHECKING:
+    from graph.types.employer import Employer
+
+
+@strawberry.type(description="Phụ cấp — allowances paid on top of a salary coefficient.")
+class Allowances:
+    position: float | None = strawberry.field(
+        description="Phụ cấp chức vụ — position allowance (coefficient)."
+    )
+    seniority_pct: float | None = strawberry.field(
+        description="Phụ cấp thâm niên — seniority allowance (%)."
+    )
+    regional: float | None = strawberry.field(
+        description="Phụ cấp khu vực — regional allowance (coefficient)."
+    )
+
+
+@strawberry.type(
+    description=(
+        "Quá trình đóng — a row of the book's history: a stretch of months with one unit, "
+        "job, salary and rate."
+    )
+)
+class ContributionPeriod:
+    row: strawberry.Private[Row]
+
+    @strawberry.field(description="Chế độ — the scheme this row belongs to.")
+    def scheme(self) -> Scheme:
+        return db_enums.Scheme(self.row["scheme"])
+
+    @strawberry.field(description="Từ tháng — first month covered.")
+    def from_month(self) -> YearMonth:
+        return self.row["from_month"]  # type: ignore[no-any-return]
+
+    @strawberry.field(description="Đến tháng — last month covered; null while ongoing.")
+    def to_month(self) -> YearMonth | None:
+        return self.row["to_month"]  # type: ignore[no-any-return]
+
+    @strawberry.field(description="Số tháng — months covered (ongoing rows count to this month).")
+    def months(self) -> int:
+        return months_between(self.row["from_month"], self.row["to_month"])
+
+    @strawberry.field(description="Chức vụ, công việc — job title.")
+    def job_title(self) -> str | None:
+        return self.row["job_title"]  # type: ignore[no-any-return]
+
+    @strawberry.field(description="Tiền lương (VND) — salary in VND, when paid as an amount.")
+    def salary_vnd(self) -> Vnd | None:
+        return self.row["salary_vnd"]  # type: ignore[no-any-return]
+
+    @strawberry.field(description="Hệ số lương — salary coefficient (public sector), when used.")
+    def salary_coefficient(self) -> float | None:
+        value = self.row["salary_coefficient"]
+        return float(value) if value is not None else None
+
+    @strawberry.field(description="Phụ cấp — allowances (with a coefficient salary).")
+    def allowances(self) -> Allowances:
+        r = self.row
+        return Allowances(
+            position=_float(r["position_allowance"]),
+            seniority_pct=_float(r["seniority_allowance_pct"]),
+            regional=_float(r["regional_allowance"]),
+        )
+
+    @strawberry.field(description="Tỷ lệ đóng (%) — contribution rate, in percent.")
+    def rate_pct(self) -> float:
+        return float(self.row["rate_pct"])
+
+    @strawberry.field(description="Đơn vị — the employer paid through; null for voluntary rows.")
+    async def employer(
+        self, info: Info
+    ) -> Annotated["Employer", strawberry.lazy("graph.types.employer")] | None:
+        from graph.types.employer import Employer
+
+        if self.row["employer_id"] is None:
+            return None
+        row = await info.context.loaders.employer_by_id.load(self.row["employer_id"])
+        return Employer.from_row(row) if row else None
+
+
+@strawberry.type(description="Tổng thời gian đóng — total months contributed under one scheme.")
+class SchemeTotal:
+    scheme: Scheme = strawberry.field(description="Chế độ — the scheme.")
+    months: int = strawberry.field(
+        description="Tổng số tháng — distinct months contributed (overlapping rows count once)."
+    )
+
+    @strawberry.field(description="Số năm — whole years of the total.")
+    def years(self) -> int:
+        return self.months // 12
+
+    @strawberry.field(description="Số tháng lẻ — months beyond the whole years.")
+    def remainder_months(self) -> int:
+        return self.months % 12
+
+
+@strawberry.type(description="Quyết định hưởng — a benefit decision.")
+class Benefit:
+    row: strawberry.Private[Row]
+
+    @strawberry.field(description="Chế độ hưởng — the regime.")
+    def regime(self) -> BenefitRegime:
+        return db_enums.BenefitRegime(self.row["regime"])
+
+    @strawberry.field(description="Số quyết định — decision number.")
+    def decision_number(self) -> str:
+        return self.row["decision_number"]  # type: ignore[no-any-return]
+
+    @strawberry.field(description="Ngày quyết định — decision date.")
+    def decided_on(self) -> date:
+        return self.row["decided_on"]  # type: ignore[no-any-return]
+
+    @strawberry.field(description="Hưởng từ ngày — first day paid.")
+    def period_from(self) -> date:
+        return self.row["period_from"]  # type: ignore[no-any-return]
+
+    @strawberry.field(description="Hưởng đến ngày — last day paid; null for ongoing (pensions).")
+    def period_to(self) -> date | None:
+        return self.row["period_to"]  # type: ignore[no-any-return]
+
+    @strawberry.field(description="Số tiền (VND) — amount, per month for pensions.")
+    def amount_vnd(self) -> Vnd:
+        return self.row["amount_vnd"]  # type: ignore[no-any-return]
+
+
+@strawberry.type(description="Thông tin BHXH — the person's social insurance record.")
+class SocialInsurance:
+    person_id: strawberry.Private[int]
+    bhxh_code: str = strawberry.field(
+        description="Mã số BHXH — the 10-digit social insurance code."
+    )
+    managing_unit_code: str | None = strawberry.field(
+        description="Mã đơn vị quản lý — the unit through which the person is managed."
+    )
+    office: SocialInsuranceOffice = strawberry.field(
+        description="Cơ quan BHXH quản lý — the managing social insurance office."
+    )
+    participant_category: ParticipantCategory = strawberry.field(
+        description="Đối tượng tham gia — participant category."
+    )
+    payment_method: PaymentMethod | None = strawberry.field(
+        description="Phương thức đóng — payment method."
+    )
+    tax_code: str | None = strawberry.field(description="Mã số thuế cá nhân — personal tax code.")
+
+    @classmethod
+    def from_row(cls, row: Row) -> "SocialInsurance":
+        return cls(
+            person_id=row["person_id"],
+            bhxh_code=row["bhxh_code"],
+            managing_unit_code=row["managing_unit_code"],
+            office=SocialInsuranceOffice(code=row["office_code"], name=row["office_name"]),
+            participant_category=db_enums.ParticipantCategory(row["participant_category"]),
+            payment_method=db_enums.PaymentMethod(row["payment_method"])
+            if row["payment_method"]
+            else None,
+            tax_code=row["tax_code"],
+        )
+
+    @strawberry.field(
+        description="Quá trình đóng — contribution history, oldest first, filtered by scheme and months."
+    )
+    async def contribution_periods(
+        self,
+        info: Info,
+        first: int = 20,
+        after: str | None = None,
+        schemes: list[Scheme] | None = None,
+        from_month: YearMonth | None = None,
+        to_month: YearMonth | None = None,
+    ) -> Connection[ContributionPeriod]:
+        return await contribution_periods(
+            info, self.person_id, first, after, schemes, from_month, to_month
+        )
+
+    @strawberry.field(description="Tổng thời gian đóng — months contributed, per scheme.")
+    async def totals(self, info: Info) -> list[SchemeTotal]:
+        rows: list[Row] = await info.context.loaders.contribution_totals.load(self.person_id)
+        return [SchemeTotal(scheme=db_enums.Scheme(r["scheme"]), months=r["months"]) for r in rows]
+
+    @strawberry.field(description="Quyết định hưởng — benefit decisions, oldest first.")
+    async def benefits(
+        self,
+        info: Info,
+        first: int = 20,
+        after: str | None = None,
+        from_month: YearMonth | None = None,
+        to_month: YearMonth | None = None,
+    ) -> Connection[Benefit]:
+        start, end = month_range(from_month, to_month)
+        args = PageArgs(page_params(first, after, date), start=start, end=end)
+        rows = await info.context.loaders.benefits.load(PagedKey(self.person_id, args))
+        return connection(rows, first, "period_from", lambda r: Benefit(row=r))
+
+
+async def contribution_periods(
+    info: Info,
+    person_id: int,
+    first: int,
+    after: str | None,
+    schemes: list[Any] | None,
+    from_month: date | None,
+    to_month: date | None,
+) -> Connection[ContributionPeriod]:
+    start, end = month_range(from_month, to_month)
+    args = PageArgs(
+        page_params(first, after, date),
+        schemes=tuple(sorted(s.value for s in schemes)) if schemes else None,
+        start=start,
+        end=end,
+    )
+    rows = await info.context.loaders.contribution_periods.load(PagedKey(person_id, args))
+    return connection(rows, first, "from_month", lambda r: ContributionPeriod(row=r))
+
+
+def months_between(start: date, end: date | None) -> int:
+    last = end or date.today().replace(day=1)
+    return (last.year - start.year) * 12 + last.month - start.month + 1
+
+
+def _float(value: Any) -> float | None:
+    return float(value) if value is not None else None

@@ -1,0 +1,98 @@
+"""Unemployment insurance (BHTN): benefit decisions and the months reserved for a future claim."""
+
+from datetime import date
+
+import strawberry
+
+from db import enums as db_enums
+from db import rules
+from db.session import Row
+from graph.context import Info
+from graph.pagination import Connection
+from graph.types.scalars import Vnd, YearMonth
+from graph.types.social_insurance import ContributionPeriod, contribution_periods
+
+
+@strawberry.type(
+    description="Quyết định hưởng trợ cấp thất nghiệp — an unemployment benefit decision."
+)
+class UnemploymentBenefitDecision:
+    decision_number: str = strawberry.field(description="Số quyết định — decision number.")
+    filed_on: date = strawberry.field(description="Ngày nộp hồ sơ — date the claim was filed.")
+    decided_on: date = strawberry.field(description="Ngày quyết định — decision date.")
+    starts_on: date = strawberry.field(description="Ngày bắt đầu hưởng — first day of benefit.")
+    contribution_months_counted: int = strawberry.field(
+        description="Số tháng đóng được tính — contribution months the claim counted."
+    )
+    months_granted: int = strawberry.field(
+        description="Số tháng được hưởng — benefit months granted."
+    )
+    months_used: int = strawberry.field(description="Số tháng đã hưởng — benefit months received.")
+    monthly_amount_vnd: Vnd = strawberry.field(
+        description="Mức hưởng hằng tháng — monthly amount (VND)."
+    )
+
+    @classmethod
+    def from_row(cls, row: Row) -> "UnemploymentBenefitDecision":
+        return cls(
+            decision_number=row["decision_number"],
+            filed_on=row["filed_on"],
+            decided_on=row["decided_on"],
+            starts_on=row["starts_on"],
+            contribution_months_counted=row["contribution_months_counted"],
+            months_granted=row["months_granted"],
+            months_used=row["months_used"],
+            monthly_amount_vnd=row["monthly_amount_vnd"],
+        )
+
+
+@strawberry.type(description="Thông tin BHTN — the person's unemployment insurance.")
+class UnemploymentInsurance:
+    person_id: strawberry.Private[int]
+
+    @strawberry.field(description="Quyết định hưởng — benefit decisions, oldest first.")
+    async def decisions(self, info: Info) -> list[UnemploymentBenefitDecision]:
+        rows: list[Row] = await info.context.loaders.unemployment_benefits.load(self.person_id)
+        return [UnemploymentBenefitDecision.from_row(r) for r in rows]
+
+    @strawberry.field(description="Tổng số tháng đóng BHTN — distinct months contributed to BHTN.")
+    async def contribution_months(self, info: Info) -> int:
+        return (await self._bhtn_total(info))["months"]
+
+    @strawberry.field(
+        description=(
+            "Thời gian đóng BHTN được bảo lưu — contribution months reserved for a future claim: "
+            "months a past claim counted but did not spend, plus months contributed since."
+        )
+    )
+    async def reserved_months(self, info: Info) -> int:
+        total = await self._bhtn_total(info)
+        decisions: list[Row] = await info.context.loaders.unemployment_benefits.load(self.person_id)
+        return rules.bhtn_reserved_months(
+            ((d["contribution_months_counted"], d["months_used"]) for d in decisions),
+            months_since_last_claim=total["months_since_last_claim"],
+            total_months=total["months"],
+        )
+
+    @strawberry.field(description="Quá trình đóng BHTN — BHTN contribution history, oldest first.")
+    async def contribution_periods(
+        self,
+        info: Info,
+        first: int = 20,
+        after: str | None = None,
+        from_month: YearMonth | None = None,
+        to_month: YearMonth | None = None,
+    ) -> Connection[ContributionPeriod]:
+        return await contribution_periods(
+            info, self.person_id, first, after, [db_enums.Scheme.UNEMPLOYMENT], from_month, to_month
+        )
+
+    async def _bhtn_total(self, info: Info) -> dict[str, int]:
+        rows: list[Row] = await info.context.loaders.contribution_totals.load(self.person_id)
+        for row in rows:
+            if row["scheme"] == db_enums.Scheme.UNEMPLOYMENT:
+                return {
+                    "months": row["months"],
+                    "months_since_last_claim": row["months_since_last_claim"],
+                }
+        return {"months": 0, "months_since_last_claim": 0}

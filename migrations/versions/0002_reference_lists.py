@@ -1,0 +1,68 @@
+"""Reference lists: the 34 provinces and 63 legacy provinces, 54 ethnic groups, BHYT categories
+
+They are data the schema's foreign keys need, so they ship with the schema. Rows come from
+db.reference_data; a later change to a list is a new revision inserting or updating that delta.
+
+Revision ID: 0002
+Revises: 0001
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+from db import reference_data
+
+revision: str = "0002"
+down_revision: str | None = "0001"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+_province = sa.table("province", sa.column("code"), sa.column("name"), sa.column("is_city"))
+_legacy = sa.table(
+    "legacy_province", sa.column("code"), sa.column("name"), sa.column("province_code")
+)
+_ethnicity = sa.table("ethnicity", sa.column("code"), sa.column("name"))
+_category = sa.table(
+    "bhyt_category",
+    sa.column("code"),
+    sa.column("benefit_level"),
+    sa.column("name_vi"),
+    sa.column("name_en"),
+)
+
+
+def upgrade() -> None:
+    provinces = reference_data.PROVINCES
+    op.bulk_insert(
+        _province, [{"code": p.code, "name": p.name, "is_city": p.is_city} for p in provinces]
+    )
+    op.bulk_insert(
+        _legacy,
+        [
+            {"code": code, "name": name, "province_code": p.code}
+            for p in provinces
+            for code, name in zip(p.legacy_codes, p.legacy_names, strict=True)
+        ],
+    )
+    op.bulk_insert(
+        _ethnicity, [{"code": e.code, "name": e.name} for e in reference_data.ETHNICITIES]
+    )
+    op.bulk_insert(
+        _category,
+        [
+            {
+                "code": c.code,
+                "benefit_level": c.benefit_level,
+                "name_vi": c.name_vi,
+                "name_en": c.name_en,
+            }
+            for c in reference_data.BHYT_CATEGORIES
+        ],
+    )
+
+
+def downgrade() -> None:
+    for table in ("bhyt_category", "ethnicity", "legacy_province", "province"):
+        op.execute(f"DELETE FROM {table}")

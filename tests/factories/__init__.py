@@ -1,0 +1,1 @@
+"""Factories per domain: each inserts one valid row (every CHECK holds) and returns it."""

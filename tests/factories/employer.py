@@ -1,0 +1,33 @@
+from typing import Any
+
+import psycopg
+from db.identifiers import make_tax_code
+
+from tests.factories.person import insert
+from tests.factories.sequence import next_int
+
+
+def employer(
+    conn: psycopg.Connection, office: dict[str, Any], name: str = "Công ty TNHH Sao Mai"
+) -> dict[str, Any]:
+    tax_code = None
+    while tax_code is None:
+        n = next_int()
+        tax_code = make_tax_code("01", n)
+    return insert(
+        conn,
+        "employer",
+        {
+            "tax_code": tax_code,
+            "name": name,
+            "enterprise_code": tax_code,
+            "unit_code": f"TA{n:05d}",
+            "head_office_address": "1 Tràng Tiền, Hà Nội",
+            "province_code": "01",
+            "business_lines": ["Sản xuất phần mềm"],
+            "phone": "0241234567",
+            "email": "lienhe@saomai.vn",
+            "enterprise_type": "LIMITED_COMPANY",
+            "office_code": office["code"],
+        },
+    )

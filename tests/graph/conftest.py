@@ -1,0 +1,84 @@
+"""The app against the test database, a client, tokens, and the statements each request ran."""
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from joserfc.jwk import ECKey
+
+from db.session import Database, Reader
+from db.urls import libpq_conninfo
+from graph.app import create_app
+from graph.authz import tokens
+from graph.authz.principal import Role
+
+
+class CountingDatabase(Database):
+    """Keeps every request's reader so tests can read how many statements it ran."""
+
+    def __init__(self, conninfo: str) -> None:
+        super().__init__(conninfo, min_size=1, max_size=4)
+        self.readers: list[Reader] = []
+
+    @asynccontextmanager
+    async def reader(self) -> AsyncIterator[Reader]:
+        async with super().reader() as reader:
+            self.readers.append(reader)
+            yield reader
+
+
+@dataclass
+class Api:
+    client: httpx.AsyncClient
+    database: CountingDatabase
+    key: ECKey
+    last_statements: int = field(default=0)
+
+    def token(self, role: Role = Role.CITIZEN, subject: str = "x", **kwargs: Any) -> str:
+        return tokens.mint(self.key, role=role, subject=subject, **kwargs)
+
+    def citizen(self, person: dict[str, Any]) -> str:
+        return self.token(Role.CITIZEN, person["identification_number"])
+
+    def officer(self, scopes: frozenset[str] = tokens.OFFICER_DEFAULT_SCOPES) -> str:
+        return self.token(Role.OFFICER, "officer-1", scopes=sorted(scopes))
+
+    async def query(
+        self, query: str, token: str | None = None, variables: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        before = len(self.database.readers)
+        response = await self.client.post(
+            "/graphql", json={"query": query, "variables": variables or {}}, headers=headers
+        )
+        readers = self.database.readers[before:]
+        self.last_statements = sum(r.statements for r in readers)
+        body: dict[str, Any] = response.json()
+        return body
+
+
+@pytest.fixture(scope="session")
+def dev_key(tmp_path_factory: pytest.TempPathFactory) -> ECKey:
+    return tokens.load_or_create_dev_key(Path(tmp_path_factory.mktemp("keys")) / "key.json")
+
+
+@pytest.fixture
+async def api(database_url: str, dev_key: ECKey, conn: Any) -> AsyncIterator[Api]:
+    database = CountingDatabase(libpq_conninfo(database_url))
+    app = create_app(
+        database=database, verifier=tokens.dev_verifier(dev_key), dev=False, graphiql=False
+    )
+    await database.open()
+    try:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            yield Api(client=client, database=database, key=dev_key)
+    finally:
+        await database.close()
+
+
+Query = Callable[..., Any]

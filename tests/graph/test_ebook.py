@@ -1,0 +1,127 @@
+"""The whole e-book in one query, and what it costs the database."""
+
+from typing import Any
+
+import psycopg
+import pytest
+
+from tests.factories.book import book
+from tests.graph.conftest import Api
+from tests.graph.operations import ENTITIES, ME, PERSON, PERSONS
+
+# Statements for a whole book: person, relatives, linked persons, membership, household, members,
+# social insurance, periods ×2 (BHXH, BHTN), employers, totals, benefits, current card, cards,
+# facilities, visits, BHTN decisions. The bound is the point: it must not grow with the data.
+EBOOK_STATEMENTS = 18
+
+
+async def test_citizen_reads_whole_book(api: Api, conn: psycopg.Connection) -> None:
+    b = book(conn, periods=6, cards=3, visits=4, benefits=2, claims=1)
+    body = await api.query(ME, api.citizen(b.person))
+    assert "errors" not in body, body
+    me = body["data"]["me"]
+    assert me["fullName"] == "Nguyễn Thị Lan"
+    assert me["birthDate"] == {
+        "year": 1988,
+        "month": 5,
+        "day": 17,
+        "precision": "DAY",
+        "text": "1988-05-17",
+    }
+    assert me["ethnicity"] == {"code": "01", "name": "Kinh"}
+    assert {r["kind"] for r in me["relatives"]} == {"SPOUSE", "FATHER"}
+    spouse = next(r for r in me["relatives"] if r["kind"] == "SPOUSE")
+    assert spouse["person"]["fullName"] == "Trần Văn Hùng"
+    assert me["household"]["relationToHead"] == "SPOUSE"
+    assert len(me["household"]["members"]) == 2
+    si = me["socialInsurance"]
+    assert si["bhxhCode"] == b.bhxh_code
+    assert si["contributionPeriods"]["totalCount"] == 6
+    assert [e["node"]["fromMonth"] for e in si["contributionPeriods"]["edges"]][:2] == [
+        "2008-01",
+        "2008-05",
+    ]
+    assert {t["scheme"]: t["months"] for t in si["totals"]} == {
+        "COMPULSORY_SOCIAL": 16,
+        "UNEMPLOYMENT": 8,
+    }
+    assert si["benefits"]["totalCount"] == 2
+    hi = me["healthInsurance"]
+    assert hi["cards"]["totalCount"] == 3
+    assert hi["currentCard"]["validFrom"] == "2026-01-01"
+    assert hi["currentCard"]["code"] == "DN401" + b.bhxh_code
+    assert me["medicalVisits"]["totalCount"] == 4
+    ui = me["unemploymentInsurance"]
+    assert ui["contributionMonths"] == 8
+    # 24 months counted, 1 benefit month used (12 spent) → 12 reserved, + BHTN months after 2012-05.
+    assert ui["reservedMonths"] == 12 + 8
+    assert ui["decisions"][0]["monthsGranted"] == 3
+
+
+@pytest.mark.parametrize("length", ["short", "long"])
+async def test_one_book_costs_a_fixed_number_of_statements(
+    api: Api, conn: psycopg.Connection, length: str
+) -> None:
+    size = {
+        "short": dict(periods=1, cards=1, visits=1),
+        "long": dict(periods=90, cards=12, visits=95),
+    }[length]
+    b = book(conn, **size)  # type: ignore[arg-type]
+    body = await api.query(PERSON, api.officer(), {"id": b.person["identification_number"]})
+    assert "errors" not in body, body
+    assert api.last_statements <= EBOOK_STATEMENTS
+
+
+def _books(conn: psycopg.Connection, n: int, long: bool) -> list[Any]:
+    size = dict(periods=40, cards=6, visits=30) if long else dict(periods=1, cards=1, visits=1)
+    return [book(conn, **size) for _ in range(n)]  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("long", [False, True])
+async def test_fifty_books_cost_what_one_does(
+    api: Api, conn: psycopg.Connection, long: bool
+) -> None:
+    _books(conn, 50, long)
+    body = await api.query(PERSONS, api.officer(), {"first": 50})
+    assert "errors" not in body, body
+    assert len(body["data"]["persons"]["edges"]) == 50
+    # persons page + its count, then the same statements as one book.
+    assert api.last_statements <= EBOOK_STATEMENTS + 1
+
+
+@pytest.mark.parametrize("long", [False, True])
+async def test_fifty_entities_cost_what_one_does(
+    api: Api, conn: psycopg.Connection, long: bool
+) -> None:
+    books = _books(conn, 50, long)
+    reps = [
+        {"__typename": "Person", "identificationNumber": b.person["identification_number"]}
+        for b in books
+    ]
+    body = await api.query(ENTITIES, api.officer(), {"reps": reps})
+    assert "errors" not in body, body
+    assert [e["identificationNumber"] for e in body["data"]["_entities"]] == [
+        b.person["identification_number"] for b in books
+    ]
+    assert api.last_statements <= EBOOK_STATEMENTS
+
+
+async def test_sibling_fields_share_the_request_connection(
+    api: Api, conn: psycopg.Connection
+) -> None:
+    """graphql-core resolves siblings concurrently; the reader serialises them on one connection."""
+    b = book(conn, periods=5)
+    aliases = " ".join(
+        f"p{i}: person(identificationNumber: $id) {{ socialInsurance {{ contributionPeriods(first: {i + 1}) {{ totalCount }} }} }}"
+        for i in range(12)
+    )
+    body = await api.query(
+        f"query($id: String!) {{ {aliases} }}",
+        api.officer(),
+        {"id": b.person["identification_number"]},
+    )
+    assert "errors" not in body, body
+    assert {
+        v["socialInsurance"]["contributionPeriods"]["totalCount"] for v in body["data"].values()
+    } == {5}
+    assert len(api.database.readers[-1:]) == 1

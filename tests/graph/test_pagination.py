@@ -1,0 +1,53 @@
+"""Cursor connections: pages continue where they stopped, filters by period apply."""
+
+import psycopg
+
+from tests.factories.book import book
+from tests.graph.conftest import Api
+
+PERIODS = """query($id: String!, $after: String, $from: YearMonth, $to: YearMonth) {
+  person(identificationNumber: $id) { socialInsurance {
+    contributionPeriods(first: 4, after: $after, fromMonth: $from, toMonth: $to) {
+      totalCount pageInfo { hasNextPage endCursor } edges { node { fromMonth toMonth } }
+    } } } }"""
+
+
+async def _page(api: Api, token: str, **variables: object) -> dict:  # type: ignore[type-arg]
+    body = await api.query(PERIODS, token, variables)
+    assert "errors" not in body, body
+    return body["data"]["person"]["socialInsurance"]["contributionPeriods"]  # type: ignore[no-any-return]
+
+
+async def test_pages_walk_the_whole_history_once(api: Api, conn: psycopg.Connection) -> None:
+    b = book(conn, periods=10)
+    token, seen, after = api.officer(), [], None
+    while True:
+        page = await _page(api, token, id=b.person["identification_number"], after=after)
+        assert page["totalCount"] == 10
+        seen += [e["node"]["fromMonth"] for e in page["edges"]]
+        if not page["pageInfo"]["hasNextPage"]:
+            break
+        after = page["pageInfo"]["endCursor"]
+    assert seen == sorted(seen) and len(seen) == len(set(seen)) == 10
+
+
+async def test_period_filter_keeps_overlapping_rows(api: Api, conn: psycopg.Connection) -> None:
+    b = book(conn, periods=10)  # four-month rows from 2008-01
+    page = await _page(
+        api,
+        api.officer(),
+        id=b.person["identification_number"],
+        **{"from": "2008-06", "to": "2008-10"},
+    )
+    assert [e["node"]["fromMonth"] for e in page["edges"]] == ["2008-05", "2008-09"]
+    assert page["totalCount"] == 2
+
+
+async def test_inverted_period_is_bad_input(api: Api, conn: psycopg.Connection) -> None:
+    b = book(conn)
+    body = await api.query(
+        PERIODS,
+        api.officer(),
+        {"id": b.person["identification_number"], "from": "2010-01", "to": "2009-01"},
+    )
+    assert body["errors"][0]["extensions"] == {"code": "BAD_USER_INPUT", "argument": "fromMonth"}
