@@ -36,7 +36,7 @@ def build_schema(*, mask_errors: bool) -> Schema:
     extensions: list[Any] = []
     if mask_errors:
         extensions.append(
-            MaskErrors(
+            lambda: MaskErrors(
                 should_mask_error=lambda e: not is_expected(e),
                 error_message="Internal server error; quote the request id to support",
             )

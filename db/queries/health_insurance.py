@@ -4,6 +4,7 @@ from collections.abc import Sequence
 from datetime import date
 
 from sqlalchemy import Date, DateTime, bindparam, cast, func, literal_column, or_, select
+from sqlalchemy.dialects.postgresql import distinct_on
 
 from db.models import HealthFacility, HealthInsuranceCard, MedicalVisit
 from db.queries.compile import align_many, align_one, compile_query, int_keys, text_keys
@@ -16,21 +17,21 @@ _cards = HealthInsuranceCard.__table__
 CURRENT_CARDS_BY_PERSON = compile_query(
     "current_cards_by_person",
     select(_cards)
-    .distinct(_cards.c.person_id)
+    .ext(distinct_on(_cards.c.person_id))
     .where(int_keys(_cards.c.person_id))
     .order_by(_cards.c.person_id, _cards.c.valid_from.desc(), _cards.c.id.desc()),
 )
 CARDS_BY_CODE = compile_query(
     "cards_by_code",
     select(_cards)
-    .distinct(_cards.c.code)
+    .ext(distinct_on(_cards.c.code))
     .where(text_keys(_cards.c.code))
     .order_by(_cards.c.code, _cards.c.valid_from.desc(), _cards.c.id.desc()),
 )
 CARDS_BY_SHORT_CODE = compile_query(
     "cards_by_short_code",
     select(_cards)
-    .distinct(_cards.c.short_code)
+    .ext(distinct_on(_cards.c.short_code))
     .where(text_keys(_cards.c.short_code))
     .order_by(_cards.c.short_code, _cards.c.valid_from.desc(), _cards.c.id.desc()),
 )

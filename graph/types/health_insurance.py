@@ -153,9 +153,6 @@ class MedicalVisit:
         return self.row["patient_paid_vnd"]  # type: ignore[no-any-return]
 
 
-MedicalVisitConnection = Connection[MedicalVisit]
-
-
 @strawberry.type(description="Thông tin BHYT — the person's health insurance.")
 class HealthInsurance:
     person_id: strawberry.Private[int]

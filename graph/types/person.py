@@ -11,10 +11,11 @@ from db.session import Row
 from graph.authz.permissions import reads
 from graph.authz.policy import DataGroup, readable_groups
 from graph.context import Info
+from graph.pagination import Connection
 from graph.types.reference import Ethnicity, Province
 
 if TYPE_CHECKING:
-    from graph.types.health_insurance import HealthInsurance, MedicalVisitConnection
+    from graph.types.health_insurance import HealthInsurance, MedicalVisit
     from graph.types.household import Household
     from graph.types.social_insurance import SocialInsurance
     from graph.types.unemployment_insurance import UnemploymentInsurance
@@ -246,7 +247,8 @@ class Person:
         from_date: date | None = None,
         to_date: date | None = None,
     ) -> (
-        Annotated["MedicalVisitConnection", strawberry.lazy("graph.types.health_insurance")] | None
+        Connection[Annotated["MedicalVisit", strawberry.lazy("graph.types.health_insurance")]]
+        | None
     ):
         from graph.types.health_insurance import medical_visits
 

@@ -5,9 +5,9 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import psycopg
-from db.identifiers import make_bhyt_code_15
 
 from db.enums import HouseholdRelation, RelativeKind, Scheme
+from db.identifiers import make_bhyt_code_15
 from tests.factories import employer as employers
 from tests.factories import person as persons
 from tests.factories import reference

@@ -1,8 +1,8 @@
 from typing import Any
 
 import psycopg
-from db.identifiers import make_tax_code
 
+from db.identifiers import make_tax_code
 from tests.factories.person import insert
 from tests.factories.sequence import next_int
 

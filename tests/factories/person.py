@@ -2,10 +2,10 @@ from datetime import date
 from typing import Any
 
 import psycopg
-from db.identifiers import make_personal_id
 from psycopg.rows import dict_row
 
 from db.enums import DatePrecision, ManagingAuthority, RelativeKind, Sex
+from db.identifiers import make_personal_id
 from tests.factories.sequence import next_int
 
 

@@ -14,6 +14,7 @@ from db.session import Database, Reader
 from db.urls import libpq_conninfo
 from graph.app import create_app
 from graph.authz import tokens
+from graph.authz.policy import OFFICER_DEFAULT_SCOPES
 from graph.authz.principal import Role
 
 
@@ -44,7 +45,7 @@ class Api:
     def citizen(self, person: dict[str, Any]) -> str:
         return self.token(Role.CITIZEN, person["identification_number"])
 
-    def officer(self, scopes: frozenset[str] = tokens.OFFICER_DEFAULT_SCOPES) -> str:
+    def officer(self, scopes: frozenset[str] = OFFICER_DEFAULT_SCOPES) -> str:
         return self.token(Role.OFFICER, "officer-1", scopes=sorted(scopes))
 
     async def query(
