@@ -1,7 +1,5 @@
 """Insurance rules the book derives values from (DOMAIN.md §3), as pure functions."""
 
-from collections.abc import Iterable
-
 BHTN_MONTHS_PER_BENEFIT_MONTH = 12
 
 
@@ -14,20 +12,17 @@ def bhtn_months_granted(contribution_months: int) -> int:
 
 
 def bhtn_reserved_months(
-    decisions: Iterable[tuple[int, int]], months_since_last_claim: int, total_months: int
+    last_claim: tuple[int, int] | None, months_since_last_claim: int, total_months: int
 ) -> int:
     """Contribution months available for a future claim (thời gian bảo lưu).
 
-    `decisions` are (months counted, benefit months used) of each past decision. Months counted
-    for a claim are spent at 12 per benefit month actually received; what a claim counted but did
-    not spend (the claimant found work early, or had more months than the duration used) stays
-    reserved, and months contributed after the latest claim add to it. With no claim, every
-    contribution month is reserved.
+    `last_claim` is (months counted, benefit months received) of the latest decision. A claim
+    spends 12 counted months per benefit month received; what it counted but did not spend (the
+    claimant found work early) stays reserved, and months contributed after the claim add to it.
+    Earlier claims' leftovers were counted into the later one. With no claim, every month counts.
     """
-    decisions = list(decisions)
-    if not decisions:
+    if last_claim is None:
         return total_months
-    reserved = sum(
-        max(0, counted - used * BHTN_MONTHS_PER_BENEFIT_MONTH) for counted, used in decisions[-1:]
-    )
-    return reserved + months_since_last_claim
+    counted, used = last_claim
+    unspent = max(0, counted - used * BHTN_MONTHS_PER_BENEFIT_MONTH)
+    return unspent + months_since_last_claim

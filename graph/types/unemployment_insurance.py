@@ -68,8 +68,9 @@ class UnemploymentInsurance:
     async def reserved_months(self, info: Info) -> int:
         total = await self._bhtn_total(info)
         decisions: list[Row] = await info.context.loaders.unemployment_benefits.load(self.person_id)
+        last = decisions[-1] if decisions else None
         return rules.bhtn_reserved_months(
-            ((d["contribution_months_counted"], d["months_used"]) for d in decisions),
+            (last["contribution_months_counted"], last["months_used"]) if last else None,
             months_since_last_claim=total["months_since_last_claim"],
             total_months=total["months"],
         )
