@@ -80,7 +80,9 @@ def connection(
     rows: Sequence[Row], first: int, sort: str, node: Callable[[Row], T | None]
 ) -> Connection[T]:
     """Build a page from `first + 1` rows; rows whose node is None (not visible) are left out."""
-    page = rows[:first]
+    total = int(rows[0]["_total"]) if rows else 0
+    page = [row for row in rows if not row.get("_carrier")][:first]
+    more = sum(1 for row in rows if not row.get("_carrier")) > first
     edges = [
         Edge(cursor=encode_cursor(row[sort], row["id"]), node=item)
         for row in page
@@ -89,8 +91,8 @@ def connection(
     return Connection(
         edges=edges,
         page_info=PageInfo(
-            has_next_page=len(rows) > first,
+            has_next_page=more,
             end_cursor=encode_cursor(page[-1][sort], page[-1]["id"]) if page else None,
         ),
-        total_count=int(rows[0]["_total"]) if rows else 0,
+        total_count=total,
     )

@@ -3,6 +3,8 @@
 For every parent in `keys`, the statement returns up to `limit` children after the cursor
 `(after_sort, after_id)`, ordered by `(sort, id)`, each with `_total` (children matching the
 filters, regardless of the cursor). Callers ask for `first + 1` to learn whether a next page exists.
+When the cursor is past a parent's last child, that child comes back alone with `_carrier` set,
+so the total is still known; callers drop carrier rows.
 """
 
 from collections.abc import Sequence
@@ -14,9 +16,11 @@ from sqlalchemy import (
     ColumnElement,
     FromClause,
     Select,
+    and_,
     bindparam,
     cast,
     func,
+    not_,
     or_,
     select,
     tuple_,
@@ -52,25 +56,32 @@ def keyset_page(
     )
     after_sort = cast(bindparam("after_sort"), sort_type)
     after_id = cast(bindparam("after_id"), BigInteger)
-    ranked = (
+    is_after = or_(
+        after_id.is_(None),
+        tuple_(matching.c[sort], matching.c.id) > tuple_(after_sort, after_id),
+    )
+    ranked = select(
+        matching,
+        func.row_number()
+        .over(partition_by=matching.c[parent], order_by=(matching.c[sort], matching.c.id))
+        .label("_rn"),
+        # How many rows lie at or before the cursor: the page starts after them.
+        func.count().filter(not_(is_after)).over(partition_by=matching.c[parent]).label("_skipped"),
+    ).subquery("ranked")
+    skipped, rn, total = ranked.c._skipped, ranked.c._rn, ranked.c._total
+    return (
         select(
-            matching,
-            func.row_number()
-            .over(partition_by=matching.c[parent], order_by=(matching.c[sort], matching.c.id))
-            .label("_rn"),
+            *(c for c in ranked.c if c.name not in ("_rn", "_skipped")),
+            (rn <= skipped).label("_carrier"),
         )
         .where(
             or_(
-                after_id.is_(None),
-                tuple_(matching.c[sort], matching.c.id) > tuple_(after_sort, after_id),
+                and_(rn > skipped, rn <= skipped + bindparam("limit")),
+                # A cursor at the end still reports the total: its last row comes back flagged.
+                and_(skipped >= total, rn == total),
             )
         )
-        .subquery("ranked")
-    )
-    return (
-        select(*(c for c in ranked.c if c.name != "_rn"))
-        .where(ranked.c._rn <= bindparam("limit"))
-        .order_by(ranked.c[parent], ranked.c._rn)
+        .order_by(ranked.c[parent], rn)
     )
 
 

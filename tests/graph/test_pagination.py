@@ -51,3 +51,18 @@ async def test_inverted_period_is_bad_input(api: Api, conn: psycopg.Connection) 
         {"id": b.person["identification_number"], "from": "2010-01", "to": "2009-01"},
     )
     assert body["errors"][0]["extensions"] == {"code": "BAD_USER_INPUT", "argument": "fromMonth"}
+
+
+async def test_cursor_at_the_end_keeps_the_total(api: Api, conn: psycopg.Connection) -> None:
+    b = book(conn, periods=4)
+    token = api.officer()
+    first = await _page(api, token, id=b.person["identification_number"])
+    assert first["pageInfo"]["hasNextPage"] is False
+    after_end = await _page(
+        api, token, id=b.person["identification_number"], after=first["pageInfo"]["endCursor"]
+    )
+    assert after_end == {
+        "totalCount": 4,
+        "pageInfo": {"hasNextPage": False, "endCursor": None},
+        "edges": [],
+    }
