@@ -2,7 +2,7 @@
 
 from collections.abc import Sequence
 
-from sqlalchemy import select
+from sqlalchemy import literal_column, select
 
 from db.models import Household, HouseholdMember
 from db.queries.compile import align_many, align_one, compile_query, int_keys
@@ -19,7 +19,12 @@ MEMBERS_BY_HOUSEHOLD = compile_query(
     "household_members_by_household",
     select(HouseholdMember.__table__)
     .where(int_keys(HouseholdMember.household_id))
-    .order_by(HouseholdMember.household_id, HouseholdMember.person_id),
+    # The head first, then members in record order.
+    .order_by(
+        HouseholdMember.household_id,
+        HouseholdMember.relation_to_head != literal_column("'HEAD'"),
+        HouseholdMember.person_id,
+    ),
 )
 
 

@@ -19,6 +19,7 @@ class Book:
     person: dict[str, Any]
     bhxh_code: str
     employers: list[dict[str, Any]]
+    household_id: int
 
 
 def _month(start: date, offset: int) -> date:
@@ -173,4 +174,4 @@ def book(
                 "monthly_amount_vnd": 4_800_000,
             },
         )
-    return Book(person=holder, bhxh_code=bhxh_code, employers=work)
+    return Book(person=holder, bhxh_code=bhxh_code, employers=work, household_id=household["id"])
