@@ -1,13 +1,12 @@
 """Employers and their employees."""
 
 from collections.abc import Sequence
-from typing import Any
 
 from sqlalchemy import ARRAY, Text, any_, bindparam, cast, select
 
 from db.models import ContributionPeriod, Employer, Person
-from db.queries.compile import align_many, align_one, compile_query, int_keys, text_keys
-from db.queries.paging import PageParams, keyset_page, page_params
+from db.queries.compile import align_one, compile_query, int_keys, text_keys
+from db.queries.paging import PageParams, fetch_pages, keyset_page
 from db.session import Reader, Row
 
 EMPLOYERS_BY_ID = compile_query(
@@ -54,5 +53,6 @@ async def employers_by_tax_code(db: Reader, keys: Sequence[str]) -> list[Row | N
 async def employees_page(
     db: Reader, keys: Sequence[int], page: PageParams, authorities: Sequence[str]
 ) -> list[list[Row]]:
-    params: dict[str, Any] = {**page_params(page, keys), "authorities": list(authorities)}
-    return align_many(keys, await db.fetch(EMPLOYEES_PAGE, params), "employer_id")
+    return await fetch_pages(
+        db, EMPLOYEES_PAGE, keys, page, parent="employer_id", authorities=list(authorities)
+    )

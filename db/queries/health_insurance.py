@@ -2,38 +2,36 @@
 
 from collections.abc import Sequence
 from datetime import date
+from typing import Any
 
 from sqlalchemy import Date, DateTime, bindparam, cast, func, literal_column, or_, select
 from sqlalchemy.dialects.postgresql import distinct_on
 
 from db.models import HealthFacility, HealthInsuranceCard, MedicalVisit
-from db.queries.compile import align_many, align_one, compile_query, int_keys, text_keys
-from db.queries.paging import PageParams, keyset_page, page_params
-from db.session import Reader, Row
+from db.queries.compile import align_one, compile_query, int_keys, text_keys
+from db.queries.paging import PageParams, fetch_pages, keyset_page
+from db.session import Query, Reader, Row
 
 _cards = HealthInsuranceCard.__table__
 
-# The card in force is the latest issue; a renewal keeps the 10-digit code and may keep the 15.
-CURRENT_CARDS_BY_PERSON = compile_query(
-    "current_cards_by_person",
-    select(_cards)
-    .ext(distinct_on(_cards.c.person_id))
-    .where(int_keys(_cards.c.person_id))
-    .order_by(_cards.c.person_id, _cards.c.valid_from.desc(), _cards.c.id.desc()),
+
+def _latest_card_by(name: str, column: Any, keys: Any) -> Query:
+    """The card in force per key: the latest issue (renewals keep the 10-digit code, often the 15)."""
+    return compile_query(
+        name,
+        select(_cards)
+        .ext(distinct_on(column))
+        .where(keys)
+        .order_by(column, _cards.c.valid_from.desc(), _cards.c.id.desc()),
+    )
+
+
+CURRENT_CARDS_BY_PERSON = _latest_card_by(
+    "current_cards_by_person", _cards.c.person_id, int_keys(_cards.c.person_id)
 )
-CARDS_BY_CODE = compile_query(
-    "cards_by_code",
-    select(_cards)
-    .ext(distinct_on(_cards.c.code))
-    .where(text_keys(_cards.c.code))
-    .order_by(_cards.c.code, _cards.c.valid_from.desc(), _cards.c.id.desc()),
-)
-CARDS_BY_SHORT_CODE = compile_query(
-    "cards_by_short_code",
-    select(_cards)
-    .ext(distinct_on(_cards.c.short_code))
-    .where(text_keys(_cards.c.short_code))
-    .order_by(_cards.c.short_code, _cards.c.valid_from.desc(), _cards.c.id.desc()),
+CARDS_BY_CODE = _latest_card_by("cards_by_code", _cards.c.code, text_keys(_cards.c.code))
+CARDS_BY_SHORT_CODE = _latest_card_by(
+    "cards_by_short_code", _cards.c.short_code, text_keys(_cards.c.short_code)
 )
 CARDS_PAGE = compile_query(
     "cards_page",
@@ -44,8 +42,8 @@ CARDS_PAGE = compile_query(
         sort="valid_from",
         sort_type=Date(),
         filters=(
-            or_(cast(bindparam("from"), Date).is_(None), _cards.c.valid_to >= bindparam("from")),
-            or_(cast(bindparam("to"), Date).is_(None), _cards.c.valid_from <= bindparam("to")),
+            or_(cast(bindparam("start"), Date).is_(None), _cards.c.valid_to >= bindparam("start")),
+            or_(cast(bindparam("end"), Date).is_(None), _cards.c.valid_from <= bindparam("end")),
         ),
     ),
 )
@@ -65,12 +63,12 @@ VISITS_PAGE = compile_query(
         sort_type=DateTime(timezone=True),
         filters=(
             or_(
-                cast(bindparam("from"), Date).is_(None),
-                func.coalesce(_visits.c.discharged_at, _visits.c.admitted_at) >= bindparam("from"),
+                cast(bindparam("start"), Date).is_(None),
+                func.coalesce(_visits.c.discharged_at, _visits.c.admitted_at) >= bindparam("start"),
             ),
             or_(
-                cast(bindparam("to"), Date).is_(None),
-                _visits.c.admitted_at < cast(bindparam("to"), Date) + literal_column("1"),
+                cast(bindparam("end"), Date).is_(None),
+                _visits.c.admitted_at < cast(bindparam("end"), Date) + literal_column("1"),
             ),
         ),
     ),
@@ -99,8 +97,7 @@ async def cards_page(
     from_date: date | None,
     to_date: date | None,
 ) -> list[list[Row]]:
-    params = {**page_params(page, keys), "from": from_date, "to": to_date}
-    return align_many(keys, await db.fetch(CARDS_PAGE, params), "person_id")
+    return await fetch_pages(db, CARDS_PAGE, keys, page, start=from_date, end=to_date)
 
 
 async def facilities_by_code(db: Reader, keys: Sequence[str]) -> list[Row | None]:
@@ -115,5 +112,4 @@ async def visits_page(
     from_date: date | None,
     to_date: date | None,
 ) -> list[list[Row]]:
-    params = {**page_params(page, keys), "from": from_date, "to": to_date}
-    return align_many(keys, await db.fetch(VISITS_PAGE, params), "person_id")
+    return await fetch_pages(db, VISITS_PAGE, keys, page, start=from_date, end=to_date)

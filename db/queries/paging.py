@@ -27,7 +27,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.types import TypeEngine
 
-from db.queries.compile import int_keys
+from db.queries.compile import align_many, int_keys
+from db.session import Query, Reader, Row
 
 
 @dataclass(frozen=True)
@@ -85,10 +86,21 @@ def keyset_page(
     )
 
 
-def page_params(params: PageParams, keys: Sequence[int]) -> dict[str, Any]:
-    return {
+async def fetch_pages(
+    db: Reader,
+    query: Query,
+    keys: Sequence[int],
+    page: PageParams,
+    *,
+    parent: str = "person_id",
+    **filters: Any,
+) -> list[list[Row]]:
+    """Run a `keyset_page` statement; each parent's rows, in key order."""
+    params = {
         "keys": list(keys),
-        "limit": params.limit,
-        "after_sort": params.after_sort,
-        "after_id": params.after_id,
+        "limit": page.limit,
+        "after_sort": page.after_sort,
+        "after_id": page.after_id,
+        **filters,
     }
+    return align_many(keys, await db.fetch(query, params), parent)

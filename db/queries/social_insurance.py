@@ -21,7 +21,7 @@ from sqlalchemy import (
 
 from db.models import Benefit, ContributionPeriod, SocialInsurance, SocialInsuranceOffice
 from db.queries.compile import align_many, align_one, compile_query, int_keys
-from db.queries.paging import PageParams, keyset_page, page_params
+from db.queries.paging import PageParams, fetch_pages, keyset_page
 from db.session import Reader, Row
 
 SOCIAL_INSURANCE_BY_PERSON = compile_query(
@@ -36,9 +36,10 @@ def _overlaps(start: Any, end: Any) -> tuple[Any, ...]:
     """Rows whose [start, end] (end NULL = ongoing) overlaps the requested [from, to] months."""
     return (
         or_(
-            cast(bindparam("from"), Date).is_(None), func.coalesce(end, start) >= bindparam("from")
+            cast(bindparam("start"), Date).is_(None),
+            func.coalesce(end, start) >= bindparam("start"),
         ),
-        or_(cast(bindparam("to"), Date).is_(None), start <= bindparam("to")),
+        or_(cast(bindparam("end"), Date).is_(None), start <= bindparam("end")),
     )
 
 
@@ -123,13 +124,15 @@ async def contribution_periods_page(
     from_month: date | None,
     to_month: date | None,
 ) -> list[list[Row]]:
-    params = {
-        **page_params(page, keys),
-        "schemes": list(schemes) if schemes else None,
-        "from": from_month,
-        "to": to_month,
-    }
-    return align_many(keys, await db.fetch(CONTRIBUTION_PERIODS_PAGE, params), "person_id")
+    return await fetch_pages(
+        db,
+        CONTRIBUTION_PERIODS_PAGE,
+        keys,
+        page,
+        schemes=list(schemes) if schemes else None,
+        start=from_month,
+        end=to_month,
+    )
 
 
 async def contribution_totals_by_person(db: Reader, keys: Sequence[int]) -> list[list[Row]]:
@@ -145,5 +148,4 @@ async def benefits_page(
     from_month: date | None,
     to_month: date | None,
 ) -> list[list[Row]]:
-    params = {**page_params(page, keys), "from": from_month, "to": to_month}
-    return align_many(keys, await db.fetch(BENEFITS_PAGE, params), "person_id")
+    return await fetch_pages(db, BENEFITS_PAGE, keys, page, start=from_month, end=to_month)
