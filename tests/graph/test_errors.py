@@ -1,6 +1,7 @@
 """Bad input, unknown records and missing or bad tokens get clear, coded errors."""
 
 import psycopg
+import pytest
 
 from tests.factories.book import book
 from tests.graph.conftest import Api
@@ -78,8 +79,11 @@ async def test_expired_token_is_refused(api: Api, conn: psycopg.Connection) -> N
 
 
 async def test_unexpected_errors_are_masked_with_request_id(
-    api: Api, conn: psycopg.Connection, monkeypatch
-) -> None:  # type: ignore[no-untyped-def]
+    api: Api,
+    conn: psycopg.Connection,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     from graph.types import person as person_types
 
     def boom(*args: object) -> None:
@@ -98,6 +102,9 @@ async def test_unexpected_errors_are_masked_with_request_id(
     (error,) = body["errors"]
     assert "secret" not in error["message"]
     assert error["path"] == ["me", "ethnicity"]
+    (record,) = [r for r in caplog.records if r.name == "bhxh.graph"]
+    assert "req-42" in record.getMessage()
+    assert b.person["identification_number"] not in caplog.text
 
 
 async def test_health_endpoints(api: Api, conn: psycopg.Connection) -> None:
