@@ -22,7 +22,7 @@ from joserfc.jwk import ECKey
 from db.urls import libpq_conninfo
 from graph.app import create_app
 from graph.authz import tokens
-from graph.authz.policy import ALL_GROUPS
+from graph.authz.policy import BOOK
 from graph.authz.principal import Role
 from tests.graph.conftest import CountingDatabase
 
@@ -78,7 +78,7 @@ async def _graph_seconds(
         database=database, verifier=tokens.dev_verifier(key), dev=False, graphiql=False
     )
     officer = tokens.mint(
-        key, role=Role.OFFICER, subject="bench", scopes=[g.value.lower() for g in ALL_GROUPS]
+        key, role=Role.OFFICER, subject="bench", scopes=[g.value.lower() for g in BOOK]
     )
     headers = {"Authorization": f"Bearer {officer}"}
     timings, statements = [], []

@@ -14,7 +14,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from psycopg import AsyncConnection
+from psycopg import AsyncConnection, AsyncCursor
 from psycopg.rows import DictRow, dict_row
 from psycopg_pool import AsyncConnectionPool
 
@@ -42,11 +42,19 @@ class Reader:
 
     async def fetch(self, query: Query, params: Mapping[str, Any]) -> list[Row]:
         async with self._lock:
-            if self._conn is None:
-                self._conn = await self._pool.getconn()
-            self.statements += 1
-            cursor = await self._conn.execute(query.sql.encode(), params)
+            cursor = await self._run(query, params)
             return await cursor.fetchall()
+
+    async def execute(self, query: Query, params: Mapping[str, Any]) -> None:
+        """A write: its own single-statement transaction (the connection is in autocommit)."""
+        async with self._lock:
+            await self._run(query, params)
+
+    async def _run(self, query: Query, params: Mapping[str, Any]) -> AsyncCursor[DictRow]:
+        if self._conn is None:
+            self._conn = await self._pool.getconn()
+        self.statements += 1
+        return await self._conn.execute(query.sql.encode(), params)
 
     async def release(self) -> None:
         if self._conn is not None:

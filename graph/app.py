@@ -17,7 +17,9 @@ from starlette.types import Message, Receive, Scope, Send
 from strawberry.asgi import GraphQL
 
 from db.session import Database
+from graph.authz.facts import FactLoaders
 from graph.authz.policy import listable_authorities
+from graph.authz.recorder import AccessRecorder
 from graph.authz.tokens import InvalidToken, TokenVerifier
 from graph.context import Context
 from graph.loaders import Loaders
@@ -73,11 +75,15 @@ class GraphQLEndpoint:
                 await _unauthenticated(str(exc), request_id)(scope, receive, send)
                 return
 
-        async def send_with_id(message: Message) -> None:
+        # The response is held until the access log has the request's reads: no log, no data.
+        held: list[Message] = []
+
+        async def hold(message: Message) -> None:
             if message["type"] == "http.response.start":
                 MutableHeaders(scope=message).append("X-Request-ID", request_id)
-            await send(message)
+            held.append(message)
 
+        recorder = AccessRecorder(principal=principal, request_id=request_id)
         async with self.database.reader() as reader:
             authorities = listable_authorities(principal) if principal else []
             request.state.context = Context(
@@ -85,15 +91,39 @@ class GraphQLEndpoint:
                 principal=principal,
                 reader=reader,
                 loaders=Loaders.build(reader, visible_authorities=authorities),
+                recorder=recorder,
+                facts=FactLoaders.build(reader, principal) if principal else None,
             )
-            await self.view(scope, receive, send_with_id)
+            await self.view(scope, receive, hold)
+            try:
+                await recorder.flush(reader)
+            except Exception:
+                log.exception("access log write failed (request %s); response withheld", request_id)
+                held = []
+                await JSONResponse(
+                    {
+                        "errors": [
+                            {
+                                "message": "Internal server error",
+                                "extensions": {
+                                    "code": "INTERNAL_SERVER_ERROR",
+                                    "requestId": request_id,
+                                },
+                            }
+                        ]
+                    },
+                    status_code=500,
+                    headers={"X-Request-ID": request_id},
+                )(scope, receive, send)
+        for message in held:
+            await send(message)
 
 
 def create_app(
     *, database: Database, verifier: TokenVerifier, dev: bool, graphiql: bool
 ) -> Starlette:
     view = GraphQLView(
-        build_schema(mask_errors=not dev), graphql_ide="graphiql" if graphiql else None
+        build_schema(dev=dev), graphql_ide="graphiql" if graphiql else None
     )
 
     async def healthz(_: Request) -> Response:

@@ -5,7 +5,9 @@ from dataclasses import dataclass
 import strawberry
 
 from db.session import Reader
+from graph.authz.facts import FactLoaders
 from graph.authz.principal import Principal
+from graph.authz.recorder import AccessRecorder
 from graph.errors import Unauthenticated
 from graph.loaders import Loaders
 
@@ -16,11 +18,18 @@ class Context:
     principal: Principal | None
     reader: Reader
     loaders: Loaders
+    recorder: AccessRecorder
+    facts: FactLoaders | None
 
     def require_principal(self) -> Principal:
         if self.principal is None:
             raise Unauthenticated("a bearer token is required (Authorization: Bearer <JWT>)")
         return self.principal
+
+    def require_facts(self) -> FactLoaders:
+        self.require_principal()
+        assert self.facts is not None  # built whenever there is a principal
+        return self.facts
 
 
 Info = strawberry.Info[Context, None]

@@ -12,7 +12,16 @@ from typing import Any, Generic, TypeVar
 
 from aiodataloader import DataLoader
 
-from db.queries import employer, health_insurance, household, person, reference, social_insurance
+from db.queries import (
+    access_log,
+    consent,
+    employer,
+    health_insurance,
+    household,
+    person,
+    reference,
+    social_insurance,
+)
 from db.queries import unemployment_insurance as unemployment
 from db.session import Reader, Row
 
@@ -75,6 +84,8 @@ class Loaders:
     facility: Loader
     medical_visits: Loader
     unemployment_benefits: Loader
+    consents: Loader
+    access_log: Loader
 
     @classmethod
     def build(cls, db: Reader, *, visible_authorities: Sequence[str]) -> "Loaders":
@@ -95,7 +106,13 @@ class Loaders:
             contribution_periods=_paged_loader(
                 db,
                 lambda d, keys, a: social_insurance.contribution_periods_page(
-                    d, keys, a.page, schemes=a.schemes, from_month=a.start, to_month=a.end
+                    d,
+                    keys,
+                    a.page,
+                    schemes=a.schemes,
+                    from_month=a.start,
+                    to_month=a.end,
+                    employer_id=a.employer_id,
                 ),
             ),
             contribution_totals=_loader(db, social_insurance.contribution_totals_by_person),
@@ -119,8 +136,12 @@ class Loaders:
             medical_visits=_paged_loader(
                 db,
                 lambda d, keys, a: health_insurance.visits_page(
-                    d, keys, a.page, from_date=a.start, to_date=a.end
+                    d, keys, a.page, from_date=a.start, to_date=a.end, facility=a.facility_code
                 ),
             ),
             unemployment_benefits=_loader(db, unemployment.unemployment_benefits_by_person),
+            consents=_loader(db, consent.consents_by_person),
+            access_log=_paged_loader(
+                db, lambda d, keys, a: access_log.access_log_page(d, keys, a.page)
+            ),
         )

@@ -49,6 +49,10 @@ class PageArgs:
     schemes: tuple[str, ...] | None = None
     start: date | None = None
     end: date | None = None
+    employer_id: int | None = None
+    """Only rows with this employer (an employer's view of a book)."""
+    facility_code: str | None = None
+    """Only visits at this facility (a facility's view of medical records)."""
 
 
 def encode_cursor(sort: Any, row_id: int) -> str:

@@ -1,6 +1,8 @@
 """All tables; importing this package registers them on Base.metadata (alembic, tests)."""
 
+from db.models.access_log import AccessLogEntry
 from db.models.base import Base
+from db.models.consent import Consent, PartnerAgency
 from db.models.employer import Employer
 from db.models.health_insurance import HealthInsuranceCard, MedicalVisit
 from db.models.household import Household, HouseholdMember
@@ -17,6 +19,9 @@ from db.models.social_insurance import Benefit, ContributionPeriod, SocialInsura
 from db.models.unemployment_insurance import UnemploymentBenefit
 
 __all__ = [
+    "AccessLogEntry",
+    "Consent",
+    "PartnerAgency",
     "Base",
     "Benefit",
     "BhytCategory",

@@ -76,7 +76,8 @@ class Relative(Base):
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(Text)
     full_name: Mapped[str] = mapped_column(Text)
-    identification_number: Mapped[str | None] = mapped_column(Text)
+    # Indexed: a legal representative's token names them by this number.
+    identification_number: Mapped[str | None] = mapped_column(Text, index=True)
     passport_number: Mapped[str | None] = mapped_column(Text)
     # Indexed: "whom does this person represent?" is asked of every legal-representative caller.
     relative_person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"), index=True)

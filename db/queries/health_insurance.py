@@ -4,7 +4,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Date, DateTime, bindparam, cast, func, literal_column, or_, select
+from sqlalchemy import Date, DateTime, Text, bindparam, cast, func, literal_column, or_, select
 from sqlalchemy.dialects.postgresql import distinct_on
 
 from db.models import HealthFacility, HealthInsuranceCard, MedicalVisit
@@ -70,6 +70,10 @@ VISITS_PAGE = compile_query(
                 cast(bindparam("end"), Date).is_(None),
                 _visits.c.admitted_at < cast(bindparam("end"), Date) + literal_column("1"),
             ),
+            or_(
+                cast(bindparam("facility"), Text).is_(None),
+                _visits.c.facility_code == cast(bindparam("facility"), Text),
+            ),
         ),
     ),
 )
@@ -111,5 +115,8 @@ async def visits_page(
     *,
     from_date: date | None,
     to_date: date | None,
+    facility: str | None = None,
 ) -> list[list[Row]]:
-    return await fetch_pages(db, VISITS_PAGE, keys, page, start=from_date, end=to_date)
+    return await fetch_pages(
+        db, VISITS_PAGE, keys, page, start=from_date, end=to_date, facility=facility
+    )

@@ -48,6 +48,7 @@ def keyset_page(
     sort: str,
     sort_type: TypeEngine[Any],
     filters: Sequence[ColumnElement[bool]] = (),
+    newest_first: bool = False,
 ) -> Select[Any]:
     parent_col = table.c[parent]
     matching = (
@@ -57,15 +58,15 @@ def keyset_page(
     )
     after_sort = cast(bindparam("after_sort"), sort_type)
     after_id = cast(bindparam("after_id"), BigInteger)
-    is_after = or_(
-        after_id.is_(None),
-        tuple_(matching.c[sort], matching.c.id) > tuple_(after_sort, after_id),
-    )
+    key = tuple_(matching.c[sort], matching.c.id)
+    cursor = tuple_(after_sort, after_id)
+    is_after = or_(after_id.is_(None), key < cursor if newest_first else key > cursor)
+    order: tuple[ColumnElement[Any], ...] = (matching.c[sort], matching.c.id)
+    if newest_first:
+        order = (matching.c[sort].desc(), matching.c.id.desc())
     ranked = select(
         matching,
-        func.row_number()
-        .over(partition_by=matching.c[parent], order_by=(matching.c[sort], matching.c.id))
-        .label("_rn"),
+        func.row_number().over(partition_by=matching.c[parent], order_by=order).label("_rn"),
         # How many rows lie at or before the cursor: the page starts after them.
         func.count().filter(not_(is_after)).over(partition_by=matching.c[parent]).label("_skipped"),
     ).subquery("ranked")

@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy import (
     ARRAY,
+    BigInteger,
     ColumnElement,
     Date,
     Text,
@@ -58,6 +59,10 @@ CONTRIBUTION_PERIODS_PAGE = compile_query(
                 _periods.c.scheme == any_(cast(bindparam("schemes"), ARRAY(Text))),
             ),
             *_overlaps(_periods.c.from_month, _periods.c.to_month),
+            or_(
+                cast(bindparam("employer"), BigInteger).is_(None),
+                _periods.c.employer_id == cast(bindparam("employer"), BigInteger),
+            ),
         ),
     ),
 )
@@ -123,6 +128,7 @@ async def contribution_periods_page(
     schemes: Sequence[str] | None,
     from_month: date | None,
     to_month: date | None,
+    employer_id: int | None = None,
 ) -> list[list[Row]]:
     return await fetch_pages(
         db,
@@ -130,6 +136,7 @@ async def contribution_periods_page(
         keys,
         page,
         schemes=list(schemes) if schemes else None,
+        employer=employer_id,
         start=from_month,
         end=to_month,
     )

@@ -1,24 +1,26 @@
 """Field guards: every personal field names its data group; the decision was made once per
-object (`readable_groups` on the parent), so a guard is a set lookup, not a policy evaluation."""
+person (`Access` on the object), so a guard is a set lookup plus a note for the access log."""
 
 from functools import cache
-from typing import Any, ClassVar, Protocol
+from typing import Any, ClassVar
 
 import strawberry
 from strawberry.permission import BasePermission
 
-from graph.authz.policy import DataGroup
-
-
-class Guarded(Protocol):
-    readable_groups: frozenset[DataGroup]
+from graph.authz.policy import Access, DataGroup
+from graph.errors import Forbidden
 
 
 class _GroupPermission(BasePermission):
     group: ClassVar[DataGroup]
 
     def has_permission(self, source: Any, info: strawberry.Info, **kwargs: Any) -> bool:
-        return self.group in source.readable_groups
+        access: Access = source.access
+        if self.group not in access.groups:
+            return False
+        operation = info.operation.name.value if info.operation.name else None
+        info.context.recorder.note(source.person_id, self.group, access, operation)
+        return True
 
 
 @cache
@@ -33,3 +35,12 @@ def reads(group: DataGroup) -> type[BasePermission]:
             "error_extensions": {"code": "FORBIDDEN", "dataGroup": group.value},
         },
     )
+
+
+def require_whole_history(access: Access, group: DataGroup) -> None:
+    """Totals, benefits and card history span every employer: an employer reads none of them."""
+    if access.employer_id is not None:
+        raise Forbidden(
+            f"an employer reads only its own rows of the {group.value} data group",
+            dataGroup=group.value,
+        )

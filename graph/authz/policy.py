@@ -1,11 +1,13 @@
 """Who may read which data group of a person: the one table of access rules (DESIGN.md).
 
-A caller's relation to a person is derived first (self, a managing officer, the person's own
-ministry…); the table then maps (role, relation) to the groups granted. No entry means nothing:
-the person is not found. Officers' grants are narrowed to their token's scopes.
+The caller's relation to a person is derived from the token and from batched facts (is the
+caller the person's legal representative, their current employer, an agency they consented
+to?); `POLICY` then maps (role, relation) to the groups granted, narrowed by the officer's scopes
+or the consents' groups. No entry means nothing: the person is not found. Deny by default.
 """
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
@@ -22,54 +24,140 @@ class DataGroup(StrEnum):
     HEALTH_INSURANCE = "HEALTH_INSURANCE"
     MEDICAL = "MEDICAL"
     UNEMPLOYMENT_INSURANCE = "UNEMPLOYMENT_INSURANCE"
+    # The person's own records about their data: never shared by consent.
+    CONSENTS = "CONSENTS"
+    ACCESS_LOG = "ACCESS_LOG"
 
 
 class Relation(StrEnum):
     SELF = "SELF"
+    REPRESENTED = "REPRESENTED"  # the caller is the person's legal representative
+    EMPLOYEE = "EMPLOYEE"  # the caller's organisation currently employs the person
+    INSURED = "INSURED"  # a health facility and any insured person (card check-in)
     MANAGED = "MANAGED"  # an insurance officer and a person the Ministry of Finance manages
-    SAME_MINISTRY = (
-        "SAME_MINISTRY"  # a Defence/Public Security principal and that ministry's person
-    )
+    CONSENTED = "CONSENTED"  # an agency the person consented to, while the consent is active
+    SAME_MINISTRY = "SAME_MINISTRY"  # a Defence/Public Security principal and their own person
+    AUDITED = "AUDITED"  # an auditor reviewing who read the person's data
 
 
-ALL_GROUPS = frozenset(DataGroup)
-# Officers read what their scopes name; MEDICAL is never implied by another scope.
-OFFICER_DEFAULT_SCOPES = frozenset(g.value.lower() for g in ALL_GROUPS - {DataGroup.MEDICAL})
+BOOK = frozenset(DataGroup) - {DataGroup.CONSENTS, DataGroup.ACCESS_LOG}
+EVERYTHING = frozenset(DataGroup)
 
 POLICY: Mapping[tuple[Role, Relation], frozenset[DataGroup]] = {
-    (Role.CITIZEN, Relation.SELF): ALL_GROUPS,
-    (Role.OFFICER, Relation.MANAGED): ALL_GROUPS,  # ∩ scopes
-    (Role.MINISTRY, Relation.SAME_MINISTRY): ALL_GROUPS,
+    (Role.CITIZEN, Relation.SELF): EVERYTHING,
+    (Role.CITIZEN, Relation.REPRESENTED): EVERYTHING,
+    # Periods only with this employer; card status, not card history (Access.employer_id).
+    (Role.EMPLOYER, Relation.EMPLOYEE): frozenset(
+        {
+            DataGroup.IDENTITY,
+            DataGroup.SOCIAL_INSURANCE,
+            DataGroup.UNEMPLOYMENT_INSURANCE,
+            DataGroup.HEALTH_INSURANCE,
+        }
+    ),
+    # Medical records only of visits at this facility (Access.facility_code).
+    (Role.HEALTH_FACILITY, Relation.INSURED): frozenset(
+        {DataGroup.IDENTITY, DataGroup.HEALTH_INSURANCE, DataGroup.MEDICAL}
+    ),
+    (Role.OFFICER, Relation.MANAGED): BOOK,  # ∩ the token's scopes
+    (Role.PARTNER_AGENCY, Relation.CONSENTED): BOOK,  # ∩ the active consents' groups
+    (Role.MINISTRY, Relation.SAME_MINISTRY): BOOK,
+    (Role.AUDITOR, Relation.AUDITED): frozenset({DataGroup.ACCESS_LOG}),
 }
+
+# Officers read what their scopes name; `medical` is never implied by another scope.
+OFFICER_DEFAULT_SCOPES = frozenset(g.value.lower() for g in BOOK - {DataGroup.MEDICAL})
 
 _SECRET = frozenset({ManagingAuthority.DEFENCE, ManagingAuthority.PUBLIC_SECURITY})
 
 
-def relation(principal: Principal, person: Mapping[str, Any]) -> Relation | None:
+@dataclass(frozen=True)
+class Consented:
+    consent_id: str
+    groups: frozenset[str]
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What batched look-ups found about the caller and one person (only the caller's role's)."""
+
+    represented: bool = False
+    employer_id: int | None = None
+    consents: Sequence[Consented] = ()
+
+
+@dataclass(frozen=True)
+class Access:
+    """The caller's access to one person, decided once and carried by the person's objects."""
+
+    relation: Relation
+    groups: frozenset[DataGroup]
+    grounds: tuple[str, ...] = field(default=())
+    employer_id: int | None = None
+    """Set for employers: contribution rows only with this employer, no whole-history fields."""
+    facility_code: str | None = None
+    """Set for health facilities: medical records only of visits at this facility."""
+
+    @property
+    def is_self(self) -> bool:
+        return self.relation is Relation.SELF
+
+
+def relation(principal: Principal, person: Mapping[str, Any], facts: Facts) -> Relation | None:
     authority = ManagingAuthority(person["managing_authority"])
     if principal.role is Role.CITIZEN and principal.subject == person["identification_number"]:
         return Relation.SELF
     if authority in _SECRET:
         return Relation.SAME_MINISTRY if principal.ministry is authority else None
-    if principal.role is Role.OFFICER:
-        return Relation.MANAGED
+    match principal.role:
+        case Role.CITIZEN if facts.represented:
+            return Relation.REPRESENTED
+        case Role.EMPLOYER if facts.employer_id is not None:
+            return Relation.EMPLOYEE
+        case Role.HEALTH_FACILITY if principal.org:
+            return Relation.INSURED
+        case Role.OFFICER:
+            return Relation.MANAGED
+        case Role.PARTNER_AGENCY if facts.consents:
+            return Relation.CONSENTED
+        case Role.AUDITOR:
+            return Relation.AUDITED
     return None
 
 
-def readable_groups(principal: Principal, person: Mapping[str, Any]) -> frozenset[DataGroup]:
-    """The groups of `person` the caller may read; empty means the person does not exist for them."""
-    rel = relation(principal, person)
+def decide(principal: Principal, person: Mapping[str, Any], facts: Facts) -> Access | None:
+    """The caller's access to `person`; None means the person does not exist for them."""
+    rel = relation(principal, person, facts)
     if rel is None:
-        return frozenset()
-    granted = POLICY.get((principal.role, rel), frozenset())
-    if principal.role is Role.OFFICER:
-        granted = frozenset(g for g in granted if g.value.lower() in principal.scopes)
-    return granted
+        return None
+    groups = POLICY.get((principal.role, rel), frozenset())
+    grounds: tuple[str, ...] = (rel.value.lower(),)
+    match rel:
+        case Relation.MANAGED:
+            groups = frozenset(g for g in groups if g.value.lower() in principal.scopes)
+            grounds = tuple(f"scope:{g.value.lower()}" for g in sorted(groups))
+        case Relation.CONSENTED:
+            consented = frozenset(g for c in facts.consents for g in c.groups)
+            groups = frozenset(g for g in groups if g.value in consented)
+            grounds = tuple(f"consent:{c.consent_id}" for c in facts.consents)
+        case Relation.EMPLOYEE:
+            grounds = (f"employment:{principal.org}",)
+        case Relation.INSURED:
+            grounds = (f"facility:{principal.org}",)
+    if not groups:
+        return None
+    return Access(
+        relation=rel,
+        groups=groups,
+        grounds=grounds,
+        employer_id=facts.employer_id if rel is Relation.EMPLOYEE else None,
+        facility_code=principal.org if rel is Relation.INSURED else None,
+    )
 
 
 def listable_authorities(principal: Principal) -> list[str]:
     """Managing authorities whose persons may appear in the caller's lists (persons, employees)."""
-    if principal.role is Role.OFFICER:
+    if principal.role in (Role.OFFICER, Role.EMPLOYER):
         return [ManagingAuthority.FINANCE.value]
     if (ministry := principal.ministry) is not None:
         return [ministry.value]

@@ -79,8 +79,14 @@ class Employer:
     def enterprise_type(self) -> EnterpriseType:
         return db_enums.EnterpriseType(self.row["enterprise_type"])
 
-    @strawberry.field(description="Liên hệ — phone and email.")
-    def contact(self) -> EmployerContact:
+    @strawberry.field(
+        description="Liên hệ — phone and email (the employer itself and insurance officers)."
+    )
+    def contact(self, info: Info) -> EmployerContact | None:
+        principal = info.context.require_principal()
+        own = principal.role is Role.EMPLOYER and principal.org == self.row["tax_code"]
+        if not own and principal.role is not Role.OFFICER:
+            raise Forbidden("the employer's contact details are for itself and insurance officers")
         return EmployerContact(phone=self.row["phone"], email=self.row["email"])
 
     @strawberry.field(
@@ -93,8 +99,10 @@ class Employer:
         self, info: Info, first: int = 20, after: str | None = None
     ) -> Connection[Person] | None:
         principal = info.context.require_principal()
-        if principal.role not in (Role.OFFICER, Role.MINISTRY):
-            raise Forbidden("only insurance officers may list an employer's employees")
+        own = principal.role is Role.EMPLOYER and principal.org == self.row["tax_code"]
+        if not own and principal.role is not Role.OFFICER:
+            raise Forbidden("only the employer itself and insurance officers list its employees")
         args = PageArgs(page_params(first, after, int))
         rows = await info.context.loaders.employees.load(PagedKey(self.row["id"], args))
-        return connection(rows, first, "id", lambda r: Person.visible(info, r))
+        people = {p.person_id: p for p in await Person.admit_many(info, rows) if p is not None}
+        return connection(rows, first, "id", lambda r: people.get(r["id"]))

@@ -4,6 +4,7 @@ import strawberry
 
 from db import enums
 from graph.authz.policy import DataGroup as _DataGroup
+from graph.authz.principal import Role as _Role
 
 Sex = strawberry.enum(enums.Sex, description="Giới tính — sex.")
 DatePrecision = strawberry.enum(
@@ -40,4 +41,7 @@ VisitType = strawberry.enum(
 )
 DataGroup = strawberry.enum(
     _DataGroup, description="Nhóm dữ liệu — the decree's groups of a person's data."
+)
+Role = strawberry.enum(
+    _Role, description="Vai trò — who a token speaks for (citizen, employer, officer, agency…)."
 )

@@ -8,7 +8,8 @@ from db import enums as db_enums
 from db import reference_data
 from db.enums import CardStatus, VisitType
 from db.session import Row
-from graph.authz.policy import DataGroup, readable_groups
+from graph.authz.permissions import require_whole_history
+from graph.authz.policy import Access, DataGroup
 from graph.context import Info
 from graph.loaders import PagedKey
 from graph.pagination import Connection, PageArgs, connection, page_params
@@ -156,6 +157,7 @@ class MedicalVisit:
 @strawberry.type(description="Thông tin BHYT — the person's health insurance.")
 class HealthInsurance:
     person_id: strawberry.Private[int]
+    access: strawberry.Private[Access]
 
     @strawberry.field(description="Thẻ BHYT hiện hành — the latest card issue.")
     async def current_card(self, info: Info) -> HealthInsuranceCard | None:
@@ -173,6 +175,7 @@ class HealthInsurance:
         from_date: date | None = None,
         to_date: date | None = None,
     ) -> Connection[HealthInsuranceCard]:
+        require_whole_history(self.access, DataGroup.HEALTH_INSURANCE)
         start, end = month_range(from_date, to_date)
         args = PageArgs(page_params(first, after, date), start=start, end=end)
         rows = await info.context.loaders.cards.load(PagedKey(self.person_id, args))
@@ -182,13 +185,19 @@ class HealthInsurance:
 async def medical_visits(
     info: Info,
     person_id: int,
+    access: Access,
     first: int,
     after: str | None,
     from_date: date | None,
     to_date: date | None,
 ) -> Connection[MedicalVisit]:
     start, end = month_range(from_date, to_date)
-    args = PageArgs(page_params(first, after, datetime), start=start, end=end)
+    args = PageArgs(
+        page_params(first, after, datetime),
+        start=start,
+        end=end,
+        facility_code=access.facility_code,
+    )
     rows = await info.context.loaders.medical_visits.load(PagedKey(person_id, args))
     return connection(rows, first, "admitted_at", lambda r: MedicalVisit(row=r))
 
@@ -198,11 +207,12 @@ async def find_card(info: Info, code: str) -> HealthInsuranceCard | None:
     loaders = info.context.loaders
     loader = loaders.card_by_short_code if len(code) == 10 else loaders.card_by_code
     card = await loader.load(code)
-    if card is None or info.context.principal is None:
+    if card is None:
         return None
     holder = await loaders.person_by_id.load(card["person_id"])
-    if holder is None or DataGroup.HEALTH_INSURANCE not in readable_groups(
-        info.context.principal, holder
-    ):
+    access = await info.context.require_facts().access(holder)
+    if access is None or DataGroup.HEALTH_INSURANCE not in access.groups:
         return None
+    operation = info.operation.name.value if info.operation.name else None
+    info.context.recorder.note(card["person_id"], DataGroup.HEALTH_INSURANCE, access, operation)
     return HealthInsuranceCard(row=card)

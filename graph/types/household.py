@@ -40,11 +40,10 @@ class Household:
         if household is None:
             return None
         members: list[Row] = await loaders.household_members.load(household["id"])
-        people = await loaders.person_by_id.load_many([m["person_id"] for m in members])
-        for row in people:
-            person = Person.visible(info, row)
-            if person is not None and DataGroup.HOUSEHOLD in person.readable_groups:
-                return cls(row=household)
+        rows = await loaders.person_by_id.load_many([m["person_id"] for m in members])
+        people = await Person.admit_many(info, rows)
+        if any(p is not None and DataGroup.HOUSEHOLD in p.access.groups for p in people):
+            return cls(row=household)
         return None
 
     @classmethod
@@ -84,11 +83,12 @@ class Household:
     async def members(self, info: Info) -> list[HouseholdMember]:
         loaders = info.context.loaders
         members: list[Row] = await loaders.household_members.load(self.row["id"])
-        people = await loaders.person_by_id.load_many([m["person_id"] for m in members])
+        rows = await loaders.person_by_id.load_many([m["person_id"] for m in members])
+        people = await Person.admit_many(info, rows)
         return [
             HouseholdMember(
                 relation_to_head=db_enums.HouseholdRelation(m["relation_to_head"]), person=person
             )
-            for m, row in zip(members, people, strict=True)
-            if (person := Person.visible(info, row)) is not None
+            for m, person in zip(members, people, strict=True)
+            if person is not None
         ]

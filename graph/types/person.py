@@ -1,6 +1,7 @@
 """Person: identity, contact and relatives; the root of the e-book (sổ BHXH điện tử)."""
 
-from datetime import date
+from collections.abc import Sequence
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
@@ -9,12 +10,15 @@ from db import enums as db_enums
 from db.enums import DatePrecision, ManagingAuthority, RelativeKind, Sex
 from db.session import Row
 from graph.authz.permissions import reads
-from graph.authz.policy import DataGroup, readable_groups
+from graph.authz.policy import Access, DataGroup
 from graph.context import Info
-from graph.pagination import Connection
+from graph.loaders import PagedKey
+from graph.pagination import Connection, PageArgs, connection, page_params
 from graph.types.reference import Ethnicity, Province
 
 if TYPE_CHECKING:
+    from graph.types.access_log import AccessLogEntry
+    from graph.types.consent import Consent
     from graph.types.health_insurance import HealthInsurance, MedicalVisit
     from graph.types.household import Household
     from graph.types.social_insurance import SocialInsurance
@@ -74,7 +78,7 @@ class Relative:
         if self.relative_person_id is None:
             return None
         row = await info.context.loaders.person_by_id.load(self.relative_person_id)
-        return Person.visible(info, row)
+        return await Person.admit(info, row)
 
 
 @strawberry.federation.type(
@@ -87,21 +91,32 @@ class Relative:
 )
 class Person:
     row: strawberry.Private[Row]
-    readable_groups: strawberry.Private[frozenset[DataGroup]]
+    access: strawberry.Private[Access]
+
+    @property
+    def person_id(self) -> int:
+        return int(self.row["id"])
 
     @classmethod
-    def visible(cls, info: Info, row: Row | None) -> "Person | None":
+    async def admit(cls, info: Info, row: Row | None) -> "Person | None":
         """The one way a Person is made: None when the caller may not see this person at all."""
-        principal = info.context.principal
-        if row is None or principal is None:
+        if row is None:
             return None
-        groups = readable_groups(principal, row)
-        return cls(row=row, readable_groups=groups) if groups else None
+        access = await info.context.require_facts().access(row)
+        return cls(row=row, access=access) if access else None
+
+    @classmethod
+    async def admit_many(cls, info: Info, rows: Sequence[Row | None]) -> "list[Person | None]":
+        accesses = await info.context.require_facts().access_many(rows)
+        return [
+            cls(row=row, access=access) if row is not None and access else None
+            for row, access in zip(rows, accesses, strict=True)
+        ]
 
     @classmethod
     async def resolve_reference(cls, info: Info, identificationNumber: str) -> "Person | None":
         row = await info.context.loaders.person_by_identification_number.load(identificationNumber)
-        return cls.visible(info, row)
+        return await cls.admit(info, row)
 
     @strawberry.field(
         description=(
@@ -221,8 +236,8 @@ class Person:
     ) -> Annotated["SocialInsurance", strawberry.lazy("graph.types.social_insurance")] | None:
         from graph.types.social_insurance import SocialInsurance
 
-        row = await info.context.loaders.social_insurance.load(self.row["id"])
-        return SocialInsurance.from_row(row) if row else None
+        row = await info.context.loaders.social_insurance.load(self.person_id)
+        return SocialInsurance.from_row(row, self.access) if row else None
 
     @strawberry.field(
         description="Bảo hiểm y tế — health insurance cards and their history.",
@@ -233,7 +248,7 @@ class Person:
     ) -> Annotated["HealthInsurance", strawberry.lazy("graph.types.health_insurance")] | None:
         from graph.types.health_insurance import HealthInsurance
 
-        return HealthInsurance(person_id=self.row["id"])
+        return HealthInsurance(person_id=self.person_id, access=self.access)
 
     @strawberry.field(
         description="Dữ liệu khám chữa bệnh — medical examination records, oldest first.",
@@ -252,7 +267,9 @@ class Person:
     ):
         from graph.types.health_insurance import medical_visits
 
-        return await medical_visits(info, self.row["id"], first, after, from_date, to_date)
+        return await medical_visits(
+            info, self.person_id, self.access, first, after, from_date, to_date
+        )
 
     @strawberry.field(
         description="Bảo hiểm thất nghiệp — unemployment insurance: decisions, reserved months.",
@@ -266,4 +283,29 @@ class Person:
     ):
         from graph.types.unemployment_insurance import UnemploymentInsurance
 
-        return UnemploymentInsurance(person_id=self.row["id"])
+        return UnemploymentInsurance(person_id=self.person_id, access=self.access)
+
+    @strawberry.field(
+        description="Sự đồng ý — the person's consents to partner agencies (the person and their representative).",
+        permission_classes=[reads(DataGroup.CONSENTS)],
+    )
+    async def consents(
+        self, info: Info
+    ) -> list[Annotated["Consent", strawberry.lazy("graph.types.consent")]] | None:
+        from graph.types.consent import Consent
+
+        rows: list[Row] = await info.context.loaders.consents.load(self.person_id)
+        return [Consent(row=r) for r in rows]
+
+    @strawberry.field(
+        description="Nhật ký truy cập — who read this person's data, newest first.",
+        permission_classes=[reads(DataGroup.ACCESS_LOG)],
+    )
+    async def access_log(
+        self, info: Info, first: int = 20, after: str | None = None
+    ) -> Connection[Annotated["AccessLogEntry", strawberry.lazy("graph.types.access_log")]] | None:
+        from graph.types.access_log import AccessLogEntry
+
+        args = PageArgs(page_params(first, after, datetime))
+        rows = await info.context.loaders.access_log.load(PagedKey(self.person_id, args))
+        return connection(rows, first, "at", lambda r: AccessLogEntry(row=r))

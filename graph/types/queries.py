@@ -3,9 +3,9 @@
 from datetime import date
 
 import strawberry
-from db.identifiers import InvalidIdentifier, validate_bhyt_code, validate_tax_code
 
 from db.enums import Sex
+from db.identifiers import InvalidIdentifier, validate_bhyt_code, validate_tax_code
 from db.queries import person as person_queries
 from graph.authz.policy import listable_authorities
 from graph.authz.principal import Role
@@ -43,7 +43,7 @@ class Query:
         if principal.role is not Role.CITIZEN:
             raise Forbidden("`me` answers for citizens; use person(identificationNumber:)")
         row = await info.context.loaders.person_by_identification_number.load(principal.subject)
-        if (person := Person.visible(info, row)) is None:
+        if (person := await Person.admit(info, row)) is None:
             raise NotFound("no insurance record for the caller's personal ID")
         return person
 
@@ -52,7 +52,7 @@ class Query:
         info.context.require_principal()
         key = personal_id(identification_number)
         row = await info.context.loaders.person_by_identification_number.load(key)
-        if (person := Person.visible(info, row)) is None:
+        if (person := await Person.admit(info, row)) is None:
             raise NotFound("no person with this identificationNumber")
         return person
 
@@ -86,8 +86,9 @@ class Query:
             reader, filters, limit=page.limit, after_id=page.after_id
         )
         total = await person_queries.persons_count(reader, filters)
+        people = {p.person_id: p for p in await Person.admit_many(info, rows) if p is not None}
         result = connection(
-            [{**r, "_total": total} for r in rows], first, "id", lambda r: Person.visible(info, r)
+            [{**r, "_total": total} for r in rows], first, "id", lambda r: people.get(r["id"])
         )
         result.total_count = total
         return result

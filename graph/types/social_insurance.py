@@ -8,6 +8,8 @@ import strawberry
 from db import enums as db_enums
 from db.enums import BenefitRegime, ParticipantCategory, PaymentMethod, Scheme
 from db.session import Row
+from graph.authz.permissions import require_whole_history
+from graph.authz.policy import Access, DataGroup
 from graph.context import Info
 from graph.loaders import PagedKey
 from graph.pagination import Connection, PageArgs, connection, page_params
@@ -143,6 +145,7 @@ class Benefit:
 @strawberry.type(description="Thông tin BHXH — the person's social insurance record.")
 class SocialInsurance:
     person_id: strawberry.Private[int]
+    access: strawberry.Private[Access]
     bhxh_code: str = strawberry.field(
         description="Mã số BHXH — the 10-digit social insurance code."
     )
@@ -161,9 +164,10 @@ class SocialInsurance:
     tax_code: str | None = strawberry.field(description="Mã số thuế cá nhân — personal tax code.")
 
     @classmethod
-    def from_row(cls, row: Row) -> "SocialInsurance":
+    def from_row(cls, row: Row, access: Access) -> "SocialInsurance":
         return cls(
             person_id=row["person_id"],
+            access=access,
             bhxh_code=row["bhxh_code"],
             managing_unit_code=row["managing_unit_code"],
             office=SocialInsuranceOffice(code=row["office_code"], name=row["office_name"]),
@@ -187,11 +191,12 @@ class SocialInsurance:
         to_month: YearMonth | None = None,
     ) -> Connection[ContributionPeriod]:
         return await contribution_periods(
-            info, self.person_id, first, after, schemes, from_month, to_month
+            info, self.person_id, self.access, first, after, schemes, from_month, to_month
         )
 
     @strawberry.field(description="Tổng thời gian đóng — months contributed, per scheme.")
     async def totals(self, info: Info) -> list[SchemeTotal]:
+        require_whole_history(self.access, DataGroup.SOCIAL_INSURANCE)
         rows: list[Row] = await info.context.loaders.contribution_totals.load(self.person_id)
         return [SchemeTotal(scheme=db_enums.Scheme(r["scheme"]), months=r["months"]) for r in rows]
 
@@ -204,6 +209,7 @@ class SocialInsurance:
         from_month: YearMonth | None = None,
         to_month: YearMonth | None = None,
     ) -> Connection[Benefit]:
+        require_whole_history(self.access, DataGroup.SOCIAL_INSURANCE)
         start, end = month_range(from_month, to_month)
         args = PageArgs(page_params(first, after, date), start=start, end=end)
         rows = await info.context.loaders.benefits.load(PagedKey(self.person_id, args))
@@ -213,6 +219,7 @@ class SocialInsurance:
 async def contribution_periods(
     info: Info,
     person_id: int,
+    access: Access,
     first: int,
     after: str | None,
     schemes: list[Any] | None,
@@ -225,6 +232,7 @@ async def contribution_periods(
         schemes=tuple(sorted(s.value for s in schemes)) if schemes else None,
         start=start,
         end=end,
+        employer_id=access.employer_id,
     )
     rows = await info.context.loaders.contribution_periods.load(PagedKey(person_id, args))
     return connection(rows, first, "from_month", lambda r: ContributionPeriod(row=r))

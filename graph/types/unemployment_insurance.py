@@ -7,6 +7,8 @@ import strawberry
 from db import enums as db_enums
 from db import rules
 from db.session import Row
+from graph.authz.permissions import require_whole_history
+from graph.authz.policy import Access, DataGroup
 from graph.context import Info
 from graph.pagination import Connection
 from graph.types.scalars import Vnd, YearMonth
@@ -49,9 +51,11 @@ class UnemploymentBenefitDecision:
 @strawberry.type(description="Thông tin BHTN — the person's unemployment insurance.")
 class UnemploymentInsurance:
     person_id: strawberry.Private[int]
+    access: strawberry.Private[Access]
 
     @strawberry.field(description="Quyết định hưởng — benefit decisions, oldest first.")
     async def decisions(self, info: Info) -> list[UnemploymentBenefitDecision]:
+        require_whole_history(self.access, DataGroup.UNEMPLOYMENT_INSURANCE)
         rows: list[Row] = await info.context.loaders.unemployment_benefits.load(self.person_id)
         return [UnemploymentBenefitDecision.from_row(r) for r in rows]
 
@@ -85,10 +89,18 @@ class UnemploymentInsurance:
         to_month: YearMonth | None = None,
     ) -> Connection[ContributionPeriod]:
         return await contribution_periods(
-            info, self.person_id, first, after, [db_enums.Scheme.UNEMPLOYMENT], from_month, to_month
+            info,
+            self.person_id,
+            self.access,
+            first,
+            after,
+            [db_enums.Scheme.UNEMPLOYMENT],
+            from_month,
+            to_month,
         )
 
     async def _bhtn_total(self, info: Info) -> dict[str, int]:
+        require_whole_history(self.access, DataGroup.UNEMPLOYMENT_INSURANCE)
         rows: list[Row] = await info.context.loaders.contribution_totals.load(self.person_id)
         for row in rows:
             if row["scheme"] == db_enums.Scheme.UNEMPLOYMENT:

@@ -1,0 +1,63 @@
+"""Consent (sự đồng ý): a person lets a partner agency read some of their data groups, for a
+purpose, until a date or until revoked."""
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Index, Text, func, text
+from sqlalchemy.dialects.postgresql import ARRAY, UUID
+from sqlalchemy.orm import Mapped, mapped_column
+
+from db.models.base import Base
+
+# The decree's data groups a consent may name (the person's own records are never shareable).
+CONSENTABLE_GROUPS = (
+    "IDENTITY",
+    "RELATIVES",
+    "CONTACT",
+    "HOUSEHOLD",
+    "SOCIAL_INSURANCE",
+    "HEALTH_INSURANCE",
+    "MEDICAL",
+    "UNEMPLOYMENT_INSURANCE",
+)
+
+
+class PartnerAgency(Base):
+    """Cơ quan, tổ chức khai thác dữ liệu — an agency that may read data with consent."""
+
+    __tablename__ = "partner_agency"
+    __table_args__ = (CheckConstraint("code ~ '^[A-Z0-9-]{2,20}$'", name="code_format"),)
+
+    code: Mapped[str] = mapped_column(Text, primary_key=True)
+    name: Mapped[str] = mapped_column(Text)
+
+
+class Consent(Base):
+    __tablename__ = "consent"
+    __table_args__ = (
+        CheckConstraint(
+            "cardinality(data_groups) > 0 AND data_groups <@ ARRAY["
+            + ", ".join(f"'{g}'" for g in CONSENTABLE_GROUPS)
+            + "]::text[]",
+            name="data_groups",
+        ),
+        CheckConstraint("length(btrim(purpose)) BETWEEN 1 AND 500", name="purpose_length"),
+        CheckConstraint("valid_until > granted_at", name="validity_order"),
+        CheckConstraint("revoked_at IS NULL OR revoked_at >= granted_at", name="revocation_order"),
+        CheckConstraint("granted_by ~ '^[0-9]{12}$'", name="granted_by_format"),
+        Index("ix_consent_person_id_grantee_code", "person_id", "grantee_code"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), primary_key=True, server_default=text("gen_random_uuid()")
+    )
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"))
+    grantee_code: Mapped[str] = mapped_column(ForeignKey("partner_agency.code"))
+    data_groups: Mapped[list[str]] = mapped_column(ARRAY(Text))
+    purpose: Mapped[str] = mapped_column(Text)
+    granted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    valid_until: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # Personal ID of whoever granted it: the person, or their legal representative.
+    granted_by: Mapped[str] = mapped_column(Text)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
