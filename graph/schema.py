@@ -5,11 +5,13 @@ from typing import Any
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import MaskErrors
+from strawberry.extensions import DisableIntrospection, MaskErrors
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
 from graph.errors import is_expected
+from graph.limits import BATCHING, LIMITS
+from graph.types.mutations import Mutation
 from graph.types.queries import Query
 from graph.types.scalars import SCALARS
 
@@ -32,9 +34,12 @@ class Schema(strawberry.federation.Schema):
                 )
 
 
-def build_schema(*, mask_errors: bool) -> Schema:
-    extensions: list[Any] = []
-    if mask_errors:
+def build_schema(*, dev: bool) -> Schema:
+    """The schema with the abuse limits (graph.limits); outside dev, errors are masked and
+    introspection is refused."""
+    extensions: list[Any] = [*LIMITS]
+    if not dev:
+        extensions.append(DisableIntrospection)
         extensions.append(
             lambda: MaskErrors(
                 should_mask_error=lambda e: not is_expected(e),
@@ -43,10 +48,13 @@ def build_schema(*, mask_errors: bool) -> Schema:
         )
     return Schema(
         query=Query,
+        mutation=Mutation,
         federation_version="2.9",
         extensions=extensions,
-        config=StrawberryConfig(scalar_map=SCALARS),
+        config=StrawberryConfig(
+            scalar_map=SCALARS, batching_config=BATCHING, disable_field_suggestions=True
+        ),
     )
 
 
-schema = build_schema(mask_errors=False)
+schema = build_schema(dev=True)

@@ -1,0 +1,114 @@
+"""Writes: a citizen (or their legal representative) grants and revokes consent."""
+
+from datetime import UTC, datetime, timedelta
+from uuid import UUID
+
+import strawberry
+
+from db.queries import consent as consent_queries
+from db.session import Row
+from graph.authz.policy import BOOK, DataGroup, Relation
+from graph.authz.principal import Role
+from graph.context import Info
+from graph.errors import BadUserInput, Forbidden, NotFound
+from graph.types.consent import Consent
+from graph.validation import personal_id
+
+MAX_CONSENT = timedelta(days=5 * 366)
+MAX_PURPOSE = 500
+
+
+@strawberry.input(description="Đồng ý chia sẻ — what to share, with whom, why and until when.")
+class GrantConsentInput:
+    grantee: str = strawberry.field(description="Mã cơ quan — the partner agency's code.")
+    data_groups: list[DataGroup] = strawberry.field(description="Nhóm dữ liệu — groups to share.")
+    purpose: str = strawberry.field(description="Mục đích — why the agency may read them.")
+    valid_until: datetime = strawberry.field(
+        description="Hiệu lực đến — expiry (in the future, at most five years ahead)."
+    )
+    person: str | None = strawberry.field(
+        default=None,
+        description=(
+            "Số định danh — the person the consent is for, when a legal representative grants "
+            "it; omitted for the caller's own data."
+        ),
+    )
+
+
+async def _may_manage(info: Info, person: Row | None) -> bool:
+    """Consent is the person's, or their legal representative's, to give and take back."""
+    access = await info.context.require_facts().access(person)
+    return access is not None and access.relation in (Relation.SELF, Relation.REPRESENTED)
+
+
+def _require_citizen(info: Info) -> str:
+    principal = info.context.require_principal()
+    if principal.role is not Role.CITIZEN:
+        raise Forbidden("only the person or their legal representative manages consent")
+    return principal.subject
+
+
+def _check(input: GrantConsentInput) -> tuple[list[str], str, datetime]:
+    groups = sorted({g.value for g in input.data_groups})
+    if not groups:
+        raise BadUserInput("input.dataGroups", "name at least one data group")
+    if not set(groups) <= {g.value for g in BOOK}:
+        raise BadUserInput("input.dataGroups", "consents and the access log cannot be shared")
+    purpose = input.purpose.strip()
+    if not purpose or len(purpose) > MAX_PURPOSE:
+        raise BadUserInput("input.purpose", f"must be 1 to {MAX_PURPOSE} characters")
+    until = input.valid_until
+    if until.tzinfo is None:
+        raise BadUserInput("input.validUntil", "must carry a time zone")
+    now = datetime.now(UTC)
+    if until <= now:
+        raise BadUserInput("input.validUntil", "must be in the future")
+    if until > now + MAX_CONSENT:
+        raise BadUserInput("input.validUntil", "must be at most five years ahead")
+    return groups, purpose, until
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation(
+        description="Cấp quyền — let a partner agency read some data groups until a date."
+    )
+    async def grant_consent(self, info: Info, input: GrantConsentInput) -> Consent:
+        subject = _require_citizen(info)
+        groups, purpose, until = _check(input)
+        key = personal_id(input.person, "input.person") if input.person else subject
+        person = await info.context.loaders.person_by_identification_number.load(key)
+        if person is None or not await _may_manage(info, person):
+            raise Forbidden("consent for this person is theirs or their legal representative's")
+        db = info.context.reader
+        grantee = input.grantee.strip().upper()
+        if await consent_queries.agency_by_code(db, grantee) is None:
+            raise BadUserInput("input.grantee", "is not a registered partner agency")
+        row = await consent_queries.grant(
+            db,
+            person_id=person["id"],
+            grantee_code=grantee,
+            data_groups=groups,
+            purpose=purpose,
+            valid_until=until,
+            granted_by=subject,
+        )
+        return Consent(row=row)
+
+    @strawberry.mutation(
+        description="Thu hồi — end a consent now; the agency loses access with the next request."
+    )
+    async def revoke_consent(self, info: Info, id: strawberry.ID) -> Consent:
+        _require_citizen(info)
+        try:
+            consent_id = UUID(str(id))
+        except ValueError:
+            raise BadUserInput("id", "is not a consent id") from None
+        db = info.context.reader
+        existing = await consent_queries.consent_by_id(db, consent_id)
+        if existing is None:
+            raise NotFound("no consent with this id")
+        person = await info.context.loaders.person_by_id.load(existing["person_id"])
+        if not await _may_manage(info, person):
+            raise Forbidden("this consent is someone else's to revoke")
+        return Consent(row=await consent_queries.revoke(db, consent_id))
