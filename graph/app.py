@@ -122,9 +122,7 @@ class GraphQLEndpoint:
 def create_app(
     *, database: Database, verifier: TokenVerifier, dev: bool, graphiql: bool
 ) -> Starlette:
-    view = GraphQLView(
-        build_schema(dev=dev), graphql_ide="graphiql" if graphiql else None
-    )
+    view = GraphQLView(build_schema(dev=dev), graphql_ide="graphiql" if graphiql else None)
 
     async def healthz(_: Request) -> Response:
         return PlainTextResponse("ok")

@@ -20,11 +20,10 @@ from db.models.unemployment_insurance import UnemploymentBenefit
 
 __all__ = [
     "AccessLogEntry",
-    "Consent",
-    "PartnerAgency",
     "Base",
     "Benefit",
     "BhytCategory",
+    "Consent",
     "ContributionPeriod",
     "Employer",
     "Ethnicity",
@@ -34,6 +33,7 @@ __all__ = [
     "HouseholdMember",
     "LegacyProvince",
     "MedicalVisit",
+    "PartnerAgency",
     "Person",
     "Province",
     "Relative",

@@ -30,7 +30,7 @@ EMPLOYED_AMONG = compile_query(
         Employer.tax_code == bindparam("org", type_=Text),
         or_(
             ContributionPeriod.to_month.is_(None),
-            ContributionPeriod.to_month >= func.date_trunc("month", func.current_date()),
+            ContributionPeriod.to_month >= literal_column("date_trunc('month', current_date)"),
         ),
     )
     .distinct(),

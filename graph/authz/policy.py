@@ -162,3 +162,59 @@ def listable_authorities(principal: Principal) -> list[str]:
     if (ministry := principal.ministry) is not None:
         return [ministry.value]
     return []
+
+
+# The rule of every other GraphQL object type, for the schema walk that proves nothing is
+# unguarded: a type reached through a field guarded by group G must list G here. "PUBLIC" types
+# are reference lists; "ROOT" types are entry points that check the caller themselves (a Person
+# reached from them is decided afresh); Person's own fields name their group one by one.
+PUBLIC = "PUBLIC"
+ROOT = "ROOT"
+_G = DataGroup
+TYPE_RULES: Mapping[str, frozenset[str]] = {
+    name: frozenset(groups)
+    for name, groups in {
+        "PartialDate": {_G.IDENTITY},
+        "Contact": {_G.CONTACT},
+        "Relative": {_G.RELATIVES},
+        "Household": {_G.HOUSEHOLD, ROOT},
+        "HouseholdMember": {_G.HOUSEHOLD},
+        "SocialInsurance": {_G.SOCIAL_INSURANCE},
+        "ContributionPeriod": {_G.SOCIAL_INSURANCE, _G.UNEMPLOYMENT_INSURANCE},
+        "ContributionPeriodConnection": {_G.SOCIAL_INSURANCE, _G.UNEMPLOYMENT_INSURANCE},
+        "ContributionPeriodEdge": {_G.SOCIAL_INSURANCE, _G.UNEMPLOYMENT_INSURANCE},
+        "Allowances": {_G.SOCIAL_INSURANCE, _G.UNEMPLOYMENT_INSURANCE},
+        "SchemeTotal": {_G.SOCIAL_INSURANCE},
+        "Benefit": {_G.SOCIAL_INSURANCE},
+        "BenefitConnection": {_G.SOCIAL_INSURANCE},
+        "BenefitEdge": {_G.SOCIAL_INSURANCE},
+        "HealthInsurance": {_G.HEALTH_INSURANCE},
+        "HealthInsuranceCard": {_G.HEALTH_INSURANCE, ROOT},
+        "HealthInsuranceCardConnection": {_G.HEALTH_INSURANCE},
+        "HealthInsuranceCardEdge": {_G.HEALTH_INSURANCE},
+        "MedicalVisit": {_G.MEDICAL},
+        "MedicalVisitConnection": {_G.MEDICAL},
+        "MedicalVisitEdge": {_G.MEDICAL},
+        "UnemploymentInsurance": {_G.UNEMPLOYMENT_INSURANCE},
+        "UnemploymentBenefitDecision": {_G.UNEMPLOYMENT_INSURANCE},
+        "Consent": {_G.CONSENTS},
+        "AccessLogEntry": {_G.ACCESS_LOG},
+        "AccessLogEntryConnection": {_G.ACCESS_LOG},
+        "AccessLogEntryEdge": {_G.ACCESS_LOG},
+        # The employer register is public to any authenticated caller; its contact details and
+        # employee list check the caller in their resolvers.
+        "Employer": {PUBLIC, ROOT},
+        "EmployerContact": {PUBLIC},
+        "PersonConnection": {ROOT},
+        "PersonEdge": {ROOT},
+        "PageInfo": {PUBLIC},
+        "Province": {PUBLIC},
+        "Ethnicity": {PUBLIC},
+        "SocialInsuranceOffice": {PUBLIC},
+        "HealthFacility": {PUBLIC},
+        "BhytCategory": {PUBLIC},
+        "PartnerAgency": {PUBLIC},
+    }.items()
+}
+# Readable whenever the person is: whoever reached the record addressed it by this key.
+PERSON_KEY_FIELDS = frozenset({"identificationNumber"})

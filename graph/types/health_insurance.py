@@ -174,7 +174,7 @@ class HealthInsurance:
         after: str | None = None,
         from_date: date | None = None,
         to_date: date | None = None,
-    ) -> Connection[HealthInsuranceCard]:
+    ) -> Connection[HealthInsuranceCard] | None:
         require_whole_history(self.access, DataGroup.HEALTH_INSURANCE)
         start, end = month_range(from_date, to_date)
         args = PageArgs(page_params(first, after, date), start=start, end=end)

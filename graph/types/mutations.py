@@ -68,7 +68,9 @@ def _check(input: GrantConsentInput) -> tuple[list[str], str, datetime]:
     return groups, purpose, until
 
 
-@strawberry.type
+@strawberry.type(
+    description="Writes a citizen makes about their own data (or a represented person's)."
+)
 class Mutation:
     @strawberry.mutation(
         description="Cấp quyền — let a partner agency read some data groups until a date."

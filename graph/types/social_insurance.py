@@ -195,7 +195,7 @@ class SocialInsurance:
         )
 
     @strawberry.field(description="Tổng thời gian đóng — months contributed, per scheme.")
-    async def totals(self, info: Info) -> list[SchemeTotal]:
+    async def totals(self, info: Info) -> list[SchemeTotal] | None:
         require_whole_history(self.access, DataGroup.SOCIAL_INSURANCE)
         rows: list[Row] = await info.context.loaders.contribution_totals.load(self.person_id)
         return [SchemeTotal(scheme=db_enums.Scheme(r["scheme"]), months=r["months"]) for r in rows]
@@ -208,7 +208,7 @@ class SocialInsurance:
         after: str | None = None,
         from_month: YearMonth | None = None,
         to_month: YearMonth | None = None,
-    ) -> Connection[Benefit]:
+    ) -> Connection[Benefit] | None:
         require_whole_history(self.access, DataGroup.SOCIAL_INSURANCE)
         start, end = month_range(from_month, to_month)
         args = PageArgs(page_params(first, after, date), start=start, end=end)

@@ -54,13 +54,13 @@ class UnemploymentInsurance:
     access: strawberry.Private[Access]
 
     @strawberry.field(description="Quyết định hưởng — benefit decisions, oldest first.")
-    async def decisions(self, info: Info) -> list[UnemploymentBenefitDecision]:
+    async def decisions(self, info: Info) -> list[UnemploymentBenefitDecision] | None:
         require_whole_history(self.access, DataGroup.UNEMPLOYMENT_INSURANCE)
         rows: list[Row] = await info.context.loaders.unemployment_benefits.load(self.person_id)
         return [UnemploymentBenefitDecision.from_row(r) for r in rows]
 
     @strawberry.field(description="Tổng số tháng đóng BHTN — distinct months contributed to BHTN.")
-    async def contribution_months(self, info: Info) -> int:
+    async def contribution_months(self, info: Info) -> int | None:
         return (await self._bhtn_total(info))["months"]
 
     @strawberry.field(
@@ -69,7 +69,7 @@ class UnemploymentInsurance:
             "months a past claim counted but did not spend, plus months contributed since."
         )
     )
-    async def reserved_months(self, info: Info) -> int:
+    async def reserved_months(self, info: Info) -> int | None:
         total = await self._bhtn_total(info)
         decisions: list[Row] = await info.context.loaders.unemployment_benefits.load(self.person_id)
         last = decisions[-1] if decisions else None

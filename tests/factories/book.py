@@ -35,6 +35,7 @@ def book(
     visits: int = 2,
     benefits: int = 1,
     claims: int = 1,
+    ongoing: bool = False,
     **person_overrides: Any,
 ) -> Book:
     office = reference.office(conn)
@@ -98,7 +99,7 @@ def book(
                 "person_id": holder["id"],
                 "scheme": scheme,
                 "from_month": _month(start, i * 4),
-                "to_month": _month(start, i * 4 + 3),
+                "to_month": None if ongoing and i == periods - 1 else _month(start, i * 4 + 3),
                 "employer_id": work[i % 2]["id"],
                 "job_title": "Kỹ sư phần mềm",
                 "salary_vnd": 8_000_000 + i * 250_000,
