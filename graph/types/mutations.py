@@ -72,8 +72,9 @@ def _check(input: GrantConsentInput) -> tuple[list[str], str, datetime]:
     description="Writes a citizen makes about their own data (or a represented person's)."
 )
 class Mutation:
-    @strawberry.mutation(
-        description="Cấp quyền — let a partner agency read some data groups until a date."
+    @strawberry.federation.mutation(
+        authenticated=True,
+        description="Cấp quyền — let a partner agency read some data groups until a date.",
     )
     async def grant_consent(self, info: Info, input: GrantConsentInput) -> Consent:
         subject = _require_citizen(info)
@@ -97,8 +98,9 @@ class Mutation:
         )
         return Consent(row=row)
 
-    @strawberry.mutation(
-        description="Thu hồi — end a consent now; the agency loses access with the next request."
+    @strawberry.federation.mutation(
+        authenticated=True,
+        description="Thu hồi — end a consent now; the agency loses access with the next request.",
     )
     async def revoke_consent(self, info: Info, id: strawberry.ID) -> Consent:
         _require_citizen(info)

@@ -35,8 +35,9 @@ class PersonFilter:
 
 @strawberry.type
 class Query:
-    @strawberry.field(
-        description="The caller's own e-book (sổ BHXH điện tử của tôi); citizens only."
+    @strawberry.federation.field(
+        authenticated=True,
+        description="The caller's own e-book (sổ BHXH điện tử của tôi); citizens only.",
     )
     async def me(self, info: Info) -> Person | None:
         principal = info.context.require_principal()
@@ -47,7 +48,9 @@ class Query:
             raise NotFound("no insurance record for the caller's personal ID")
         return person
 
-    @strawberry.field(description="A person's e-book by personal ID (số định danh cá nhân).")
+    @strawberry.federation.field(
+        authenticated=True, description="A person's e-book by personal ID (số định danh cá nhân)."
+    )
     async def person(self, info: Info, identification_number: str) -> Person | None:
         info.context.require_principal()
         key = personal_id(identification_number)
@@ -56,8 +59,9 @@ class Query:
             raise NotFound("no person with this identificationNumber")
         return person
 
-    @strawberry.field(
-        description="Persons the caller may list (insurance officers, ministries), by record."
+    @strawberry.federation.field(
+        authenticated=True,
+        description="Persons the caller may list (insurance officers, ministries), by record.",
     )
     async def persons(
         self,
@@ -93,7 +97,9 @@ class Query:
         result.total_count = total
         return result
 
-    @strawberry.field(description="An employer by tax code (mã số thuế).")
+    @strawberry.federation.field(
+        authenticated=True, description="An employer by tax code (mã số thuế)."
+    )
     async def employer(self, info: Info, tax_code: str) -> Employer | None:
         info.context.require_principal()
         try:
@@ -105,7 +111,7 @@ class Query:
             raise NotFound("no employer with this taxCode")
         return Employer.from_row(row)
 
-    @strawberry.field(description="A household by ID (hộ gia đình).")
+    @strawberry.federation.field(authenticated=True, description="A household by ID (hộ gia đình).")
     async def household(self, info: Info, id: strawberry.ID) -> Household | None:
         info.context.require_principal()
         if not str(id).isdigit():
@@ -114,8 +120,9 @@ class Query:
             raise NotFound("no household with this id")
         return household
 
-    @strawberry.field(
-        description="A BHYT card by its 15-character or 10-digit code (mã thẻ BHYT); the latest issue."
+    @strawberry.federation.field(
+        authenticated=True,
+        description="A BHYT card by its 15-character or 10-digit code (mã thẻ BHYT); the latest issue.",
     )
     async def health_insurance_card(self, info: Info, code: str) -> HealthInsuranceCard | None:
         info.context.require_principal()
