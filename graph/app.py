@@ -18,7 +18,7 @@ from strawberry.asgi import GraphQL
 
 from db.session import Database
 from graph.authz.facts import FactLoaders
-from graph.authz.policy import listable_authorities
+from graph.authz.policy import ListScope, list_scope
 from graph.authz.recorder import AccessRecorder
 from graph.authz.tokens import InvalidToken, TokenVerifier
 from graph.context import Context
@@ -85,12 +85,13 @@ class GraphQLEndpoint:
 
         recorder = AccessRecorder(principal=principal, request_id=request_id)
         async with self.database.reader() as reader:
-            authorities = listable_authorities(principal) if principal else []
             request.state.context = Context(
                 request_id=request_id,
                 principal=principal,
                 reader=reader,
-                loaders=Loaders.build(reader, visible_authorities=authorities),
+                loaders=Loaders.build(
+                    reader, scope=list_scope(principal) if principal else ListScope()
+                ),
                 recorder=recorder,
                 facts=FactLoaders.build(reader, principal) if principal else None,
             )

@@ -47,7 +47,9 @@ def main() -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
 def serve(host: str, port: int) -> None:
-    """Migrate, seed demo data into an empty database, and serve GraphQL (GraphiQL in dev)."""
+    """Migrate, seed demo data into an empty database, and serve GraphQL (GraphiQL in dev).
+
+    In prod (BHXH_ENV=prod): migrate and serve only, with tokens from the identity provider."""
     import uvicorn
 
     from db import demo, migrate
@@ -59,10 +61,8 @@ def serve(host: str, port: int) -> None:
 
     settings = _settings()
     if not settings.dev:
-        raise click.ClickException(
-            "BHXH_ENV=prod needs a production identity provider (JWKS); "
-            "this build verifies only development tokens"
-        )
+        _serve_prod(settings, host, port)
+        return
     key = tokens.load_or_create_dev_key(settings.dev_key_path)
     with _database(settings) as url:
         migrate.upgrade(url)
@@ -93,6 +93,45 @@ def serve(host: str, port: int) -> None:
         )
         click.echo(f'Insurance officer:\n{{"Authorization": "Bearer {officer}"}}\n')
         uvicorn.run(app, host=host, port=port, log_level="info", access_log=False)
+
+
+def _serve_prod(settings: Settings, host: str, port: int) -> None:
+    """Only the identity provider's tokens (never the development key), the configured database
+    (never the embedded one), no demo data and no tokens printed."""
+    import asyncio
+
+    import uvicorn
+
+    from db import migrate
+    from db.session import Database
+    from db.urls import libpq_conninfo
+    from graph.app import create_app
+    from graph.authz.jwks import IdentityProviderUnavailable, JwksVerifier
+
+    try:
+        provider = settings.identity_provider()
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if not settings.database_url:
+        raise click.ClickException(
+            "BHXH_ENV=prod needs DATABASE_URL; the embedded database is for development only"
+        )
+    verifier = JwksVerifier(
+        jwks_url=provider.jwks_url, issuer=provider.issuer, audience=provider.audience
+    )
+    try:
+        # Before anything else: a wrong URL should stop the start, not fail every request.
+        asyncio.run(verifier.refresh())
+    except IdentityProviderUnavailable as exc:
+        raise click.ClickException(str(exc)) from exc
+    migrate.upgrade(settings.database_url)
+    app = create_app(
+        database=Database(libpq_conninfo(settings.database_url)),
+        verifier=verifier,
+        dev=False,
+        graphiql=settings.graphiql,
+    )
+    uvicorn.run(app, host=host, port=port, log_level="info", access_log=False)
 
 
 @main.group()

@@ -1,14 +1,27 @@
 """Settings, read once from the environment at the edge (CLI/app) and passed inward."""
 
+import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
+
+from graph.authz.tokens import AUDIENCE, DEV_ISSUER
 
 
 class ConfigError(ValueError):
     pass
+
+
+@dataclass(frozen=True)
+class IdentityProvider:
+    """Who issues production tokens, for whom, and where its public keys are published."""
+
+    issuer: str
+    audience: str
+    jwks_url: str
 
 
 @dataclass(frozen=True)
@@ -18,6 +31,10 @@ class Settings:
     """None selects the embedded PostgreSQL under `data_dir`."""
     data_dir: Path
     graphiql: bool
+    token_issuer: str | None = None
+    token_audience: str = AUDIENCE
+    jwks_url: str | None = None
+    """The three token settings are for prod; dev verifies with the development key instead."""
 
     @property
     def dev(self) -> bool:
@@ -26,6 +43,31 @@ class Settings:
     @property
     def dev_key_path(self) -> Path:
         return self.data_dir / "dev-signing-key.json"
+
+    def identity_provider(self) -> IdentityProvider:
+        """The production token issuer, checked when a command needs it rather than in
+        `from_env`, so that prod commands that verify no tokens (migrations, the refusal of
+        `bhxh token`) don't need it configured."""
+        issuer, jwks_url = self.token_issuer, self.jwks_url
+        if not issuer or not jwks_url:
+            missing = [
+                name
+                for name, value in (("BHXH_TOKEN_ISSUER", issuer), ("BHXH_JWKS_URL", jwks_url))
+                if not value
+            ]
+            raise ConfigError(
+                f"BHXH_ENV=prod verifies tokens from an identity provider: set {' and '.join(missing)}"
+                " (the issuer's `iss` value and the URL of its JWKS)"
+            )
+        if issuer == DEV_ISSUER:
+            raise ConfigError(
+                f"BHXH_TOKEN_ISSUER={DEV_ISSUER!r} is the development issuer; "
+                "prod accepts only the identity provider's tokens"
+            )
+        if not self.token_audience:
+            raise ConfigError("BHXH_TOKEN_AUDIENCE must not be empty")
+        _check_jwks_url(jwks_url)
+        return IdentityProvider(issuer=issuer, audience=self.token_audience, jwks_url=jwks_url)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> "Settings":
@@ -38,4 +80,29 @@ class Settings:
             database_url=environ.get("DATABASE_URL") or None,
             data_dir=Path(environ.get("BHXH_DATA_DIR", ".data")).resolve(),
             graphiql=graphiql.lower() in ("1", "true", "yes", "on"),
+            token_issuer=environ.get("BHXH_TOKEN_ISSUER") or None,
+            token_audience=environ.get("BHXH_TOKEN_AUDIENCE", AUDIENCE),
+            jwks_url=environ.get("BHXH_JWKS_URL") or None,
         )
+
+
+def _check_jwks_url(url: str) -> None:
+    """Whoever can change the key set in transit can sign any token, so the JWKS comes over
+    HTTPS; plain HTTP only to this machine (a local sidecar or a test provider)."""
+    parts = urlsplit(url)
+    if parts.scheme == "https" and parts.hostname:
+        return
+    if parts.scheme == "http" and parts.hostname and _is_loopback(parts.hostname):
+        return
+    raise ConfigError(
+        f"BHXH_JWKS_URL must be an https:// URL (http:// only to a loopback address), not {url!r}"
+    )
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

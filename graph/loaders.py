@@ -6,7 +6,7 @@ every key of one field in one query, go to the database together.
 """
 
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Hashable, Sequence
+from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -24,6 +24,7 @@ from db.queries import (
 )
 from db.queries import unemployment_insurance as unemployment
 from db.session import Reader, Row
+from graph.authz.policy import ListScope
 
 K = TypeVar("K", bound=Hashable)
 A = TypeVar("A", bound=Hashable)
@@ -88,8 +89,7 @@ class Loaders:
     access_log: Loader
 
     @classmethod
-    def build(cls, db: Reader, *, visible_authorities: Sequence[str]) -> "Loaders":
-        authorities = list(visible_authorities)
+    def build(cls, db: Reader, *, scope: ListScope) -> "Loaders":
         return cls(
             person_by_id=_loader(db, person.persons_by_id),
             person_by_identification_number=_loader(db, person.persons_by_identification_number),
@@ -100,7 +100,10 @@ class Loaders:
             employer_by_id=_loader(db, employer.employers_by_id),
             employer_by_tax_code=_loader(db, employer.employers_by_tax_code),
             employees=_paged_loader(
-                db, lambda d, keys, a: employer.employees_page(d, keys, a.page, authorities)
+                db,
+                lambda d, keys, a: employer.employees_page(
+                    d, keys, a.page, scope.authorities, current_only=scope.current_employees_only
+                ),
             ),
             social_insurance=_loader(db, social_insurance.social_insurance_by_person),
             contribution_periods=_paged_loader(

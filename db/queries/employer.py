@@ -2,7 +2,18 @@
 
 from collections.abc import Sequence
 
-from sqlalchemy import ARRAY, Text, any_, bindparam, cast, select
+from sqlalchemy import (
+    ARRAY,
+    Boolean,
+    Text,
+    any_,
+    bindparam,
+    cast,
+    literal_column,
+    not_,
+    or_,
+    select,
+)
 
 from db.models import ContributionPeriod, Employer, Person
 from db.queries.compile import align_one, compile_query, int_keys, text_keys
@@ -24,7 +35,15 @@ _employment = (
         Person.__table__,
     )
     .join(Person, Person.id == ContributionPeriod.person_id)
-    .where(Person.managing_authority == any_(cast(bindparam("authorities"), ARRAY(Text))))
+    .where(
+        Person.managing_authority == any_(cast(bindparam("authorities"), ARRAY(Text))),
+        # An employer's own roster lists current employees only, as the policy lets it see them.
+        or_(
+            not_(cast(bindparam("current_only"), Boolean)),
+            ContributionPeriod.to_month.is_(None),
+            ContributionPeriod.to_month >= literal_column("date_trunc('month', current_date)"),
+        ),
+    )
     .group_by(ContributionPeriod.employer_id, Person.id)
     .subquery("employment")
 )
@@ -51,8 +70,19 @@ async def employers_by_tax_code(db: Reader, keys: Sequence[str]) -> list[Row | N
 
 
 async def employees_page(
-    db: Reader, keys: Sequence[int], page: PageParams, authorities: Sequence[str]
+    db: Reader,
+    keys: Sequence[int],
+    page: PageParams,
+    authorities: Sequence[str],
+    *,
+    current_only: bool = False,
 ) -> list[list[Row]]:
     return await fetch_pages(
-        db, EMPLOYEES_PAGE, keys, page, parent="employer_id", authorities=list(authorities)
+        db,
+        EMPLOYEES_PAGE,
+        keys,
+        page,
+        parent="employer_id",
+        authorities=list(authorities),
+        current_only=current_only,
     )

@@ -155,13 +155,23 @@ def decide(principal: Principal, person: Mapping[str, Any], facts: Facts) -> Acc
     )
 
 
-def listable_authorities(principal: Principal) -> list[str]:
-    """Managing authorities whose persons may appear in the caller's lists (persons, employees)."""
-    if principal.role in (Role.OFFICER, Role.EMPLOYER):
-        return [ManagingAuthority.FINANCE.value]
+@dataclass(frozen=True)
+class ListScope:
+    """Which persons a list (persons, an employer's roster) may hold for the caller, applied in
+    SQL so that counts and pages never include a person the caller cannot see."""
+
+    authorities: tuple[str, ...] = ()
+    current_employees_only: bool = False
+
+
+def list_scope(principal: Principal) -> ListScope:
+    if principal.role is Role.OFFICER:
+        return ListScope((ManagingAuthority.FINANCE.value,))
+    if principal.role is Role.EMPLOYER:
+        return ListScope((ManagingAuthority.FINANCE.value,), current_employees_only=True)
     if (ministry := principal.ministry) is not None:
-        return [ministry.value]
-    return []
+        return ListScope((ministry.value,))
+    return ListScope()
 
 
 # The rule of every other GraphQL object type, for the schema walk that proves nothing is
@@ -171,50 +181,48 @@ def listable_authorities(principal: Principal) -> list[str]:
 PUBLIC = "PUBLIC"
 ROOT = "ROOT"
 _G = DataGroup
-TYPE_RULES: Mapping[str, frozenset[str]] = {
-    name: frozenset(groups)
-    for name, groups in {
-        "PartialDate": {_G.IDENTITY},
-        "Contact": {_G.CONTACT},
-        "Relative": {_G.RELATIVES},
-        "Household": {_G.HOUSEHOLD, ROOT},
-        "HouseholdMember": {_G.HOUSEHOLD},
-        "SocialInsurance": {_G.SOCIAL_INSURANCE},
-        "ContributionPeriod": {_G.SOCIAL_INSURANCE, _G.UNEMPLOYMENT_INSURANCE},
-        "ContributionPeriodConnection": {_G.SOCIAL_INSURANCE, _G.UNEMPLOYMENT_INSURANCE},
-        "ContributionPeriodEdge": {_G.SOCIAL_INSURANCE, _G.UNEMPLOYMENT_INSURANCE},
-        "Allowances": {_G.SOCIAL_INSURANCE, _G.UNEMPLOYMENT_INSURANCE},
-        "SchemeTotal": {_G.SOCIAL_INSURANCE},
-        "Benefit": {_G.SOCIAL_INSURANCE},
-        "BenefitConnection": {_G.SOCIAL_INSURANCE},
-        "BenefitEdge": {_G.SOCIAL_INSURANCE},
-        "HealthInsurance": {_G.HEALTH_INSURANCE},
-        "HealthInsuranceCard": {_G.HEALTH_INSURANCE, ROOT},
-        "HealthInsuranceCardConnection": {_G.HEALTH_INSURANCE},
-        "HealthInsuranceCardEdge": {_G.HEALTH_INSURANCE},
-        "MedicalVisit": {_G.MEDICAL},
-        "MedicalVisitConnection": {_G.MEDICAL},
-        "MedicalVisitEdge": {_G.MEDICAL},
-        "UnemploymentInsurance": {_G.UNEMPLOYMENT_INSURANCE},
-        "UnemploymentBenefitDecision": {_G.UNEMPLOYMENT_INSURANCE},
-        "Consent": {_G.CONSENTS},
-        "AccessLogEntry": {_G.ACCESS_LOG},
-        "AccessLogEntryConnection": {_G.ACCESS_LOG},
-        "AccessLogEntryEdge": {_G.ACCESS_LOG},
-        # The employer register is public to any authenticated caller; its contact details and
-        # employee list check the caller in their resolvers.
-        "Employer": {PUBLIC, ROOT},
-        "EmployerContact": {PUBLIC},
-        "PersonConnection": {ROOT},
-        "PersonEdge": {ROOT},
-        "PageInfo": {PUBLIC},
-        "Province": {PUBLIC},
-        "Ethnicity": {PUBLIC},
-        "SocialInsuranceOffice": {PUBLIC},
-        "HealthFacility": {PUBLIC},
-        "BhytCategory": {PUBLIC},
-        "PartnerAgency": {PUBLIC},
-    }.items()
+_RULES: dict[str, set[str]] = {
+    "PartialDate": {_G.IDENTITY},
+    "Contact": {_G.CONTACT},
+    "Relative": {_G.RELATIVES},
+    "Household": {_G.HOUSEHOLD, ROOT},
+    "HouseholdMember": {_G.HOUSEHOLD},
+    "SocialInsurance": {_G.SOCIAL_INSURANCE},
+    "ContributionPeriod": {_G.SOCIAL_INSURANCE, _G.UNEMPLOYMENT_INSURANCE},
+    "ContributionPeriodConnection": {_G.SOCIAL_INSURANCE, _G.UNEMPLOYMENT_INSURANCE},
+    "ContributionPeriodEdge": {_G.SOCIAL_INSURANCE, _G.UNEMPLOYMENT_INSURANCE},
+    "Allowances": {_G.SOCIAL_INSURANCE, _G.UNEMPLOYMENT_INSURANCE},
+    "SchemeTotal": {_G.SOCIAL_INSURANCE},
+    "Benefit": {_G.SOCIAL_INSURANCE},
+    "BenefitConnection": {_G.SOCIAL_INSURANCE},
+    "BenefitEdge": {_G.SOCIAL_INSURANCE},
+    "HealthInsurance": {_G.HEALTH_INSURANCE},
+    "HealthInsuranceCard": {_G.HEALTH_INSURANCE, ROOT},
+    "HealthInsuranceCardConnection": {_G.HEALTH_INSURANCE},
+    "HealthInsuranceCardEdge": {_G.HEALTH_INSURANCE},
+    "MedicalVisit": {_G.MEDICAL},
+    "MedicalVisitConnection": {_G.MEDICAL},
+    "MedicalVisitEdge": {_G.MEDICAL},
+    "UnemploymentInsurance": {_G.UNEMPLOYMENT_INSURANCE},
+    "UnemploymentBenefitDecision": {_G.UNEMPLOYMENT_INSURANCE},
+    "Consent": {_G.CONSENTS},
+    "AccessLogEntry": {_G.ACCESS_LOG},
+    "AccessLogEntryConnection": {_G.ACCESS_LOG},
+    "AccessLogEntryEdge": {_G.ACCESS_LOG},
+    # The employer register is public to any authenticated caller; its contact details and
+    # employee list check the caller in their resolvers.
+    "Employer": {PUBLIC, ROOT},
+    "EmployerContact": {PUBLIC},
+    "PersonConnection": {ROOT},
+    "PersonEdge": {ROOT},
+    "PageInfo": {PUBLIC},
+    "Province": {PUBLIC},
+    "Ethnicity": {PUBLIC},
+    "SocialInsuranceOffice": {PUBLIC},
+    "HealthFacility": {PUBLIC},
+    "BhytCategory": {PUBLIC},
+    "PartnerAgency": {PUBLIC},
 }
+TYPE_RULES: Mapping[str, frozenset[str]] = {name: frozenset(r) for name, r in _RULES.items()}
 # Readable whenever the person is: whoever reached the record addressed it by this key.
 PERSON_KEY_FIELDS = frozenset({"identificationNumber"})

@@ -1,7 +1,8 @@
 """Bearer JWTs: minting development tokens and verifying every request's token.
 
-The development key is an EC P-256 key kept under the data directory; verification goes through
-a JWKS-shaped key set, so a production identity provider's JWKS replaces it without new code.
+The development key is an EC P-256 key kept under the data directory. Production tokens come from
+an identity provider and are verified against its JWKS (`graph.authz.jwks`); both verifiers satisfy
+`TokenVerifier` and share the claim checks and the claims → `Principal` mapping below.
 Only asymmetric algorithms are accepted, which also rules out `alg: none` and HS/RS confusion.
 """
 
@@ -12,6 +13,7 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Protocol
 
 from joserfc import jwt
 from joserfc.errors import JoseError
@@ -29,8 +31,20 @@ class InvalidToken(Exception):
     """The token was refused; the message is a plain reason safe to show the caller."""
 
 
+class TokenVerifier(Protocol):
+    """Turns a bearer token into the caller's `Principal`, or raises `InvalidToken`.
+
+    Synchronous and free of I/O: the app calls it on the event loop for every request, so a
+    verifier that needs remote keys fetches them ahead of time (see `graph.authz.jwks`).
+    """
+
+    def verify(self, token: str) -> Principal: ...
+
+
 @dataclass(frozen=True)
-class TokenVerifier:
+class KeySetVerifier:
+    """Verifies tokens signed by a fixed key set: the development key."""
+
     keys: KeySet
     issuer: str
     audience: str
@@ -42,21 +56,28 @@ class TokenVerifier:
             raise InvalidToken(f"token rejected: {exc.description or exc.error}") from None
         except ValueError:
             raise InvalidToken("token rejected: malformed") from None
-        registry = jwt.JWTClaimsRegistry(
-            leeway=LEEWAY_SECONDS,
-            iss={"essential": True, "value": self.issuer},
-            aud={"essential": True, "value": self.audience},
-            exp={"essential": True},
-            sub={"essential": True},
-        )
-        try:
-            registry.validate(decoded.claims)
-        except JoseError as exc:
-            raise InvalidToken(f"token rejected: {exc.description or exc.error}") from None
-        return _principal(decoded.claims)
+        check_claims(decoded.claims, issuer=self.issuer, audience=self.audience)
+        return principal_from_claims(decoded.claims)
 
 
-def _principal(claims: dict[str, object]) -> Principal:
+def check_claims(claims: dict[str, Any], *, issuer: str, audience: str) -> None:
+    """Issuer, audience, subject and expiry are required; `nbf` and `iat`, when present, may not
+    be in the future. A small leeway absorbs clock skew between the issuer and us."""
+    registry = jwt.JWTClaimsRegistry(
+        leeway=LEEWAY_SECONDS,
+        iss={"essential": True, "value": issuer},
+        aud={"essential": True, "value": audience},
+        exp={"essential": True},
+        sub={"essential": True},
+    )
+    try:
+        registry.validate(claims)
+    except JoseError as exc:
+        raise InvalidToken(f"token rejected: {exc.description or exc.error}") from None
+
+
+def principal_from_claims(claims: dict[str, object]) -> Principal:
+    """The verified claims reduced to what the policy needs; an unknown role is refused."""
     role = claims.get("role")
     if role not in Role.__members__:
         raise InvalidToken("token rejected: unknown role")
@@ -84,8 +105,8 @@ def load_or_create_dev_key(path: Path) -> ECKey:
     return key
 
 
-def dev_verifier(key: ECKey) -> TokenVerifier:
-    return TokenVerifier(keys=KeySet([key]), issuer=DEV_ISSUER, audience=AUDIENCE)
+def dev_verifier(key: ECKey) -> KeySetVerifier:
+    return KeySetVerifier(keys=KeySet([key]), issuer=DEV_ISSUER, audience=AUDIENCE)
 
 
 def mint(

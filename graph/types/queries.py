@@ -7,7 +7,7 @@ import strawberry
 from db.enums import Sex
 from db.identifiers import InvalidIdentifier, validate_bhyt_code, validate_tax_code
 from db.queries import person as person_queries
-from graph.authz.policy import listable_authorities
+from graph.authz.policy import list_scope
 from graph.authz.principal import Role
 from graph.context import Info
 from graph.errors import BadUserInput, Forbidden, NotFound
@@ -71,8 +71,8 @@ class Query:
         filter: PersonFilter | None = None,
     ) -> Connection[Person]:
         principal = info.context.require_principal()
-        authorities = listable_authorities(principal)
-        if not authorities:
+        authorities = list_scope(principal).authorities
+        if principal.role not in (Role.OFFICER, Role.MINISTRY) or not authorities:
             raise Forbidden("listing persons needs an insurance officer or ministry token")
         page = page_params(first, after, int)
         f = filter or PersonFilter()
