@@ -55,10 +55,14 @@ class GraphQLEndpoint:
     own responses, and the request's connection goes back to the pool once the response is sent.
     """
 
-    def __init__(self, view: GraphQLView, database: Database, verifier: TokenVerifier) -> None:
+    def __init__(
+        self, view: GraphQLView, database: Database, verifier: TokenVerifier, *, dev: bool
+    ) -> None:
         self.view = view
         self.database = database
         self.verifier = verifier
+        # Outside dev, anonymous callers get nothing but the GraphiQL page (when it is on).
+        self.anonymous_operations = dev
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope)
@@ -74,6 +78,11 @@ class GraphQLEndpoint:
             except InvalidToken as exc:
                 await _unauthenticated(str(exc), request_id)(scope, receive, send)
                 return
+        is_operation = request.method == "POST" or "query" in request.query_params
+        if principal is None and is_operation and not self.anonymous_operations:
+            reason = "a bearer token is required (Authorization: Bearer <JWT>)"
+            await _unauthenticated(reason, request_id)(scope, receive, send)
+            return
 
         # The response is held until the access log has the request's reads: no log, no data.
         held: list[Message] = []
@@ -143,7 +152,11 @@ def create_app(
 
     return Starlette(
         routes=[
-            Route("/graphql", GraphQLEndpoint(view, database, verifier), methods=["GET", "POST"]),
+            Route(
+                "/graphql",
+                GraphQLEndpoint(view, database, verifier, dev=dev),
+                methods=["GET", "POST"],
+            ),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
         ],

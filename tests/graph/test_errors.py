@@ -110,3 +110,10 @@ async def test_unexpected_errors_are_masked_with_request_id(
 async def test_health_endpoints(api: Api, conn: psycopg.Connection) -> None:
     assert (await api.client.get("/healthz")).status_code == 200
     assert (await api.client.get("/readyz")).text == "ready"
+
+
+async def test_anonymous_callers_get_nothing_outside_dev(api: Api, conn: psycopg.Connection) -> None:
+    for query in ("{ __schema { queryType { name } } }", "{ _service { sdl } }", "{ __typename }"):
+        response = await api.client.post("/graphql", json={"query": query})
+        assert response.status_code == 401
+        assert response.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
