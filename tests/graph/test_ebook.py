@@ -1,5 +1,6 @@
 """The whole e-book in one query, and what it costs the database."""
 
+from datetime import date
 from typing import Any
 
 import psycopg
@@ -144,3 +145,55 @@ async def test_sibling_fields_share_the_request_connection(
         v["socialInsurance"]["contributionPeriods"]["totalCount"] for v in body["data"].values()
     } == {5}
     assert len(api.database.readers[-1:]) == 1
+
+
+def _role_token(api: Api, conn: psycopg.Connection, role: str, books: list[Any]) -> str:
+    """A token for `role` that relates to every one of `books` (arranging the data for it)."""
+    from db.enums import RelativeKind
+    from graph.authz.principal import Role
+    from tests.factories import person as persons
+    from tests.factories.consent import consent
+
+    if role == "representative":
+        rep = persons.person(
+            conn, full_name="Nguyễn Văn Đại", sex="MALE", birth_date=date(1950, 1, 1)
+        )
+        for b in books:
+            persons.relative(conn, b.person, RelativeKind.LEGAL_REPRESENTATIVE, linked=rep)
+        return api.citizen(rep)
+    if role == "employer":
+        tax_code = books[0].employers[1]["tax_code"]
+        employer_id = books[0].employers[1]["id"]
+        for b in books:
+            conn.execute(
+                "UPDATE contribution_period SET employer_id = %s, to_month = NULL"
+                " WHERE id = (SELECT max(id) FROM contribution_period WHERE person_id = %s)",
+                (employer_id, b.person["id"]),
+            )
+        return api.token(Role.EMPLOYER, "hr", org=tax_code)
+    if role == "agency":
+        for b in books:
+            consent(conn, b.person, grantee="BYT", groups=tuple(g.value for g in BOOK))
+        return api.token(Role.PARTNER_AGENCY, "byt", org="BYT")
+    return api.token(Role.HEALTH_FACILITY, "desk", org="01001")
+
+
+@pytest.mark.parametrize("role", ["representative", "employer", "agency", "facility"])
+async def test_every_role_reads_fifty_books_at_the_cost_of_one(
+    api: Api, conn: psycopg.Connection, role: str
+) -> None:
+    counts = []
+    for n in (1, 50):
+        conn.execute("TRUNCATE person, employer, social_insurance_office, health_facility CASCADE")
+        books = _books(conn, n, long=n == 50)
+        token = _role_token(api, conn, role, books)
+        reps = [
+            {"__typename": "Person", "identificationNumber": b.person["identification_number"]}
+            for b in books
+        ]
+        body = await api.query(ENTITIES, token, {"reps": reps})
+        assert all(e is not None for e in body["data"]["_entities"]), body.get("errors", [])[:1]
+        counts.append(api.last_statements)
+    assert counts[0] == counts[1]
+    # + the role's fact look-up, once for the books and once for the persons they link to
+    assert counts[0] <= EBOOK_STATEMENTS + 2
