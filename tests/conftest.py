@@ -36,14 +36,14 @@ def server_url() -> Iterator[str]:
         yield embedded.url
 
 
-def _create_database(server: str) -> str:
+def create_database(server: str) -> str:
     name = f"bhxh_test_{uuid.uuid4().hex[:8]}"
     with psycopg.connect(libpq_conninfo(server), autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
     return sqlalchemy_url(server).set(database=name).render_as_string(hide_password=False)
 
 
-def _drop_database(server: str, url: str) -> None:
+def drop_database(server: str, url: str) -> None:
     name = make_url(url).database
     with psycopg.connect(libpq_conninfo(server), autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -51,22 +51,22 @@ def _drop_database(server: str, url: str) -> None:
 
 @pytest.fixture(scope="session")
 def database_url(server_url: str) -> Iterator[str]:
-    url = _create_database(server_url)
+    url = create_database(server_url)
     try:
         migrate.upgrade(url)
         yield url
     finally:
-        _drop_database(server_url, url)
+        drop_database(server_url, url)
 
 
 @pytest.fixture(scope="session")
 def fresh_database(server_url: str) -> Iterator[str]:
     """An empty (unmigrated) database for migration tests."""
-    url = _create_database(server_url)
+    url = create_database(server_url)
     try:
         yield url
     finally:
-        _drop_database(server_url, url)
+        drop_database(server_url, url)
 
 
 @pytest.fixture

@@ -2,6 +2,8 @@
 
 They are data the schema's foreign keys need, so they ship with the schema. Rows come from
 db.reference_data; a later change to a list is a new revision inserting or updating that delta.
+Inserts skip rows already present, and the downgrade leaves the rows in place: once persons refer
+to a province or category it cannot be deleted, and the tables themselves go with 0001.
 
 Revision ID: 0002
 Revises: 0001
@@ -11,6 +13,7 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects import postgresql
 
 from db import reference_data
 
@@ -33,12 +36,14 @@ _category = sa.table(
 )
 
 
+def _insert(table: sa.TableClause, rows: list[dict[str, object]]) -> None:
+    op.execute(postgresql.insert(table).values(rows).on_conflict_do_nothing())
+
+
 def upgrade() -> None:
     provinces = reference_data.PROVINCES
-    op.bulk_insert(
-        _province, [{"code": p.code, "name": p.name, "is_city": p.is_city} for p in provinces]
-    )
-    op.bulk_insert(
+    _insert(_province, [{"code": p.code, "name": p.name, "is_city": p.is_city} for p in provinces])
+    _insert(
         _legacy,
         [
             {"code": code, "name": name, "province_code": p.code}
@@ -46,10 +51,8 @@ def upgrade() -> None:
             for code, name in zip(p.legacy_codes, p.legacy_names, strict=True)
         ],
     )
-    op.bulk_insert(
-        _ethnicity, [{"code": e.code, "name": e.name} for e in reference_data.ETHNICITIES]
-    )
-    op.bulk_insert(
+    _insert(_ethnicity, [{"code": e.code, "name": e.name} for e in reference_data.ETHNICITIES])
+    _insert(
         _category,
         [
             {
@@ -64,5 +67,4 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for table in ("bhyt_category", "ethnicity", "legacy_province", "province"):
-        op.execute(f"DELETE FROM {table}")
+    """Nothing to undo that can be undone safely: see the module docstring."""

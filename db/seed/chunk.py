@@ -1,0 +1,179 @@
+"""One chunk of persons with everything they own, as COPY text.
+
+A chunk is built from its own random stream (seed, chunk number), so chunks can be built in any
+process and order. Rows of tables whose size is not known in advance (cards, visits…) are numbered
+from 0 within the chunk; `render` adds the number of rows all earlier chunks produced, which makes
+the ids dense and the same however many processes built the chunks.
+"""
+
+import random
+from dataclasses import dataclass, field
+
+from db.enums import ManagingAuthority, ParticipantCategory
+from db.seed import careers, health, medical, retirement
+from db.seed.common import NULL, chunk_rng, scramble
+from db.seed.employers import EmployerIndex
+from db.seed.family import Household, form_households
+from db.seed.identity import (
+    IdAllocator,
+    assign_identity,
+    household_lines,
+    person_line,
+    relative_lines,
+)
+from db.seed.people import Person, draw_persons
+from db.seed.places import LEGACY
+from db.seed.reference import OFFICES_BY_PROVINCE
+
+CHUNK_PERSONS = 1000
+# Tables whose rows a chunk numbers itself, in the order of `ChunkRows.counts`.
+NUMBERED = (
+    "household",
+    "relative",
+    "contribution_period",
+    "benefit",
+    "unemployment_benefit",
+    "health_insurance_card",
+    "medical_visit",
+)
+
+
+@dataclass(slots=True)
+class ChunkRows:
+    persons: list[str] = field(default_factory=list)
+    social: list[str] = field(default_factory=list)
+    households: list[str] = field(default_factory=list)
+    members: list[tuple[int, str]] = field(default_factory=list)  # (local household, tail)
+    relatives: list[str] = field(default_factory=list)
+    periods: list[str] = field(default_factory=list)
+    benefits: list[str] = field(default_factory=list)
+    claims: list[str] = field(default_factory=list)
+    cards: list[str] = field(default_factory=list)
+    visits: list[tuple[int, str]] = field(default_factory=list)  # (local card or -1, tail)
+
+    def counts(self) -> tuple[int, ...]:
+        return (
+            len(self.households),
+            len(self.relatives),
+            len(self.periods),
+            len(self.benefits),
+            len(self.claims),
+            len(self.cards),
+            len(self.visits),
+        )
+
+
+def bhxh_code(p: Person) -> str:
+    """Issuing province and eight digits that are a bijection of the person id: unique."""
+    return f"{p.legacy}{scramble(p.pid, 10**8, 48_271_337, 12_345_678):08d}"
+
+
+_OFFICER_RELATIVE = {
+    ManagingAuthority.DEFENCE.value: "TQ",
+    ManagingAuthority.PUBLIC_SECURITY.value: "TA",
+}
+
+
+def build_chunk(seed: int, chunk: int, count: int, employers: EmployerIndex) -> ChunkRows:
+    rng = chunk_rng(seed, chunk)
+    persons = draw_persons(rng, count, chunk * CHUNK_PERSONS + 1)
+    households = form_households(rng, persons)
+    ids = IdAllocator(chunk)
+    assign_identity(rng, persons, households, ids)
+    out = ChunkRows()
+    officer_family: dict[int, str] = {}
+    for hh in households:
+        hh.poverty, hh.buys_bhyt = health.household_means(
+            rng, hh.legacy, persons[hh.head].ethnicity != "01"
+        )
+        for idx, _ in hh.members:
+            officer = persons[idx]
+            if officer.restricted:
+                kind = "TY" if officer.cipher else _OFFICER_RELATIVE[officer.authority]
+                officer_family.update({j: kind for j, _ in hh.members if j != idx})
+    out.persons = [person_line(rng, p) for p in persons]
+    out.relatives = relative_lines(rng, persons, households, ids)
+    out.households, out.members = household_lines(households, persons)
+    for p in persons:
+        _insurance(rng, p, persons, households, officer_family.get(p.idx, ""), employers, out)
+    return out
+
+
+def _insurance(
+    rng: random.Random,
+    p: Person,
+    persons: list[Person],
+    households: list[Household],
+    relative_of: str,
+    employers: EmployerIndex,
+    out: ChunkRows,
+) -> None:
+    """Social insurance record, contribution history, benefits, claims, cards and visits of one
+    person."""
+    births = [persons[c].birth for c in p.children] if p.female else []
+    book = careers.live(rng, p, births, employers)
+    retirement.later_life(rng, p, book)
+    household = households[p.household] if p.household >= 0 else None
+    prof = health.profile(rng, p, household, relative_of)
+    issued = health.cards(rng, p, book, prof)
+    active = bool(issued or book.steps or book.voluntary or book.benefits)
+    if not active:
+        out.visits.extend((-1, tail) for tail in medical.uninsured_lines(rng, p, set()))
+        return
+    code = bhxh_code(p)
+    province = LEGACY[p.legacy].province_code
+    office = book.office_code or rng.choice(OFFICES_BY_PROVINCE[province]).code
+    category = book.category or ParticipantCategory.NOT_PARTICIPATING.value
+    out.social.append(
+        f"{p.pid}\t{code}\t{book.unit_code}\t{office}\t{category}\t{book.payment}\t{book.tax_code}"
+    )
+    out.periods.extend(book.period_lines())
+    out.benefits.extend(book.benefits)
+    out.claims.extend(book.claims)
+    if issued:
+        prior = (
+            health.five_year_start(rng, p, book, prof)
+            if issued[0].year == health.CARD_FIRST_YEAR
+            else 0
+        )
+        employed = category in (
+            ParticipantCategory.EMPLOYEE.value,
+            ParticipantCategory.MANAGER.value,
+        )
+        first_card = len(out.cards)
+        out.cards.extend(health.card_lines(rng, p, prof, issued, code, prior, employed))
+        out.visits.extend(medical.visit_lines(rng, p, prof, issued, first_card))
+    covered = {c.year for c in issued}
+    out.visits.extend((-1, tail) for tail in medical.uninsured_lines(rng, p, covered))
+
+
+def render(rows: ChunkRows, bases: dict[str, int]) -> list[tuple[str, bytes]]:
+    """COPY payloads per table, in an order that satisfies foreign keys within the chunk.
+    `bases` gives, per numbered table, the first id this chunk may use."""
+    household = bases["household"]
+    card = bases["health_insurance_card"]
+
+    def numbered(table: str, tails: list[str]) -> bytes:
+        base = bases[table]
+        return "".join(f"{base + i}\t{tail}\n" for i, tail in enumerate(tails)).encode()
+
+    visit = bases["medical_visit"]
+    visits = "".join(
+        f"{visit + i}\t{card + c if c >= 0 else NULL}\t{tail}\n"
+        for i, (c, tail) in enumerate(rows.visits)
+    )
+    return [
+        ("person", "".join(f"{line}\n" for line in rows.persons).encode()),
+        ("household", numbered("household", rows.households)),
+        (
+            "household_member",
+            "".join(f"{household + h}\t{tail}\n" for h, tail in rows.members).encode(),
+        ),
+        ("relative", numbered("relative", rows.relatives)),
+        ("social_insurance", "".join(f"{line}\n" for line in rows.social).encode()),
+        ("contribution_period", numbered("contribution_period", rows.periods)),
+        ("benefit", numbered("benefit", rows.benefits)),
+        ("unemployment_benefit", numbered("unemployment_benefit", rows.claims)),
+        ("health_insurance_card", numbered("health_insurance_card", rows.cards)),
+        ("medical_visit", visits.encode()),
+    ]

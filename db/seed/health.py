@@ -1,0 +1,223 @@
+"""Health insurance (BHYT): one card per covered year (1 January – 31 December), its category
+decided by the holder's situation at the start of that year.
+
+When several categories apply, the one the law serves first wins: the armed forces, then people
+of merit, then employment (the employer pays), then BHXH-paid cover (pensioners, unemployment
+allowance), then state-paid groups (children under six, veterans, social assistance, poor
+households, ethnic minorities in poor areas), then state-supported ones (near-poor, pupils,
+students), and last of all the household scheme (GD), which some households do not buy.
+"""
+
+import random
+from dataclasses import dataclass
+from datetime import date
+
+from db import reference_data
+from db.identifiers import make_bhyt_code_15
+from db.seed.common import AS_OF, NULL, add_years
+from db.seed.family import Household
+from db.seed.histories import Book
+from db.seed.people import EDU_UNIVERSITY, Person
+from db.seed.places import LEGACY
+from db.seed.reference import (
+    FACILITIES_BY_LEGACY,
+    TIER_AREA,
+    TIER_CENTRAL,
+    TIER_COMMUNE,
+    TIER_PRIVATE,
+    Facility,
+)
+
+# Cards are kept from 2018, when the BHXH code became the card number's last ten digits.
+CARD_FIRST_YEAR = 2018
+# Continuity for the five-year date is followed from the 2009 BHYT law on.
+_COVER_FROM = 2009
+_PRIORITY = (
+    "QN", "CA", "CY", "CC", "DN", "HX", "HC", "CH", "HT", "TN", "TB", "TE", "CB", "BT", "HN", "DT",
+    "CN", "HS", "SV", "TQ", "TA", "TY", "CT", "GD",
+)  # fmt: skip
+_RANK = {code: i for i, code in enumerate(_PRIORITY)}
+LEVEL = {c.code: c.benefit_level for c in reference_data.BHYT_CATEGORIES}
+_TIER_WEIGHT = {TIER_AREA: 5.0, TIER_COMMUNE: 2.0, TIER_PRIVATE: 1.0}
+_MINORITY_AREAS = ("84", "94", "91", "95", "89", "58")  # Khmer and Chăm communities
+
+
+@dataclass(slots=True)
+class Card:
+    year: int
+    category: str
+    valid_from: date
+    facility: Facility
+    revoked: bool
+
+
+@dataclass(slots=True)
+class Profile:
+    """Per-person facts that decide BHYT categories besides work."""
+
+    merit: bool
+    veteran: bool
+    disabled: bool
+    minority_area: bool
+    poverty: str
+    buys: float  # chance per year that the household scheme covers the person
+    relative_of: str  # "TQ", "TA", "TY" for relatives of officers, else ""
+    area_code: str
+    facilities: tuple[Facility, Facility]  # registered facility, and the one after a change
+    switch_year: int
+    frailty: float  # how much more (or less) than average this person sees a doctor
+
+
+def profile(rng: random.Random, p: Person, hh: Household | None, relative_of: str) -> Profile:
+    place = LEGACY[p.legacy]
+    minority = p.ethnicity != "01"
+    if hh is not None:
+        poverty, buys = hh.poverty, hh.buys_bhyt
+    else:
+        poverty, buys = household_means(rng, p.legacy, minority)
+    area = NULL
+    if place.mountain and minority:
+        r = rng.random()
+        area = "K1" if r < 0.5 else "K2" if r < 0.8 else NULL
+    elif p.legacy in ("22", "91", "56") and rng.random() < 0.03:
+        area = "K3"  # islands
+    local = FACILITIES_BY_LEGACY[p.legacy]
+    weights = [_TIER_WEIGHT.get(f.tier, 2.0) if f.tier != TIER_CENTRAL else 0.0 for f in local]
+    first, second = rng.choices(local, weights=weights, k=2)
+    return Profile(
+        merit=p.birth.year <= 1955 and rng.random() < 0.015,
+        veteran=not p.female and p.birth.year <= 1960 and rng.random() < 0.12,
+        disabled=rng.random() < 0.015,
+        minority_area=minority
+        and (place.mountain or p.legacy in _MINORITY_AREAS)
+        and rng.random() < 0.75,
+        poverty=poverty,
+        buys=buys,
+        relative_of=relative_of,
+        area_code=area,
+        facilities=(first, second),
+        switch_year=rng.randint(2019, 2040),
+        frailty=rng.gammavariate(0.6, 1 / 0.6),
+    )
+
+
+def household_means(rng: random.Random, legacy: str, minority: bool) -> tuple[str, float]:
+    """(poverty class, chance per year of buying household BHYT)."""
+    poor = 0.03 * (4 if LEGACY[legacy].mountain else 1) * (2 if minority else 1)
+    r = rng.random()
+    poverty = "HN" if r < poor else "CN" if r < poor * 1.9 else ""
+    r = rng.random()
+    buys = 1.0 if r < 0.75 else 0.55 if r < 0.9 else 0.0
+    return poverty, buys
+
+
+def _category(rng: random.Random, p: Person, book: Book, prof: Profile, year: int) -> str | None:
+    m = max(year * 12, p.birth_month)
+    age = p.age_at(m)
+    if age < 0:
+        return None
+    best = len(_PRIORITY)
+    for first, last, code in book.cover:
+        if first <= m <= last:
+            best = min(best, _RANK[code])
+    candidates: list[str] = []
+    if prof.merit:
+        candidates.append("CC")
+    if age < 6:
+        candidates.append("TE")
+    if prof.veteran and age >= 60:
+        candidates.append("CB")
+    if prof.disabled or age >= 80 or (age >= 75 and year >= 2026):
+        candidates.append("BT")
+    if prof.poverty:
+        candidates.append(prof.poverty)
+    if prof.minority_area:
+        candidates.append("DT")
+    if 6 <= age <= 17 and rng.random() < 0.96:
+        candidates.append("HS")
+    if 18 <= age <= 22 and p.education == EDU_UNIVERSITY and rng.random() < 0.9:
+        candidates.append("SV")
+    if prof.relative_of:
+        candidates.append(prof.relative_of)
+    for code in candidates:
+        best = min(best, _RANK[code])
+    if best < len(_PRIORITY):
+        return _PRIORITY[best]
+    return "GD" if rng.random() < prof.buys else None
+
+
+def cards(rng: random.Random, p: Person, book: Book, prof: Profile) -> list[Card]:
+    """The person's cards from CARD_FIRST_YEAR, oldest first."""
+    out: list[Card] = []
+    for year in range(max(CARD_FIRST_YEAR, p.birth.year), AS_OF.year + 1):
+        category = _category(rng, p, book, prof, year)
+        if category is None:
+            continue
+        start = max(date(year, 1, 1), p.birth)
+        facility = prof.facilities[year >= prof.switch_year]
+        out.append(Card(year, category, start, facility, rng.random() < 0.002))
+    return out
+
+
+def five_year_start(rng: random.Random, p: Person, book: Book, prof: Profile) -> int:
+    """The first year of the continuous cover that runs into CARD_FIRST_YEAR (0 if none)."""
+    run = 0
+    for year in range(max(_COVER_FROM, p.birth.year), CARD_FIRST_YEAR):
+        if _category(rng, p, book, prof, year) is None:
+            run = 0
+        elif not run:
+            run = year
+    return run
+
+
+def card_lines(
+    rng: random.Random,
+    p: Person,
+    prof: Profile,
+    issued: list[Card],
+    bhxh_code: str,
+    prior_run: int,
+    employed: bool,
+) -> list[str]:
+    """Card tails (the columns after the id) of one person's cards.
+
+    `prior_run` is the first year of cover that was still continuous when the kept history
+    starts (five_year_start); the five-year date is 5 years after the start of continuous cover.
+    """
+    out: list[str] = []
+    codes: dict[str, str] = {}
+    run_start = p.birth
+    previous = -1
+    for card in issued:
+        if card.year != previous + 1:
+            if card.year == CARD_FIRST_YEAR and prior_run:
+                run_start = max(date(prior_run, 1, 1), p.birth)
+            else:
+                run_start = card.valid_from
+        previous = card.year
+        valid_to = date(card.year, 12, 31)
+        five = add_years(run_start, 5)
+        five_text = five.isoformat() if five <= valid_to else NULL
+        code = codes.get(card.category)
+        if code is None:
+            level = LEVEL[card.category]
+            code = codes[card.category] = make_bhyt_code_15(
+                card.category, level, p.legacy, bhxh_code
+            )
+        if card.revoked:
+            status, reason = "REVOKED", "Cấp trùng thẻ BHYT"
+        elif card.year < AS_OF.year:
+            status, reason = "EXPIRED", NULL
+        elif rng.random() < 0.006:
+            status = "TEMPORARILY_LOCKED"
+            reason = (
+                "Đơn vị chưa đóng đủ tiền BHYT" if employed else "Chờ xác minh thông tin nhân thân"
+            )
+        else:
+            status, reason = "ACTIVE", NULL
+        out.append(
+            f"{p.pid}\t{code}\t{bhxh_code}\t{card.category}\t{LEVEL[card.category]}\t{p.legacy}\t"
+            f"{prof.area_code}\t{card.facility.code}\t{card.valid_from.isoformat()}\t{valid_to.isoformat()}\t"
+            f"{five_text}\t{status}\t{reason}"
+        )
+    return out
