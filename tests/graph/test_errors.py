@@ -112,7 +112,9 @@ async def test_health_endpoints(api: Api, conn: psycopg.Connection) -> None:
     assert (await api.client.get("/readyz")).text == "ready"
 
 
-async def test_anonymous_callers_get_nothing_outside_dev(api: Api, conn: psycopg.Connection) -> None:
+async def test_anonymous_callers_get_nothing_outside_dev(
+    api: Api, conn: psycopg.Connection
+) -> None:
     for query in ("{ __schema { queryType { name } } }", "{ _service { sdl } }", "{ __typename }"):
         response = await api.client.post("/graphql", json={"query": query})
         assert response.status_code == 401
