@@ -15,6 +15,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 from starlette.types import Message, Receive, Scope, Send
 from strawberry.asgi import GraphQL
+from strawberry.schema import BaseSchema
 
 from db.session import Database
 from graph.authz.facts import FactLoaders
@@ -22,6 +23,8 @@ from graph.authz.policy import ListScope, list_scope
 from graph.authz.recorder import AccessRecorder
 from graph.authz.tokens import InvalidToken, TokenVerifier
 from graph.context import Context
+from graph.graphiql import GraphiQLPage, graphiql_off
+from graph.graphiql import routes as graphiql_routes
 from graph.loaders import Loaders
 from graph.schema import build_schema
 
@@ -31,6 +34,17 @@ _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 
 class GraphQLView(GraphQL[Context, None]):
+    def __init__(self, schema: BaseSchema, *, graphiql: GraphiQLPage | None, **kwargs: Any) -> None:
+        # Strawberry hands every GET without a query that accepts HTML to render_graphql_ide:
+        # the self-hosted page, or a clear 404 when GraphiQL is off.
+        super().__init__(schema, graphql_ide="graphiql", **kwargs)
+        self.graphiql = graphiql
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        if self.graphiql is None:
+            return graphiql_off()
+        return self.graphiql.response(request.scope.get("root_path", ""))
+
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
 
@@ -132,7 +146,9 @@ class GraphQLEndpoint:
 def create_app(
     *, database: Database, verifier: TokenVerifier, dev: bool, graphiql: bool
 ) -> Starlette:
-    view = GraphQLView(build_schema(dev=dev), graphql_ide="graphiql" if graphiql else None)
+    schema = build_schema(dev=dev)
+    graphiql_page = GraphiQLPage(schema._schema) if graphiql else None
+    view = GraphQLView(schema, graphiql=graphiql_page)
 
     async def healthz(_: Request) -> Response:
         return PlainTextResponse("ok")
@@ -159,6 +175,7 @@ def create_app(
             ),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
+            *graphiql_routes(graphiql_page),
         ],
         lifespan=lifespan,
     )
