@@ -6,29 +6,16 @@ import psycopg
 import pytest
 
 from db.enums import ManagingAuthority, RelativeKind
-from graph.authz.policy import BOOK, DataGroup
+from graph.authz.policy import DataGroup
 from graph.authz.principal import Role
 from tests.factories import person as persons
 from tests.factories.book import Book, book
 from tests.factories.consent import consent
 from tests.graph.conftest import Api
+from tests.graph.probes import BOOK_GROUPS, EVERYTHING, PROBES, fields
 
-PROBES = {
-    "IDENTITY": "fullName",
-    "RELATIVES": "relatives { kind }",
-    "CONTACT": "contact { phone }",
-    "HOUSEHOLD": "household { id }",
-    "SOCIAL_INSURANCE": "socialInsurance { bhxhCode }",
-    "HEALTH_INSURANCE": "healthInsurance { currentCard { status } }",
-    "MEDICAL": "medicalVisits { totalCount }",
-    "UNEMPLOYMENT_INSURANCE": "unemploymentInsurance { contributionPeriods { totalCount } }",
-    "CONSENTS": "consents { id }",
-    "ACCESS_LOG": "accessLog { totalCount }",
-}
-_PROBES = " ".join(f"{g.lower()}: {f}" for g, f in PROBES.items())
-QUERY = f"query($id: String!) {{ person(identificationNumber: $id) {{ {_PROBES} }} }}"
-ALL = set(PROBES)
-BOOK_GROUPS = {g.value for g in BOOK}
+QUERY = f"query($id: String!) {{ person(identificationNumber: $id) {{ {fields()} }} }}"
+ALL = EVERYTHING
 OFFICER_DEFAULT = BOOK_GROUPS - {"MEDICAL"}
 
 

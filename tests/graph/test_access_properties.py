@@ -23,26 +23,12 @@ from db.session import Database
 from db.urls import libpq_conninfo
 from graph.app import create_app
 from graph.authz import tokens
-from graph.authz.policy import BOOK, OFFICER_DEFAULT_SCOPES
+from graph.authz.policy import OFFICER_DEFAULT_SCOPES
 from graph.authz.principal import Role
 from tests.factories import person as persons
 from tests.factories.book import book
 from tests.factories.consent import consent
-
-PROBES = {
-    "IDENTITY": "fullName",
-    "CONTACT": "contact { phone }",
-    "RELATIVES": "relatives { kind }",
-    "HOUSEHOLD": "household { id }",
-    "SOCIAL_INSURANCE": "socialInsurance { bhxhCode }",
-    "HEALTH_INSURANCE": "healthInsurance { currentCard { status } }",
-    "MEDICAL": "medicalVisits { totalCount }",
-    "UNEMPLOYMENT_INSURANCE": "unemploymentInsurance { contributionPeriods { totalCount } }",
-    "CONSENTS": "consents { id }",
-    "ACCESS_LOG": "accessLog { totalCount }",
-}
-EVERYTHING = set(PROBES)
-BOOK_GROUPS = {g.value for g in BOOK}
+from tests.graph.probes import BOOK_GROUPS, EVERYTHING, PROBES, fields
 
 
 @dataclass
@@ -229,8 +215,10 @@ def test_no_field_escapes_the_policy(
     entry: str,
     groups: set[str],
 ) -> None:
-    fields = " ".join(f"{g.lower()}: {PROBES[g]}" for g in sorted(groups))
-    data, errors, request_id = _ask(client, world.tokens[caller], entry, world.ids[person], fields)
+    selection = fields(groups)
+    data, errors, request_id = _ask(
+        client, world.tokens[caller], entry, world.ids[person], selection
+    )
     expected = world.expected.get((caller, person))
     listers = ("officer", "officer, medical only", "defence", "public security")
     if entry == "persons" and caller not in listers:
