@@ -1,0 +1,1 @@
+"""End-to-end checks: a real server, a browser, a gateway, the code generator."""
