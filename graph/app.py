@@ -1,4 +1,4 @@
-"""The ASGI app: POST/GET /graphql, /healthz, /readyz."""
+"""The ASGI app: POST/GET /graphql, /healthz, /readyz, /metrics."""
 
 import logging
 import re
@@ -26,6 +26,8 @@ from graph.context import Context
 from graph.graphiql import GraphiQLPage, graphiql_off
 from graph.graphiql import routes as graphiql_routes
 from graph.loaders import Loaders
+from graph.metrics import Metrics
+from graph.persisted import ClientScope, PersistedQueries
 from graph.schema import build_schema
 
 log = logging.getLogger("bhxh.app")
@@ -92,7 +94,9 @@ class GraphQLEndpoint:
             except InvalidToken as exc:
                 await _unauthenticated(str(exc), request_id)(scope, receive, send)
                 return
-        is_operation = request.method == "POST" or "query" in request.query_params
+        params = request.query_params
+        # A GET naming a persisted query by hash alone is an operation too.
+        is_operation = request.method == "POST" or "query" in params or "extensions" in params
         if principal is None and is_operation and not self.anonymous_operations:
             reason = "a bearer token is required (Authorization: Bearer <JWT>)"
             await _unauthenticated(reason, request_id)(scope, receive, send)
@@ -144,9 +148,18 @@ class GraphQLEndpoint:
 
 
 def create_app(
-    *, database: Database, verifier: TokenVerifier, dev: bool, graphiql: bool
+    *,
+    database: Database,
+    verifier: TokenVerifier,
+    dev: bool,
+    graphiql: bool,
+    persisted: PersistedQueries | None = None,
 ) -> Starlette:
-    schema = build_schema(dev=dev)
+    """`persisted` defaults to an in-process store with no trusted clients (the CLI passes the
+    configured one)."""
+    persisted = persisted or PersistedQueries()
+    metrics = Metrics()
+    schema = build_schema(dev=dev, extra=[persisted.extension, metrics.extension])
     graphiql_page = GraphiQLPage(schema._schema) if graphiql else None
     view = GraphQLView(schema, graphiql=graphiql_page)
 
@@ -165,16 +178,18 @@ def create_app(
             yield
         finally:
             await database.close()
+            await persisted.store.close()
 
     return Starlette(
         routes=[
             Route(
                 "/graphql",
-                GraphQLEndpoint(view, database, verifier, dev=dev),
+                metrics.instrument(ClientScope(GraphQLEndpoint(view, database, verifier, dev=dev))),
                 methods=["GET", "POST"],
             ),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
+            Route("/metrics", metrics.endpoint, methods=["GET"]),
             *graphiql_routes(graphiql_page),
         ],
         lifespan=lifespan,

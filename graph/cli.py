@@ -4,12 +4,16 @@ import logging
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 import click
 
 from graph.authz.policy import OFFICER_DEFAULT_SCOPES
 from graph.authz.principal import Role
 from graph.config import ConfigError, Settings
+
+if TYPE_CHECKING:
+    from graph.persisted import PersistedQueries
 
 DEMO_PERSONS = 3000
 
@@ -34,6 +38,15 @@ def _settings() -> Settings:
     try:
         return Settings.from_env()
     except ConfigError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+def _persisted(settings: Settings) -> "PersistedQueries":
+    from graph.persisted import PersistedQueries
+
+    try:
+        return PersistedQueries.from_settings(settings)
+    except (OSError, ValueError) as exc:
         raise click.ClickException(str(exc)) from exc
 
 
@@ -76,6 +89,7 @@ def serve(host: str, port: int) -> None:
             verifier=tokens.dev_verifier(key),
             dev=settings.dev,
             graphiql=settings.graphiql,
+            persisted=_persisted(settings),
         )
         base = f"http://{host}:{port}"
         click.echo(f"\nGraphiQL: {base}/graphql\n")
@@ -130,6 +144,7 @@ def _serve_prod(settings: Settings, host: str, port: int) -> None:
         verifier=verifier,
         dev=False,
         graphiql=settings.graphiql,
+        persisted=_persisted(settings),
     )
     uvicorn.run(app, host=host, port=port, log_level="info", access_log=False)
 
@@ -236,8 +251,31 @@ def token(
 
 
 @main.command()
-def schema() -> None:
-    """Print the federation SDL (schema.graphql must equal it)."""
+@click.option(
+    "--check",
+    "base",
+    type=click.Path(exists=True, dir_okay=False),
+    help="Compare with the SDL in BASE instead of printing: list breaking and dangerous changes,"
+    " exit 1 on a breaking one (removing what BASE had deprecated is allowed).",
+    metavar="BASE",
+)
+def schema(base: str | None) -> None:
+    """Print the federation SDL (schema.graphql must equal it), or check it against BASE."""
     from graph.schema import schema as graphql_schema
 
-    sys.stdout.write(graphql_schema.as_str() + "\n")
+    if base is None:
+        sys.stdout.write(graphql_schema.as_str() + "\n")
+        return
+    from pathlib import Path
+
+    from graph.schema_check import SchemaCheckError, compare
+
+    try:
+        report = compare(Path(base).read_text(encoding="utf-8"), graphql_schema.as_str())
+    except SchemaCheckError as exc:
+        raise click.ClickException(str(exc)) from exc
+    for change in report.changes:
+        click.echo(str(change))
+    click.echo(report.summary())
+    if report.breaking:
+        sys.exit(1)

@@ -35,6 +35,12 @@ class Settings:
     token_audience: str = AUDIENCE
     jwks_url: str | None = None
     """The three token settings are for prod; dev verifies with the development key instead."""
+    redis_url: str | None = None
+    """Where registered persisted queries are shared between replicas (else: in process)."""
+    trusted_documents: tuple[Path, ...] = ()
+    """Front ends' trusted-document manifests (`graph.persisted`), beside the examples."""
+    trusted_clients: frozenset[str] = frozenset()
+    """Client names (lower case) that may run trusted documents only."""
 
     @property
     def dev(self) -> bool:
@@ -83,6 +89,17 @@ class Settings:
             token_issuer=environ.get("BHXH_TOKEN_ISSUER") or None,
             token_audience=environ.get("BHXH_TOKEN_AUDIENCE", AUDIENCE),
             jwks_url=environ.get("BHXH_JWKS_URL") or None,
+            redis_url=environ.get("REDIS_URL") or None,
+            trusted_documents=tuple(
+                Path(p.strip()).resolve()
+                for p in environ.get("BHXH_TRUSTED_DOCUMENTS", "").split(",")
+                if p.strip()
+            ),
+            trusted_clients=frozenset(
+                c.strip().lower()
+                for c in environ.get("BHXH_TRUSTED_CLIENTS", "").split(",")
+                if c.strip()
+            ),
         )
 
 

@@ -1,6 +1,7 @@
 """The federation schema, composed from per-domain types."""
 
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 import strawberry
@@ -11,6 +12,7 @@ from strawberry.types import ExecutionContext
 
 from graph.errors import is_expected
 from graph.limits import BATCHING, LIMITS
+from graph.persisted import DocumentCache
 from graph.types.mutations import Mutation
 from graph.types.queries import Query
 from graph.types.scalars import SCALARS
@@ -34,9 +36,10 @@ class Schema(strawberry.federation.Schema):
                 )
 
 
-def build_schema(*, dev: bool) -> Schema:
+def build_schema(*, dev: bool, extra: Sequence[Any] = ()) -> Schema:
     """The schema with the abuse limits (graph.limits); outside dev, errors are masked and
-    introspection is refused."""
+    introspection is refused. `extra` extensions (the app's persisted queries and metrics) come
+    after those, and the cache of parsed and validated documents (graph.persisted) last."""
     extensions: list[Any] = [*LIMITS]
     if not dev:
         extensions.append(DisableIntrospection)
@@ -46,6 +49,7 @@ def build_schema(*, dev: bool) -> Schema:
                 error_message="Internal server error; quote the request id to support",
             )
         )
+    extensions += [*extra, DocumentCache().extension]
     return Schema(
         query=Query,
         mutation=Mutation,

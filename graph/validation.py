@@ -3,7 +3,6 @@
 from datetime import date
 
 from db.identifiers import InvalidIdentifier, validate_personal_id
-
 from graph.errors import BadUserInput
 
 

@@ -1,0 +1,235 @@
+"""Prometheus metrics, served at `GET /metrics` from a registry of the app's own.
+
+- `bhxh_graphql_requests_total{operation, outcome}`: operations (each item of a batch counts);
+  outcome `success` (no errors), `partial` (data and errors, e.g. a FORBIDDEN field), `error`
+  (errors and no data: validation, limits, persisted-query refusals…), `rejected` (an HTTP 4xx
+  before any GraphQL: a bad token, a body that is not GraphQL), `failed` (an HTTP 5xx).
+- `bhxh_graphql_request_duration_seconds{operation}`: from the request's arrival to its
+  response, the access-log write included.
+- `bhxh_graphql_sql_statements{operation}`: the statements the request's database reader ran —
+  its batched reads and the access-log insert. This is the statement budget, measured live.
+- `bhxh_graphql_errors_total{code}`: errors by `extensions.code`; errors without one count as
+  `GRAPHQL_VALIDATION_FAILED` (parse, validation, variables) or `INTERNAL_SERVER_ERROR`.
+- the process's CPU, memory and file descriptors (`process_*`).
+
+`operation` is the GraphQL operation name: `(anonymous)` for an unnamed operation, `(batch)` for
+the duration and statements of a batch, `(unknown)` when the request was refused before its
+operation was known, and `(other)` past the first `MAX_OPERATION_NAMES` distinct names (names
+come from clients; the label's cardinality must not).
+
+An ASGI wrapper around `/graphql` times the request and reads its status; a schema extension,
+last in the list so that it sees errors before `MaskErrors` replaces them, records each
+operation's name, outcome and error codes.
+"""
+
+import re
+from collections.abc import Iterator
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from time import perf_counter
+from typing import Final, Protocol
+
+import orjson
+from graphql import GraphQLError
+from prometheus_client import CollectorRegistry, Counter, Histogram, ProcessCollector
+from prometheus_client.exposition import choose_encoder
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from strawberry.extensions import SchemaExtension
+from strawberry.types import ExecutionContext
+
+from graph.errors import is_expected
+
+MAX_OPERATION_NAMES: Final = 200
+ANONYMOUS: Final = "(anonymous)"
+BATCH: Final = "(batch)"
+UNKNOWN: Final = "(unknown)"
+OTHER: Final = "(other)"
+INVALID: Final = "(invalid)"
+DURATION_BUCKETS: Final = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+STATEMENT_BUCKETS: Final = (0, 1, 2, 4, 8, 12, 16, 20, 24, 32, 48, 64, 128)
+
+_NAME: Final = re.compile(r"^[_A-Za-z][_0-9A-Za-z]{0,99}$")
+_CODE: Final = re.compile(r"^[A-Z][A-Z0-9_]{0,63}$")
+
+
+class _Statements(Protocol):
+    statements: int
+
+
+@dataclass
+class _Operation:
+    name: str
+    outcome: str
+    codes: list[str]
+
+
+@dataclass
+class _Request:
+    operations: list[_Operation] = field(default_factory=list)
+    reader: _Statements | None = None
+
+
+_current: ContextVar[_Request | None] = ContextVar("bhxh_metrics_request", default=None)
+
+
+class Metrics:
+    """One app's metrics (a private registry: nothing shared between apps or tests)."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        ProcessCollector(registry=self.registry)
+        self.requests = Counter(
+            "bhxh_graphql_requests",
+            "GraphQL operations by operation name and outcome"
+            " (success, partial, error, rejected, failed)",
+            ["operation", "outcome"],
+            registry=self.registry,
+        )
+        self.duration = Histogram(
+            "bhxh_graphql_request_duration_seconds",
+            "Time from a GraphQL request's arrival to its response, access-log write included",
+            ["operation"],
+            buckets=DURATION_BUCKETS,
+            registry=self.registry,
+        )
+        self.statements = Histogram(
+            "bhxh_graphql_sql_statements",
+            "SQL statements one GraphQL request ran (batched reads and the access-log insert)",
+            ["operation"],
+            buckets=STATEMENT_BUCKETS,
+            registry=self.registry,
+        )
+        self.errors = Counter(
+            "bhxh_graphql_errors",
+            "GraphQL errors in responses by extensions.code",
+            ["code"],
+            registry=self.registry,
+        )
+        self._names: set[str] = set()
+
+    def extension(self) -> SchemaExtension:
+        """The schema extension factory (goes last in the schema's extensions)."""
+        return _MetricsExtension()
+
+    def instrument(self, app: ASGIApp) -> ASGIApp:
+        """Wraps the `/graphql` endpoint."""
+        return _Instrumented(self, app)
+
+    async def endpoint(self, request: Request) -> Response:
+        """`GET /metrics`: the Prometheus text format (OpenMetrics if the scraper asks)."""
+        encoder, content_type = choose_encoder(request.headers.get("accept", ""))
+        return Response(encoder(self.registry), headers={"Content-Type": content_type})
+
+    def label(self, name: str) -> str:
+        if name in (ANONYMOUS, BATCH, UNKNOWN):
+            return name
+        if not _NAME.match(name):
+            return INVALID
+        if name in self._names:
+            return name
+        if len(self._names) >= MAX_OPERATION_NAMES:
+            return OTHER
+        self._names.add(name)
+        return name
+
+    def record(self, request: _Request, status: int, body: bytes, seconds: float) -> None:
+        operations = request.operations
+        if status >= 400 or status == 0:
+            name = operations[0].name if len(operations) == 1 else UNKNOWN
+            outcome = "rejected" if 400 <= status < 500 else "failed"
+            codes = _codes_of_body(body) or [f"HTTP_{status or 500}"]
+            operations = [_Operation(name=name, outcome=outcome, codes=codes)]
+        if not operations:
+            return  # no operation: the GraphiQL page
+        for operation in operations:
+            self.requests.labels(self.label(operation.name), operation.outcome).inc()
+            for code in operation.codes:
+                self.errors.labels(code).inc()
+        label = self.label(operations[0].name) if len(operations) == 1 else BATCH
+        self.duration.labels(label).observe(seconds)
+        if request.reader is not None:
+            self.statements.labels(label).observe(request.reader.statements)
+
+
+class _Instrumented:
+    def __init__(self, metrics: Metrics, app: ASGIApp) -> None:
+        self.metrics = metrics
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request = _Request()
+        token = _current.set(request)
+        status = 0
+        error_body: list[bytes] = []
+        started = perf_counter()
+
+        async def observe(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = int(message["status"])
+            elif message["type"] == "http.response.body" and status >= 400:
+                error_body.append(message.get("body", b""))
+            await send(message)
+
+        try:
+            await self.app(scope, receive, observe)
+        finally:
+            _current.reset(token)
+            self.metrics.record(request, status, b"".join(error_body), perf_counter() - started)
+
+
+class _MetricsExtension(SchemaExtension):
+    def on_operation(self) -> Iterator[None]:
+        try:
+            yield
+        finally:
+            request = _current.get()
+            if request is not None:
+                context = self.execution_context
+                request.operations.append(_operation(context))
+                reader = getattr(context.context, "reader", None)
+                if isinstance(getattr(reader, "statements", None), int):
+                    request.reader = reader
+
+
+def _operation(context: ExecutionContext) -> _Operation:
+    name = context.operation_name or ANONYMOUS
+    result = context.result
+    if result is None:
+        return _Operation(name=name, outcome="error", codes=[])
+    errors: list[GraphQLError] = list(getattr(result, "errors", None) or ())
+    data = getattr(result, "data", None)
+    outcome = "success" if not errors else ("partial" if data is not None else "error")
+    return _Operation(name=name, outcome=outcome, codes=[_code(e) for e in errors])
+
+
+def _code(error: GraphQLError) -> str:
+    code = (error.extensions or {}).get("code")
+    if isinstance(code, str) and _CODE.match(code):
+        return code
+    if not is_expected(error):
+        return "INTERNAL_SERVER_ERROR"
+    if error.path is None:
+        return "GRAPHQL_VALIDATION_FAILED"
+    return "UNSPECIFIED"
+
+
+def _codes_of_body(body: bytes) -> list[str]:
+    """The codes of an error response the endpoint made itself (401, 500), if it is JSON."""
+    try:
+        parsed = orjson.loads(body) if body else None
+    except orjson.JSONDecodeError:
+        return []
+    errors = parsed.get("errors") if isinstance(parsed, dict) else None
+    codes = []
+    for error in errors if isinstance(errors, list) else ():
+        extensions = error.get("extensions") if isinstance(error, dict) else None
+        code = extensions.get("code") if isinstance(extensions, dict) else None
+        if isinstance(code, str) and _CODE.match(code):
+            codes.append(code)
+    return codes

@@ -1,0 +1,149 @@
+"""GET /metrics: operations by name and outcome, latency, statements per request, error codes."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import httpx
+import psycopg
+import pytest
+from joserfc.jwk import ECKey
+from prometheus_client.parser import text_string_to_metric_families
+
+from db.urls import libpq_conninfo
+from graph.app import create_app
+from graph.authz import tokens
+from graph.metrics import MAX_OPERATION_NAMES, OTHER, Metrics
+from graph.persisted import PersistedQueries
+from tests.factories.book import book
+from tests.graph.conftest import Api, CountingDatabase
+from tests.graph.operations import ME
+
+Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
+
+
+async def _metrics(api: Api) -> Samples:
+    response = await api.client.get("/metrics")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/plain")
+    return {
+        (sample.name, frozenset(sample.labels.items())): sample.value
+        for family in text_string_to_metric_families(response.text)
+        for sample in family.samples
+    }
+
+
+def _value(samples: Samples, name: str, **labels: str) -> float | None:
+    return samples.get((name, frozenset(labels.items())))
+
+
+async def test_two_queries_show_in_the_counters_and_the_statements_histogram(
+    api: Api, conn: psycopg.Connection
+) -> None:
+    b = book(conn)
+    token = api.citizen(b.person)
+    await api.query(ME, token)
+    first = api.last_statements
+    await api.query(ME, token)
+    assert first > 0 and api.last_statements == first
+
+    samples = await _metrics(api)
+    assert (
+        _value(samples, "bhxh_graphql_requests_total", operation="MyBook", outcome="success") == 2
+    )
+    assert _value(samples, "bhxh_graphql_sql_statements_count", operation="MyBook") == 2
+    assert _value(samples, "bhxh_graphql_sql_statements_sum", operation="MyBook") == 2 * first
+    bucket = _value(samples, "bhxh_graphql_sql_statements_bucket", operation="MyBook", le="+Inf")
+    assert bucket == 2
+    assert _value(samples, "bhxh_graphql_request_duration_seconds_count", operation="MyBook") == 2
+    duration = _value(samples, "bhxh_graphql_request_duration_seconds_sum", operation="MyBook")
+    assert duration is not None and duration > 0
+
+
+async def test_errors_are_counted_by_code_and_outcome(api: Api, conn: psycopg.Connection) -> None:
+    officer = api.officer()
+    await api.query(
+        'query Missing { person(identificationNumber: "001088099999") { fullName } }', officer
+    )
+    await api.query("query Typo { persons { nope } }", officer)
+    await api.query("{ __typename }", "not-a-token")
+    await api.client.post(
+        "/graphql",
+        json=[{"query": "{ __typename }"}] * 2,
+        headers={"Authorization": f"Bearer {officer}"},
+    )
+
+    samples = await _metrics(api)
+    requests = "bhxh_graphql_requests_total"
+    # null where the person would be, with an error: data and errors
+    assert _value(samples, requests, operation="Missing", outcome="partial") == 1
+    assert _value(samples, requests, operation="Typo", outcome="error") == 1
+    assert _value(samples, requests, operation="(unknown)", outcome="rejected") == 1
+    assert _value(samples, requests, operation="(anonymous)", outcome="success") == 2
+    errors = "bhxh_graphql_errors_total"
+    assert _value(samples, errors, code="NOT_FOUND") == 1
+    assert _value(samples, errors, code="GRAPHQL_VALIDATION_FAILED") == 1
+    assert _value(samples, errors, code="UNAUTHENTICATED") == 1
+    assert _value(samples, "bhxh_graphql_sql_statements_count", operation="(batch)") == 1
+    assert _value(samples, "bhxh_graphql_sql_statements_count", operation="(unknown)") is None
+
+
+async def test_persisted_query_refusals_are_counted(api: Api, conn: psycopg.Connection) -> None:
+    extensions = {"persistedQuery": {"version": 1, "sha256Hash": "0" * 64}}
+    await api.client.post(
+        "/graphql",
+        json={"extensions": extensions, "operationName": "Gone"},
+        headers={"Authorization": f"Bearer {api.officer()}"},
+    )
+    samples = await _metrics(api)
+    assert _value(samples, "bhxh_graphql_errors_total", code="PERSISTED_QUERY_NOT_FOUND") == 1
+    assert _value(samples, "bhxh_graphql_requests_total", operation="Gone", outcome="error") == 1
+
+
+@asynccontextmanager
+async def _app(database_url: str, dev_key: ECKey) -> AsyncIterator[Api]:
+    """The app as `bhxh serve` builds it, its persisted queries in process whatever the
+    environment says."""
+    database = CountingDatabase(libpq_conninfo(database_url))
+    app = create_app(
+        database=database,
+        verifier=tokens.dev_verifier(dev_key),
+        dev=False,
+        graphiql=False,
+        persisted=PersistedQueries(),
+    )
+    await database.open()
+    try:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            yield Api(client=client, database=database, key=dev_key)
+    finally:
+        await database.close()
+
+
+@pytest.fixture
+async def api(database_url: str, dev_key: ECKey) -> AsyncIterator[Api]:
+    async with _app(database_url, dev_key) as app:
+        yield app
+
+
+@pytest.fixture
+async def second_app(database_url: str, dev_key: ECKey) -> AsyncIterator[Api]:
+    async with _app(database_url, dev_key) as app:
+        yield app
+
+
+async def test_each_app_has_its_own_registry(
+    api: Api, second_app: Api, conn: psycopg.Connection
+) -> None:
+    await api.query("query Mine { __typename }", api.officer())
+    assert "Mine" in (await api.client.get("/metrics")).text
+    assert "Mine" not in (await second_app.client.get("/metrics")).text
+
+
+def test_operation_names_are_bounded() -> None:
+    metrics = Metrics()
+    names = [metrics.label(f"Op{i}") for i in range(MAX_OPERATION_NAMES + 5)]
+    assert names[:MAX_OPERATION_NAMES] == [f"Op{i}" for i in range(MAX_OPERATION_NAMES)]
+    assert set(names[MAX_OPERATION_NAMES:]) == {OTHER}
+    assert metrics.label("Op0") == "Op0"
+    assert metrics.label("not a name; drop table") == "(invalid)"
