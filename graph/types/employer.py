@@ -5,6 +5,7 @@ import strawberry
 from db import enums as db_enums
 from db.enums import EnterpriseType
 from db.session import Row
+from graph.arguments import After, First
 from graph.authz.principal import Role
 from graph.context import Info
 from graph.errors import Forbidden
@@ -96,7 +97,7 @@ class Employer:
         )
     )
     async def employees(
-        self, info: Info, first: int = 20, after: str | None = None
+        self, info: Info, first: First = 20, after: After = None
     ) -> Connection[Person] | None:
         principal = info.context.require_principal()
         own = principal.role is Role.EMPLOYER and principal.org == self.row["tax_code"]

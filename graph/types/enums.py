@@ -1,47 +1,170 @@
-"""The database's closed vocabularies exposed as GraphQL enums (values are the stored text)."""
+"""The database's closed vocabularies exposed as GraphQL enums (values are the stored text),
+each value described with its Vietnamese legal term."""
+
+from enum import Enum
 
 import strawberry
 
 from db import enums
-from graph.authz.policy import DataGroup as _DataGroup
-from graph.authz.principal import Role as _Role
+from graph.authz.policy import DataGroup
+from graph.authz.principal import Role
 
-Sex = strawberry.enum(enums.Sex, description="Giới tính — sex.")
-DatePrecision = strawberry.enum(
+
+def _register(enum: type[Enum], description: str, values: dict[str, str]) -> None:
+    strawberry.enum(enum, description=description)
+    missing = {m.name for m in enum} - set(values)
+    if missing:  # every value is described: the published schema promises it
+        raise ValueError(f"{enum.__name__}: no description for {sorted(missing)}")
+    for value in enum.__strawberry_definition__.values:  # type: ignore[attr-defined]
+        value.description = values[value.name]
+
+
+_register(enums.Sex, "Giới tính — sex.", {"MALE": "Nam — male.", "FEMALE": "Nữ — female."})
+_register(
     enums.DatePrecision,
-    description="How much of a date is known (many old records hold only the year).",
+    "How much of a date is known (many old records hold only the year).",
+    {
+        "DAY": "Ngày, tháng, năm — the full date.",
+        "MONTH": "Tháng, năm — month and year only.",
+        "YEAR": "Năm — the year only.",
+    },
 )
-ManagingAuthority = strawberry.enum(
+_register(
     enums.ManagingAuthority,
-    description="Cơ quan quản lý — the ministry that keeps the person's insurance book.",
+    "Cơ quan quản lý — the ministry that keeps the person's insurance book.",
+    {
+        "FINANCE": "Bộ Tài chính (BHXH Việt Nam) — the Ministry of Finance's social insurance.",
+        "DEFENCE": "Bộ Quốc phòng — the Ministry of Defence (state secret).",
+        "PUBLIC_SECURITY": "Bộ Công an — the Ministry of Public Security (state secret).",
+    },
 )
-RelativeKind = strawberry.enum(
-    enums.RelativeKind, description="Quan hệ — father, mother, spouse or legal representative."
+_register(
+    enums.RelativeKind,
+    "Quan hệ — father, mother, spouse or legal representative.",
+    {
+        "FATHER": "Cha — father.",
+        "MOTHER": "Mẹ — mother.",
+        "SPOUSE": "Vợ/chồng — spouse.",
+        "LEGAL_REPRESENTATIVE": "Người đại diện theo pháp luật — legal representative.",
+    },
 )
-HouseholdRelation = strawberry.enum(
-    enums.HouseholdRelation, description="Quan hệ với chủ hộ — relationship to the household head."
+_register(
+    enums.HouseholdRelation,
+    "Quan hệ với chủ hộ — relationship to the household head.",
+    {
+        "HEAD": "Chủ hộ — head of household.",
+        "SPOUSE": "Vợ/chồng — spouse of the head.",
+        "CHILD": "Con — child.",
+        "PARENT": "Cha/mẹ — parent.",
+        "GRANDCHILD": "Cháu — grandchild.",
+        "SIBLING": "Anh/chị/em — sibling.",
+        "OTHER": "Khác — other.",
+    },
 )
-EnterpriseType = strawberry.enum(
-    enums.EnterpriseType, description="Loại hình doanh nghiệp — the employer's legal form."
+_register(
+    enums.EnterpriseType,
+    "Loại hình doanh nghiệp — the employer's legal form.",
+    {
+        "PRIVATE_ENTERPRISE": "Doanh nghiệp tư nhân — sole proprietorship.",
+        "LIMITED_COMPANY": "Công ty TNHH — limited liability company.",
+        "JOINT_STOCK_COMPANY": "Công ty cổ phần — joint-stock company.",
+        "STATE_OWNED": "Doanh nghiệp nhà nước — state-owned enterprise.",
+        "FOREIGN_INVESTED": "Doanh nghiệp FDI — foreign-invested enterprise.",
+        "COOPERATIVE": "Hợp tác xã — cooperative.",
+        "STATE_AGENCY": "Cơ quan nhà nước — state agency.",
+        "PUBLIC_SERVICE_UNIT": "Đơn vị sự nghiệp công lập — public service unit.",
+        "HOUSEHOLD_BUSINESS": "Hộ kinh doanh — household business.",
+    },
 )
-ParticipantCategory = strawberry.enum(
-    enums.ParticipantCategory, description="Đối tượng tham gia BHXH — participant category."
+_register(
+    enums.ParticipantCategory,
+    "Đối tượng tham gia BHXH — participant category.",
+    {
+        "EMPLOYEE": "Người lao động — employee under a labour contract.",
+        "CIVIL_SERVANT": "Cán bộ, công chức, viên chức — civil servant.",
+        "MANAGER": "Người quản lý doanh nghiệp — enterprise manager.",
+        "FOREIGN_WORKER": "Người lao động nước ngoài — foreign worker.",
+        "VOLUNTARY": "Người tham gia BHXH tự nguyện — voluntary participant.",
+        "PENSIONER": "Người hưởng lương hưu — pensioner.",
+        "NOT_PARTICIPATING": "Không tham gia — holds a code but does not contribute now.",
+    },
 )
-PaymentMethod = strawberry.enum(
-    enums.PaymentMethod, description="Phương thức đóng — how often contributions are paid."
+_register(
+    enums.PaymentMethod,
+    "Phương thức đóng — how often contributions are paid.",
+    {
+        "MONTHLY": "Hằng tháng — monthly.",
+        "QUARTERLY": "03 tháng một lần — every 3 months.",
+        "SEMI_ANNUAL": "06 tháng một lần — every 6 months.",
+        "ANNUAL": "12 tháng một lần — every 12 months.",
+        "LUMP_SUM_FUTURE": "Đóng một lần cho những năm còn lại — lump sum for future years.",
+        "LUMP_SUM_MISSING": "Đóng một lần cho thời gian còn thiếu — lump sum for missing months.",
+    },
 )
-Scheme = strawberry.enum(
+_register(
     enums.Scheme,
-    description="Chế độ đóng — compulsory or voluntary BHXH, BHTN, or the occupational accident fund.",
+    "Chế độ đóng — compulsory or voluntary BHXH, BHTN, or the occupational accident fund.",
+    {
+        "COMPULSORY_SOCIAL": "BHXH bắt buộc — compulsory social insurance.",
+        "VOLUNTARY_SOCIAL": "BHXH tự nguyện — voluntary social insurance.",
+        "UNEMPLOYMENT": "Bảo hiểm thất nghiệp (BHTN) — unemployment insurance.",
+        "OCCUPATIONAL_ACCIDENT": "Quỹ TNLĐ-BNN — occupational accident and disease fund.",
+    },
 )
-BenefitRegime = strawberry.enum(enums.BenefitRegime, description="Chế độ hưởng — benefit regime.")
-CardStatus = strawberry.enum(enums.CardStatus, description="Trạng thái thẻ BHYT — card status.")
-VisitType = strawberry.enum(
-    enums.VisitType, description="Hình thức KCB — outpatient (ngoại trú) or inpatient (nội trú)."
+_register(
+    enums.BenefitRegime,
+    "Chế độ hưởng — benefit regime.",
+    {
+        "SICKNESS": "Ốm đau — sickness.",
+        "MATERNITY": "Thai sản — maternity.",
+        "RETIREMENT": "Hưu trí — retirement pension.",
+        "SURVIVORSHIP": "Tử tuất — survivorship.",
+        "OCCUPATIONAL_ACCIDENT": "Tai nạn lao động, bệnh nghề nghiệp — occupational accident.",
+        "LUMP_SUM_WITHDRAWAL": "BHXH một lần — lump-sum withdrawal.",
+        "SOCIAL_PENSION": "Trợ cấp hưu trí xã hội — social pension allowance.",
+    },
 )
-DataGroup = strawberry.enum(
-    _DataGroup, description="Nhóm dữ liệu — the decree's groups of a person's data."
+_register(
+    enums.CardStatus,
+    "Trạng thái thẻ BHYT — card status.",
+    {
+        "ACTIVE": "Còn hiệu lực — in force.",
+        "REVOKED": "Bị thu hồi — revoked.",
+        "TEMPORARILY_LOCKED": "Tạm khóa — temporarily locked.",
+        "EXPIRED": "Hết hạn — expired.",
+    },
 )
-Role = strawberry.enum(
-    _Role, description="Vai trò — who a token speaks for (citizen, employer, officer, agency…)."
+_register(
+    enums.VisitType,
+    "Hình thức KCB — outpatient (ngoại trú) or inpatient (nội trú).",
+    {"OUTPATIENT": "Ngoại trú — outpatient.", "INPATIENT": "Nội trú — inpatient."},
+)
+_register(
+    DataGroup,
+    "Nhóm dữ liệu — the decree's groups of a person's data, and the person's own records.",
+    {
+        "IDENTITY": "Thông tin định danh — names, birth, sex, IDs, ethnicity, residence.",
+        "RELATIVES": "Thân nhân — father, mother, spouse, legal representative.",
+        "CONTACT": "Thông tin liên hệ — phone, email, contact address.",
+        "HOUSEHOLD": "Hộ gia đình — household and members.",
+        "SOCIAL_INSURANCE": "Bảo hiểm xã hội — BHXH record, contributions, benefits.",
+        "HEALTH_INSURANCE": "Bảo hiểm y tế — BHYT cards.",
+        "MEDICAL": "Dữ liệu khám chữa bệnh — medical examination records.",
+        "UNEMPLOYMENT_INSURANCE": "Bảo hiểm thất nghiệp — BHTN contributions and decisions.",
+        "CONSENTS": "Sự đồng ý — the person's consents (never shareable).",
+        "ACCESS_LOG": "Nhật ký truy cập — who read the person's data (never shareable).",
+    },
+)
+_register(
+    Role,
+    "Vai trò — who a token speaks for.",
+    {
+        "CITIZEN": "Công dân — a person (or their legal representative).",
+        "EMPLOYER": "Đơn vị sử dụng lao động — an employer.",
+        "HEALTH_FACILITY": "Cơ sở khám chữa bệnh — a healthcare facility.",
+        "OFFICER": "Cán bộ BHXH — an insurance officer.",
+        "PARTNER_AGENCY": "Cơ quan khai thác dữ liệu — a partner agency (with consent).",
+        "MINISTRY": "Bộ Quốc phòng / Bộ Công an — a ministry keeping its own books.",
+        "AUDITOR": "Kiểm toán — an auditor of access.",
+    },
 )

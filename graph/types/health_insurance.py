@@ -8,6 +8,7 @@ from db import enums as db_enums
 from db import reference_data
 from db.enums import CardStatus, VisitType
 from db.session import Row
+from graph.arguments import After, First, FromDate, ToDate
 from graph.authz.permissions import require_whole_history
 from graph.authz.policy import Access, DataGroup
 from graph.context import Info
@@ -170,10 +171,10 @@ class HealthInsurance:
     async def cards(
         self,
         info: Info,
-        first: int = 20,
-        after: str | None = None,
-        from_date: date | None = None,
-        to_date: date | None = None,
+        first: First = 20,
+        after: After = None,
+        from_date: FromDate = None,
+        to_date: ToDate = None,
     ) -> Connection[HealthInsuranceCard] | None:
         require_whole_history(self.access, DataGroup.HEALTH_INSURANCE)
         start, end = month_range(from_date, to_date)

@@ -1,6 +1,7 @@
 """Writes: a citizen (or their legal representative) grants and revokes consent."""
 
 from datetime import UTC, datetime, timedelta
+from typing import Annotated
 from uuid import UUID
 
 import strawberry
@@ -76,7 +77,14 @@ class Mutation:
         authenticated=True,
         description="Cấp quyền — let a partner agency read some data groups until a date.",
     )
-    async def grant_consent(self, info: Info, input: GrantConsentInput) -> Consent:
+    async def grant_consent(
+        self,
+        info: Info,
+        input: Annotated[
+            GrantConsentInput,
+            strawberry.argument(description="What to share, with whom, until when."),
+        ],
+    ) -> Consent:
         subject = _require_citizen(info)
         groups, purpose, until = _check(input)
         key = personal_id(input.person, "input.person") if input.person else subject
@@ -102,7 +110,13 @@ class Mutation:
         authenticated=True,
         description="Thu hồi — end a consent now; the agency loses access with the next request.",
     )
-    async def revoke_consent(self, info: Info, id: strawberry.ID) -> Consent:
+    async def revoke_consent(
+        self,
+        info: Info,
+        id: Annotated[
+            strawberry.ID, strawberry.argument(description="Mã đồng ý — the consent's id.")
+        ],
+    ) -> Consent:
         _require_citizen(info)
         try:
             consent_id = UUID(str(id))

@@ -9,6 +9,7 @@ import strawberry
 from db import enums as db_enums
 from db.enums import DatePrecision, ManagingAuthority, RelativeKind, Sex
 from db.session import Row
+from graph.arguments import After, First, FromDate, ToDate
 from graph.authz.permissions import reads
 from graph.authz.policy import Access, DataGroup
 from graph.context import Info
@@ -257,10 +258,10 @@ class Person:
     async def medical_visits(
         self,
         info: Info,
-        first: int = 20,
-        after: str | None = None,
-        from_date: date | None = None,
-        to_date: date | None = None,
+        first: First = 20,
+        after: After = None,
+        from_date: FromDate = None,
+        to_date: ToDate = None,
     ) -> (
         Connection[Annotated["MedicalVisit", strawberry.lazy("graph.types.health_insurance")]]
         | None
@@ -302,7 +303,7 @@ class Person:
         permission_classes=[reads(DataGroup.ACCESS_LOG)],
     )
     async def access_log(
-        self, info: Info, first: int = 20, after: str | None = None
+        self, info: Info, first: First = 20, after: After = None
     ) -> Connection[Annotated["AccessLogEntry", strawberry.lazy("graph.types.access_log")]] | None:
         from graph.types.access_log import AccessLogEntry
 

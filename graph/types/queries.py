@@ -1,12 +1,14 @@
 """The root query fields (DESIGN.md, "Interface contract")."""
 
 from datetime import date
+from typing import Annotated
 
 import strawberry
 
 from db.enums import Sex
 from db.identifiers import InvalidIdentifier, validate_bhyt_code, validate_tax_code
 from db.queries import person as person_queries
+from graph.arguments import After, First
 from graph.authz.policy import list_scope
 from graph.authz.principal import Role
 from graph.context import Info
@@ -51,7 +53,13 @@ class Query:
     @strawberry.federation.field(
         authenticated=True, description="A person's e-book by personal ID (số định danh cá nhân)."
     )
-    async def person(self, info: Info, identification_number: str) -> Person | None:
+    async def person(
+        self,
+        info: Info,
+        identification_number: Annotated[
+            str, strawberry.argument(description="Số định danh cá nhân — the 12-digit personal ID.")
+        ],
+    ) -> Person | None:
         info.context.require_principal()
         key = personal_id(identification_number)
         row = await info.context.loaders.person_by_identification_number.load(key)
@@ -66,9 +74,11 @@ class Query:
     async def persons(
         self,
         info: Info,
-        first: int = 20,
-        after: str | None = None,
-        filter: PersonFilter | None = None,
+        first: First = 20,
+        after: After = None,
+        filter: Annotated[
+            PersonFilter | None, strawberry.argument(description="Bộ lọc — optional filters.")
+        ] = None,
     ) -> Connection[Person]:
         principal = info.context.require_principal()
         authorities = list_scope(principal).authorities
@@ -100,7 +110,13 @@ class Query:
     @strawberry.federation.field(
         authenticated=True, description="An employer by tax code (mã số thuế)."
     )
-    async def employer(self, info: Info, tax_code: str) -> Employer | None:
+    async def employer(
+        self,
+        info: Info,
+        tax_code: Annotated[
+            str, strawberry.argument(description="Mã số thuế — the employer's tax code.")
+        ],
+    ) -> Employer | None:
         info.context.require_principal()
         try:
             key = validate_tax_code(tax_code)
@@ -112,7 +128,11 @@ class Query:
         return Employer.from_row(row)
 
     @strawberry.federation.field(authenticated=True, description="A household by ID (hộ gia đình).")
-    async def household(self, info: Info, id: strawberry.ID) -> Household | None:
+    async def household(
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="Mã hộ — the household ID.")],
+    ) -> Household | None:
         info.context.require_principal()
         if not str(id).isdigit():
             raise BadUserInput("id", "must be a household ID (digits)")
@@ -124,7 +144,16 @@ class Query:
         authenticated=True,
         description="A BHYT card by its 15-character or 10-digit code (mã thẻ BHYT); the latest issue.",
     )
-    async def health_insurance_card(self, info: Info, code: str) -> HealthInsuranceCard | None:
+    async def health_insurance_card(
+        self,
+        info: Info,
+        code: Annotated[
+            str,
+            strawberry.argument(
+                description="Mã thẻ — the 15-character card code or the 10-digit code (mã số BHXH)."
+            ),
+        ],
+    ) -> HealthInsuranceCard | None:
         info.context.require_principal()
         try:
             key = validate_bhyt_code(code.strip().upper())

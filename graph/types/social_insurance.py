@@ -8,6 +8,7 @@ import strawberry
 from db import enums as db_enums
 from db.enums import BenefitRegime, ParticipantCategory, PaymentMethod, Scheme
 from db.session import Row
+from graph.arguments import After, First, FromMonth, ToMonth
 from graph.authz.permissions import require_whole_history
 from graph.authz.policy import Access, DataGroup
 from graph.context import Info
@@ -184,11 +185,14 @@ class SocialInsurance:
     async def contribution_periods(
         self,
         info: Info,
-        first: int = 20,
-        after: str | None = None,
-        schemes: list[Scheme] | None = None,
-        from_month: YearMonth | None = None,
-        to_month: YearMonth | None = None,
+        first: First = 20,
+        after: After = None,
+        schemes: Annotated[
+            list[Scheme] | None,
+            strawberry.argument(description="Chế độ — only rows of these schemes (default: all)."),
+        ] = None,
+        from_month: FromMonth = None,
+        to_month: ToMonth = None,
     ) -> Connection[ContributionPeriod]:
         return await contribution_periods(
             info, self.person_id, self.access, first, after, schemes, from_month, to_month
@@ -204,10 +208,10 @@ class SocialInsurance:
     async def benefits(
         self,
         info: Info,
-        first: int = 20,
-        after: str | None = None,
-        from_month: YearMonth | None = None,
-        to_month: YearMonth | None = None,
+        first: First = 20,
+        after: After = None,
+        from_month: FromMonth = None,
+        to_month: ToMonth = None,
     ) -> Connection[Benefit] | None:
         require_whole_history(self.access, DataGroup.SOCIAL_INSURANCE)
         start, end = month_range(from_month, to_month)

@@ -7,11 +7,12 @@ import strawberry
 from db import enums as db_enums
 from db import rules
 from db.session import Row
+from graph.arguments import After, First, FromMonth, ToMonth
 from graph.authz.permissions import require_whole_history
 from graph.authz.policy import Access, DataGroup
 from graph.context import Info
 from graph.pagination import Connection
-from graph.types.scalars import Vnd, YearMonth
+from graph.types.scalars import Vnd
 from graph.types.social_insurance import ContributionPeriod, contribution_periods
 
 
@@ -83,10 +84,10 @@ class UnemploymentInsurance:
     async def contribution_periods(
         self,
         info: Info,
-        first: int = 20,
-        after: str | None = None,
-        from_month: YearMonth | None = None,
-        to_month: YearMonth | None = None,
+        first: First = 20,
+        after: After = None,
+        from_month: FromMonth = None,
+        to_month: ToMonth = None,
     ) -> Connection[ContributionPeriod]:
         return await contribution_periods(
             info,

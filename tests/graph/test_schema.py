@@ -14,7 +14,7 @@ def test_schema_file_equals_the_code() -> None:
     assert committed == schema.as_str() + "\n", "run `bhxh schema > schema.graphql` and commit it"
 
 
-def test_every_type_field_and_argument_is_described() -> None:
+def test_every_type_field_argument_and_enum_value_is_described() -> None:
     missing = []
     for name, type_ in schema._schema.type_map.items():
         if (
@@ -29,6 +29,11 @@ def test_every_type_field_and_argument_is_described() -> None:
             for field_name, field in type_.fields.items():
                 if not field.description:
                     missing.append(f"{name}.{field_name}")
+                for arg_name, arg in getattr(field, "args", {}).items():
+                    if not arg.description and not field_name.startswith("_"):
+                        missing.append(f"{name}.{field_name}({arg_name})")
+        if isinstance(type_, GraphQLEnumType):
+            missing += [f"{name}.{v}" for v, value in type_.values.items() if not value.description]
     query = schema._schema.query_type
     assert query is not None
     for field_name, field in query.fields.items():
