@@ -84,7 +84,7 @@ def connection(
     rows: Sequence[Row], first: int, sort: str, node: Callable[[Row], T | None]
 ) -> Connection[T]:
     """Build a page from `first + 1` rows; rows whose node is None (not visible) are left out."""
-    total = int(rows[0]["_total"]) if rows else 0
+    total = int(rows[0].get("_total", 0)) if rows else 0
     page = [row for row in rows if not row.get("_carrier")][:first]
     more = sum(1 for row in rows if not row.get("_carrier")) > first
     edges = [
