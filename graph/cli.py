@@ -1,6 +1,7 @@
 """`bhxh`: serve the API, migrate, seed, mint development tokens, print the schema."""
 
 import logging
+import signal
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -13,6 +14,8 @@ from graph.authz.principal import Role
 from graph.config import ConfigError, Settings
 
 if TYPE_CHECKING:
+    from starlette.types import ASGIApp
+
     from graph.persisted import PersistedQueries
 
 DEMO_PERSONS = 3000
@@ -41,6 +44,19 @@ def _settings() -> Settings:
         raise click.ClickException(str(exc)) from exc
 
 
+def _run(app: "ASGIApp", host: str, port: int) -> None:
+    """Serve until SIGINT or SIGTERM, then return so that callers' cleanup (stopping the
+    embedded PostgreSQL) runs: uvicorn re-raises the signal after its graceful shutdown, and
+    with SIGTERM's default action the process would die before any `finally` or `with` exit."""
+    import uvicorn
+
+    def terminate(signum: int, frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, terminate)
+    uvicorn.run(app, host=host, port=port, log_level="info", access_log=False)
+
+
 def _persisted(settings: Settings) -> "PersistedQueries":
     from graph.persisted import PersistedQueries
 
@@ -63,7 +79,6 @@ def serve(host: str, port: int) -> None:
     """Migrate, seed demo data into an empty database, and serve GraphQL (GraphiQL in dev).
 
     In prod (BHXH_ENV=prod): migrate and serve only, with tokens from the identity provider."""
-    import uvicorn
 
     from db import demo, migrate
     from db.seed import seed_database
@@ -106,15 +121,13 @@ def serve(host: str, port: int) -> None:
             ttl_seconds=8 * 3600,
         )
         click.echo(f'Insurance officer:\n{{"Authorization": "Bearer {officer}"}}\n')
-        uvicorn.run(app, host=host, port=port, log_level="info", access_log=False)
+        _run(app, host, port)
 
 
 def _serve_prod(settings: Settings, host: str, port: int) -> None:
     """Only the identity provider's tokens (never the development key), the configured database
     (never the embedded one), no demo data and no tokens printed."""
     import asyncio
-
-    import uvicorn
 
     from db import migrate
     from db.session import Database
@@ -146,7 +159,7 @@ def _serve_prod(settings: Settings, host: str, port: int) -> None:
         graphiql=settings.graphiql,
         persisted=_persisted(settings),
     )
-    uvicorn.run(app, host=host, port=port, log_level="info", access_log=False)
+    _run(app, host, port)
 
 
 @main.group()
