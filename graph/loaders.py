@@ -19,16 +19,13 @@ from db.queries import (
     health_insurance,
     household,
     person,
-    reference,
     social_insurance,
 )
 from db.queries import unemployment_insurance as unemployment
 from db.session import Reader, Row
 from graph.authz.policy import ListScope
 
-K = TypeVar("K", bound=Hashable)
 A = TypeVar("A", bound=Hashable)
-V = TypeVar("V")
 Loader = DataLoader[Any, Any]
 
 
@@ -77,7 +74,6 @@ class Loaders:
     contribution_periods: Loader
     contribution_totals: Loader
     benefits: Loader
-    office: Loader
     current_card: Loader
     card_by_code: Loader
     card_by_short_code: Loader
@@ -125,7 +121,6 @@ class Loaders:
                     d, keys, a.page, from_month=a.start, to_month=a.end
                 ),
             ),
-            office=_loader(db, reference.offices_by_code),
             current_card=_loader(db, health_insurance.current_cards_by_person),
             card_by_code=_loader(db, health_insurance.cards_by_code),
             card_by_short_code=_loader(db, health_insurance.cards_by_short_code),

@@ -16,7 +16,7 @@ from graph.loaders import PagedKey
 from graph.pagination import Connection, PageArgs, connection, page_params
 from graph.types.reference import HealthFacility, Province
 from graph.types.scalars import Vnd
-from graph.validation import month_range
+from graph.validation import date_range
 
 
 @strawberry.type(description="Đối tượng tham gia BHYT — a BHYT participant category.")
@@ -177,7 +177,7 @@ class HealthInsurance:
         to_date: ToDate = None,
     ) -> Connection[HealthInsuranceCard] | None:
         require_whole_history(self.access, DataGroup.HEALTH_INSURANCE)
-        start, end = month_range(from_date, to_date)
+        start, end = date_range(from_date, to_date, "fromDate")
         args = PageArgs(page_params(first, after, date), start=start, end=end)
         rows = await info.context.loaders.cards.load(PagedKey(self.person_id, args))
         return connection(rows, first, "valid_from", lambda r: HealthInsuranceCard(row=r))
@@ -192,7 +192,7 @@ async def medical_visits(
     from_date: date | None,
     to_date: date | None,
 ) -> Connection[MedicalVisit]:
-    start, end = month_range(from_date, to_date)
+    start, end = date_range(from_date, to_date, "fromDate")
     args = PageArgs(
         page_params(first, after, datetime),
         start=start,

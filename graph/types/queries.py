@@ -6,8 +6,8 @@ from typing import Annotated
 import strawberry
 
 from db.enums import Sex
-from db.identifiers import InvalidIdentifier, validate_bhyt_code, validate_tax_code
 from db.queries import person as person_queries
+from graph import validation
 from graph.arguments import After, First
 from graph.authz.policy import list_scope
 from graph.authz.principal import Role
@@ -18,7 +18,6 @@ from graph.types.employer import Employer
 from graph.types.health_insurance import HealthInsuranceCard, find_card
 from graph.types.household import Household
 from graph.types.person import Person
-from graph.validation import personal_id
 
 
 @strawberry.input(description="Filters of the persons list; all optional, combined with AND.")
@@ -61,7 +60,7 @@ class Query:
         ],
     ) -> Person | None:
         info.context.require_principal()
-        key = personal_id(identification_number)
+        key = validation.personal_id(identification_number)
         row = await info.context.loaders.person_by_identification_number.load(key)
         if (person := await Person.admit(info, row)) is None:
             raise NotFound("no person with this identificationNumber")
@@ -118,10 +117,7 @@ class Query:
         ],
     ) -> Employer | None:
         info.context.require_principal()
-        try:
-            key = validate_tax_code(tax_code)
-        except InvalidIdentifier as exc:
-            raise BadUserInput("taxCode", exc.reason) from None
+        key = validation.tax_code(tax_code)
         row = await info.context.loaders.employer_by_tax_code.load(key)
         if row is None:
             raise NotFound("no employer with this taxCode")
@@ -155,10 +151,7 @@ class Query:
         ],
     ) -> HealthInsuranceCard | None:
         info.context.require_principal()
-        try:
-            key = validate_bhyt_code(code.strip().upper())
-        except InvalidIdentifier as exc:
-            raise BadUserInput("code", exc.reason) from None
+        key = validation.bhyt_code(code)
         if (card := await find_card(info, key)) is None:
             raise NotFound("no card with this code")
         return card

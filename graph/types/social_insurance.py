@@ -16,7 +16,7 @@ from graph.loaders import PagedKey
 from graph.pagination import Connection, PageArgs, connection, page_params
 from graph.types.reference import SocialInsuranceOffice
 from graph.types.scalars import Vnd, YearMonth
-from graph.validation import month_range
+from graph.validation import date_range
 
 if TYPE_CHECKING:
     from graph.types.employer import Employer
@@ -214,7 +214,7 @@ class SocialInsurance:
         to_month: ToMonth = None,
     ) -> Connection[Benefit] | None:
         require_whole_history(self.access, DataGroup.SOCIAL_INSURANCE)
-        start, end = month_range(from_month, to_month)
+        start, end = date_range(from_month, to_month)
         args = PageArgs(page_params(first, after, date), start=start, end=end)
         rows = await info.context.loaders.benefits.load(PagedKey(self.person_id, args))
         return connection(rows, first, "period_from", lambda r: Benefit(row=r))
@@ -230,7 +230,7 @@ async def contribution_periods(
     from_month: date | None,
     to_month: date | None,
 ) -> Connection[ContributionPeriod]:
-    start, end = month_range(from_month, to_month)
+    start, end = date_range(from_month, to_month)
     args = PageArgs(
         page_params(first, after, date),
         schemes=tuple(sorted(s.value for s in schemes)) if schemes else None,

@@ -77,3 +77,12 @@ async def test_persons_count_runs_only_when_asked(api: Api, conn: psycopg.Connec
     body = await api.query("{ persons(first: 5) { totalCount } }", api.officer())
     assert body["data"]["persons"]["totalCount"] == 2
     assert api.last_statements == without + 1  # the page, and now the count
+
+
+async def test_inverted_date_range_names_from_date(api: Api, conn: psycopg.Connection) -> None:
+    b = book(conn)
+    query = """query($id: String!) { person(identificationNumber: $id) {
+      healthInsurance { cards(fromDate: "2025-01-01", toDate: "2024-01-01") { totalCount } } } }"""
+    body = await api.query(query, api.officer(), {"id": b.person["identification_number"]})
+    assert body["errors"][0]["extensions"] == {"code": "BAD_USER_INPUT", "argument": "fromDate"}
+    assert body["errors"][0]["message"] == "fromDate: must not be after toDate"
