@@ -66,7 +66,9 @@ POLICY: Mapping[tuple[Role, Relation], frozenset[DataGroup]] = {
 }
 
 # Officers read what their scopes name; `medical` is never implied by another scope.
-OFFICER_DEFAULT_SCOPES = frozenset(g.value.lower() for g in BOOK - {DataGroup.MEDICAL})
+OFFICER_SCOPES = frozenset(g.value.lower() for g in BOOK)
+"""Every scope that grants something: the book's data groups in lower case."""
+OFFICER_DEFAULT_SCOPES = OFFICER_SCOPES - {DataGroup.MEDICAL.value.lower()}
 
 _SECRET = frozenset({ManagingAuthority.DEFENCE, ManagingAuthority.PUBLIC_SECURITY})
 

@@ -53,7 +53,7 @@ async def test_examples_run_for_their_users(api: Api, conn: psycopg.Connection) 
 
     check_in = await api.query(
         _document("card_check_in"),
-        api.token(Role.HEALTH_FACILITY, "desk", org="01001"),
+        api.token(Role.HEALTH_FACILITY, "desk", org=b.facility_code),
         {"code": b.bhxh_code},
     )
     assert "errors" not in check_in, check_in["errors"][:1]
