@@ -36,6 +36,20 @@ class GrantConsentInput:
     )
 
 
+# Someone else's consent (or person) and one that does not exist get the same answer, word for
+# word: an error that differs would tell the caller that the id or personal ID exists.
+_NO_CONSENT_MESSAGE = "no consent with this id among those you manage"
+_NO_PERSON_MESSAGE = "no person with this personal ID whose consent you manage"
+
+
+def _no_consent() -> NotFound:
+    return NotFound(_NO_CONSENT_MESSAGE, argument="id")
+
+
+def _no_person(named: bool) -> NotFound:
+    return NotFound(_NO_PERSON_MESSAGE, **({"argument": "input.person"} if named else {}))
+
+
 async def _may_manage(info: Info, person: Row | None) -> bool:
     """Consent is the person's, or their legal representative's, to give and take back."""
     access = await info.context.require_facts().access(person)
@@ -89,8 +103,8 @@ class Mutation:
         groups, purpose, until = _check(input)
         key = personal_id(input.person, "input.person") if input.person else subject
         person = await info.context.loaders.person_by_identification_number.load(key)
-        if person is None or not await _may_manage(info, person):
-            raise Forbidden("consent for this person is theirs or their legal representative's")
+        if not await _may_manage(info, person):
+            raise _no_person(named=input.person is not None)
         db = info.context.reader
         grantee = input.grantee.strip().upper()
         if await consent_queries.agency_by_code(db, grantee) is None:
@@ -124,9 +138,11 @@ class Mutation:
             raise BadUserInput("id", "is not a consent id") from None
         db = info.context.reader
         existing = await consent_queries.consent_by_id(db, consent_id)
-        if existing is None:
-            raise NotFound("no consent with this id")
-        person = await info.context.loaders.person_by_id.load(existing["person_id"])
+        person = (
+            await info.context.loaders.person_by_id.load(existing["person_id"])
+            if existing
+            else None
+        )
         if not await _may_manage(info, person):
-            raise Forbidden("this consent is someone else's to revoke")
+            raise _no_consent()
         return Consent(row=await consent_queries.revoke(db, consent_id))
