@@ -159,12 +159,17 @@ def create_app(
     dev: bool,
     graphiql: bool,
     persisted: PersistedQueries | None = None,
+    federation_subjects: frozenset[str] = frozenset(),
 ) -> Starlette:
     """`persisted` defaults to an in-process store with no trusted clients (the CLI passes the
-    configured one)."""
+    configured one); `federation_subjects` may read `_service` in prod (graph.federation)."""
     persisted = persisted or PersistedQueries()
     metrics = Metrics()
-    schema = build_schema(dev=dev, extra=[persisted.extension, metrics.extension])
+    schema = build_schema(
+        dev=dev,
+        extra=[persisted.extension, metrics.extension],
+        federation_subjects=federation_subjects,
+    )
     graphiql_page = GraphiQLPage(schema._schema) if graphiql else None
     view = GraphQLView(schema, graphiql=graphiql_page)
 

@@ -158,6 +158,7 @@ def _serve_prod(settings: Settings, host: str, port: int) -> None:
         dev=False,
         graphiql=settings.graphiql,
         persisted=_persisted(settings),
+        federation_subjects=settings.federation_subjects,
     )
     _run(app, host, port)
 

@@ -11,6 +11,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
 from graph.errors import is_expected
+from graph.federation import federation_surface
 from graph.limits import BATCHING, LIMITS
 from graph.persisted import DocumentCache
 from graph.types.mutations import Mutation
@@ -36,13 +37,17 @@ class Schema(strawberry.federation.Schema):
                 )
 
 
-def build_schema(*, dev: bool, extra: Sequence[Any] = ()) -> Schema:
-    """The schema with the abuse limits (graph.limits); outside dev, errors are masked and
-    introspection is refused. `extra` extensions (the app's persisted queries and metrics) come
-    after those, and the cache of parsed and validated documents (graph.persisted) last."""
+def build_schema(
+    *, dev: bool, extra: Sequence[Any] = (), federation_subjects: frozenset[str] = frozenset()
+) -> Schema:
+    """The schema with the abuse limits (graph.limits); outside dev, errors are masked,
+    introspection is refused and `_service` answers only `federation_subjects`
+    (graph.federation). `extra` extensions (the app's persisted queries and metrics) come after
+    those, and the cache of parsed and validated documents (graph.persisted) last."""
     extensions: list[Any] = [*LIMITS]
     if not dev:
         extensions.append(DisableIntrospection)
+        extensions.append(federation_surface(federation_subjects))
         extensions.append(
             lambda: MaskErrors(
                 should_mask_error=lambda e: not is_expected(e),
