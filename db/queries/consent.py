@@ -4,7 +4,7 @@ from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Text, bindparam, select, text
+from sqlalchemy import Date, Text, bindparam, func, or_, select, text
 
 from db.models import Consent, PartnerAgency
 from db.queries.compile import align_many, compile_query, int_keys
@@ -18,9 +18,16 @@ CONSENTS_BY_PERSON = compile_query(
     .where(int_keys(Consent.person_id))
     .order_by(Consent.person_id, Consent.granted_at.desc(), Consent.id),
 )
+# Only an active agency may be granted consent (graph.authz.organisations refuses the others' tokens).
 AGENCY_BY_CODE = compile_query(
     "agency_by_code",
-    select(PartnerAgency.__table__).where(PartnerAgency.code == bindparam("code", type_=Text)),
+    select(PartnerAgency.__table__).where(
+        PartnerAgency.code == bindparam("code", type_=Text),
+        or_(
+            PartnerAgency.deregistered_on.is_(None),
+            PartnerAgency.deregistered_on > func.current_date(type_=Date),
+        ),
+    ),
 )
 CONSENT_BY_ID = compile_query(
     "consent_by_id",

@@ -1,5 +1,6 @@
 """Writes: a citizen (or their legal representative) grants and revokes consent."""
 
+import re
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
 from uuid import UUID
@@ -17,6 +18,7 @@ from graph.validation import personal_id
 
 MAX_CONSENT = timedelta(days=5 * 366)
 MAX_PURPOSE = 500
+_AGENCY_CODE = re.compile(r"[A-Z0-9-]{2,20}")  # partner_agency's code_format
 
 
 @strawberry.input(description="Đồng ý chia sẻ — what to share, with whom, why and until when.")
@@ -107,6 +109,10 @@ class Mutation:
             raise _no_person(named=input.person is not None)
         db = info.context.reader
         grantee = input.grantee.strip().upper()
+        if not _AGENCY_CODE.fullmatch(grantee):
+            raise BadUserInput(
+                "input.grantee", "is not a partner agency code (2–20 of A–Z, 0–9, -)"
+            )
         if await consent_queries.agency_by_code(db, grantee) is None:
             raise BadUserInput("input.grantee", "is not a registered partner agency")
         row = await consent_queries.grant(
