@@ -3,8 +3,8 @@ where it is, never a database or internal error, and nothing runs."""
 
 import asyncio
 import json
-from datetime import UTC, datetime, timedelta
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
