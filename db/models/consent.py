@@ -53,6 +53,7 @@ class Consent(Base):
         CheckConstraint("revoked_at IS NULL OR revoked_at >= granted_at", name="revocation_order"),
         CheckConstraint("granted_by ~ '^[0-9]{12}$'", name="granted_by_format"),
         Index("ix_consent_person_id_grantee_code", "person_id", "grantee_code"),
+        Index("ix_consent_person_id_granted_at_id", "person_id", "granted_at", "id"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(

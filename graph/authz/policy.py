@@ -208,6 +208,8 @@ _RULES: dict[str, set[str]] = {
     "UnemploymentInsurance": {_G.UNEMPLOYMENT_INSURANCE},
     "UnemploymentBenefitDecision": {_G.UNEMPLOYMENT_INSURANCE},
     "Consent": {_G.CONSENTS},
+    "ConsentConnection": {_G.CONSENTS},
+    "ConsentEdge": {_G.CONSENTS},
     "AccessLogEntry": {_G.ACCESS_LOG},
     "AccessLogEntryConnection": {_G.ACCESS_LOG},
     "AccessLogEntryEdge": {_G.ACCESS_LOG},

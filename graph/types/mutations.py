@@ -7,6 +7,7 @@ from uuid import UUID
 
 import strawberry
 
+from db.models.consent import MAX_ACTIVE_CONSENTS
 from db.queries import consent as consent_queries
 from db.session import Row
 from graph.authz.policy import BOOK, DataGroup, Relation
@@ -124,6 +125,12 @@ class Mutation:
             valid_until=until,
             granted_by=subject,
         )
+        if row is None:
+            raise BadUserInput(
+                "input.grantee",
+                f"already holds {MAX_ACTIVE_CONSENTS} active consents from this person:"
+                " revoke one (or let it expire) first",
+            )
         return Consent(row=row)
 
     @strawberry.federation.mutation(

@@ -29,6 +29,10 @@ MAX_ACTIVE_CONSENTS = 5  # equal to db.models.consent.MAX_ACTIVE_CONSENTS at thi
 def upgrade() -> None:
     for table in _ORGANISATIONS:
         op.add_column(table, sa.Column("deregistered_on", sa.Date(), nullable=True))
+    # The consent history's keyset pages (newest first per person).
+    op.create_index(
+        "ix_consent_person_id_granted_at_id", "consent", ["person_id", "granted_at", "id"]
+    )
     op.execute(
         f"""
         CREATE FUNCTION consent_active_bound() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -60,5 +64,6 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.execute("DROP TRIGGER consent_active_bound ON consent")
     op.execute("DROP FUNCTION consent_active_bound()")
+    op.drop_index("ix_consent_person_id_granted_at_id", table_name="consent")
     for table in reversed(_ORGANISATIONS):
         op.drop_column(table, "deregistered_on")

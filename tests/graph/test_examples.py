@@ -40,6 +40,7 @@ async def test_examples_run_for_their_users(api: Api, conn: psycopg.Connection) 
     me = await api.query(_document("me"), citizen)
     assert "errors" not in me, me["errors"][:1]
     assert me["data"]["me"]["fullName"] == "Nguyễn Thị Lan"
+    assert me["data"]["me"]["consentHistory"]["totalCount"] == 0
 
     employer = b.employers[0]  # the ongoing (last) period's employer, i = 2
     roster = await api.query(
