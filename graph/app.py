@@ -19,6 +19,7 @@ from strawberry.schema import BaseSchema
 
 from db.session import Database
 from graph.authz.facts import FactLoaders
+from graph.authz.organisations import OrganisationCheck
 from graph.authz.policy import ListScope, list_scope
 from graph.authz.recorder import AccessRecorder
 from graph.authz.tokens import InvalidToken, TokenVerifier
@@ -77,6 +78,7 @@ class GraphQLEndpoint:
         self.view = view
         self.database = database
         self.verifier = verifier
+        self.organisations = OrganisationCheck(database)
         # Outside dev, anonymous callers get nothing but the GraphiQL page (when it is on).
         self.anonymous_operations = dev
 
@@ -93,6 +95,9 @@ class GraphQLEndpoint:
                 principal = self.verifier.verify(token.strip())
             except InvalidToken as exc:
                 await _unauthenticated(str(exc), request_id)(scope, receive, send)
+                return
+            if refusal := await self.organisations.refusal(principal):
+                await refusal.response(request_id)(scope, receive, send)
                 return
         params = request.query_params
         # A GET naming a persisted query by hash alone is an operation too.
@@ -154,12 +159,17 @@ def create_app(
     dev: bool,
     graphiql: bool,
     persisted: PersistedQueries | None = None,
+    federation_subjects: frozenset[str] = frozenset(),
 ) -> Starlette:
     """`persisted` defaults to an in-process store with no trusted clients (the CLI passes the
-    configured one)."""
+    configured one); `federation_subjects` may read `_service` in prod (graph.federation)."""
     persisted = persisted or PersistedQueries()
     metrics = Metrics()
-    schema = build_schema(dev=dev, extra=[persisted.extension, metrics.extension])
+    schema = build_schema(
+        dev=dev,
+        extra=[persisted.extension, metrics.extension],
+        federation_subjects=federation_subjects,
+    )
     graphiql_page = GraphiQLPage(schema._schema) if graphiql else None
     view = GraphQLView(schema, graphiql=graphiql_page)
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from graph.authz.policy import OFFICER_DEFAULT_SCOPES
+from graph.authz.policy import OFFICER_DEFAULT_SCOPES, OFFICER_SCOPES
 from graph.authz.principal import Role
 from graph.config import ConfigError, Settings
 
@@ -158,6 +158,7 @@ def _serve_prod(settings: Settings, host: str, port: int) -> None:
         dev=False,
         graphiql=settings.graphiql,
         persisted=_persisted(settings),
+        federation_subjects=settings.federation_subjects,
     )
     _run(app, host, port)
 
@@ -229,7 +230,9 @@ def seed(persons: int, seed_value: int) -> None:
     "--scope",
     "scopes",
     multiple=True,
-    help="Scope (repeatable); officers default to all but medical.",
+    # Only scopes that exist: a misspelt one would mint a token that silently reads nothing.
+    type=click.Choice(sorted(OFFICER_SCOPES), case_sensitive=False),
+    help="Officer scope, a data group in lower case (repeatable); default all but medical.",
 )
 @click.option(
     "--ttl",
@@ -243,6 +246,7 @@ def token(
 ) -> None:
     """Print a development token signed with the key under the data directory."""
     from graph.authz import tokens
+    from graph.authz.organisations import REQUIRES_ORGANISATION
 
     settings = _settings()
     if not settings.dev:
@@ -252,6 +256,10 @@ def token(
     principal_role = Role(role.upper())
     if principal_role is Role.CITIZEN and not person:
         raise click.UsageError("--person is required for a citizen token")
+    if scopes and principal_role is not Role.OFFICER:
+        raise click.UsageError("--scope is for officer tokens only")
+    if principal_role in REQUIRES_ORGANISATION and not org:
+        raise click.UsageError(f"--org is required for a {principal_role.value} token")
     if principal_role is Role.OFFICER and not scopes:
         scopes = tuple(sorted(OFFICER_DEFAULT_SCOPES))
     key = tokens.load_or_create_dev_key(settings.dev_key_path)

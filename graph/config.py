@@ -41,6 +41,8 @@ class Settings:
     """Front ends' trusted-document manifests (`graph.persisted`), beside the examples."""
     trusted_clients: frozenset[str] = frozenset()
     """Client names (lower case) that may run trusted documents only."""
+    federation_subjects: frozenset[str] = frozenset()
+    """Token subjects (the gateway's service account) that may read `_service { sdl }` in prod."""
 
     @property
     def dev(self) -> bool:
@@ -99,6 +101,11 @@ class Settings:
                 c.strip().lower()
                 for c in environ.get("BHXH_TRUSTED_CLIENTS", "").split(",")
                 if c.strip()
+            ),
+            federation_subjects=frozenset(
+                s.strip()
+                for s in environ.get("BHXH_FEDERATION_SUBJECTS", "").split(",")
+                if s.strip()
             ),
         )
 

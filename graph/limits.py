@@ -5,6 +5,9 @@
 - Depth: at most `MAX_DEPTH` nested object fields, fragments expanded: `QUERY_TOO_DEEP`.
 - Aliases: at most `MAX_ALIASES` aliased fields, fragments expanded: `TOO_MANY_ALIASES`.
 - Cost: at most `MAX_COST`, by the static model below: `QUERY_TOO_COMPLEX` (with `cost`, `limit`).
+- Representations: at most `MAX_REPRESENTATIONS` `_entities` representations per operation, all
+  `_entities` fields together, literal or from variables: `TOO_MANY_REPRESENTATIONS` (with
+  `representations`, `limit`). A batch of operations holds at most `MAX_BATCH` of them.
 - Batches: at most `MAX_BATCH` operations per HTTP request (Strawberry's `batching_config`).
 
 Depth and aliases are measured here rather than by Strawberry's `QueryDepthLimiter` and
@@ -68,6 +71,9 @@ MAX_DEPTH: Final = 12
 MAX_ALIASES: Final = 20
 MAX_COST: Final = 250_000
 MAX_BATCH: Final = 10
+MAX_REPRESENTATIONS: Final = 100
+"""`_entities` representations per operation: a gateway's batch of one page of entities. Each
+costs a resolver call even when it selects nothing but `__typename`, which the cost cannot see."""
 LIST_SIZE: Final = 10
 """Assumed length of a list of objects that has no `first` (relatives, household members…)."""
 
@@ -82,13 +88,15 @@ class Measure:
     cost: int = 0
     depth: int = 0
     aliases: int = 0
+    representations: int = 0
 
     def __add__(self, other: "Measure") -> "Measure":
-        """Siblings: costs and aliases add up, depth is the deepest."""
+        """Siblings: costs, aliases and representations add up, depth is the deepest."""
         return Measure(
             cost=min(self.cost + other.cost, _SATURATION),
             depth=max(self.depth, other.depth),
             aliases=min(self.aliases + other.aliases, _SATURATION),
+            representations=min(self.representations + other.representations, _SATURATION),
         )
 
 
@@ -148,7 +156,11 @@ class _Walk:
         )
         if definition is None:  # unknown: measure the shape, graphql-core reports the field
             inner = self.selections(node.selection_set, None, None)
-            return alias + Measure(depth=1 + inner.depth, aliases=inner.aliases)
+            return alias + Measure(
+                depth=1 + inner.depth,
+                aliases=inner.aliases,
+                representations=inner.representations,
+            )
         named = get_named_type(definition.type)
         if is_leaf_type(named):
             return alias
@@ -159,10 +171,12 @@ class _Walk:
         first = _first(definition, arguments) if "first" in definition.args else None
         inner = self.selections(node.selection_set, named, first)
         size = _list_size(definition, arguments, page)
+        own = size if "representations" in definition.args else 0
         return alias + Measure(
             cost=min(size * (1 + inner.cost), _SATURATION),
             depth=1 + inner.depth,
             aliases=inner.aliases,
+            representations=min(own + inner.representations, _SATURATION),
         )
 
 
@@ -176,9 +190,10 @@ def _first(definition: GraphQLField, arguments: Mapping[str, Any]) -> int:
 def _list_size(definition: GraphQLField, arguments: Mapping[str, Any], page: int | None) -> int:
     if not is_list_type(get_nullable_type(definition.type)):
         return 1
-    representations = arguments.get("representations")
-    if isinstance(representations, list):
-        return len(representations)
+    if "representations" in definition.args:
+        # A list, or one value that coercion turns into a list of one; missing: coercion refuses.
+        representations = arguments.get("representations")
+        return len(representations) if isinstance(representations, list) else 1
     return page if page is not None else LIST_SIZE
 
 
@@ -210,6 +225,17 @@ def _errors(name: str, measure: Measure, node: OperationDefinitionNode) -> Itera
                 "code": "TOO_MANY_ALIASES",
                 "aliases": measure.aliases,
                 "limit": MAX_ALIASES,
+            },
+        )
+    if measure.representations > MAX_REPRESENTATIONS:
+        yield GraphQLError(
+            f"{name} resolves {measure.representations} entity representations; the limit is"
+            f" {MAX_REPRESENTATIONS}: split them into several requests",
+            node,
+            extensions={
+                "code": "TOO_MANY_REPRESENTATIONS",
+                "representations": measure.representations,
+                "limit": MAX_REPRESENTATIONS,
             },
         )
     if measure.cost > MAX_COST:

@@ -138,7 +138,7 @@ class Loaders:
                 ),
             ),
             unemployment_benefits=_loader(db, unemployment.unemployment_benefits_by_person),
-            consents=_loader(db, consent.consents_by_person),
+            consents=_paged_loader(db, lambda d, keys, a: consent.consents_page(d, keys, a.page)),
             access_log=_paged_loader(
                 db, lambda d, keys, a: access_log.access_log_page(d, keys, a.page)
             ),

@@ -6,6 +6,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Generic, TypeVar
+from uuid import UUID
 
 import orjson
 import strawberry
@@ -55,13 +56,16 @@ class PageArgs:
     """Only visits at this facility (a facility's view of medical records)."""
 
 
-def encode_cursor(sort: Any, row_id: int) -> str:
+def encode_cursor(sort: Any, row_id: int | UUID) -> str:
     value = sort.isoformat() if isinstance(sort, date | datetime) else sort
     return base64.urlsafe_b64encode(orjson.dumps([value, row_id])).decode()
 
 
-def page_params(first: int, after: str | None, sort_type: type[Any]) -> PageParams:
-    """Validate `first`/`after`; ask for one extra row to learn whether a next page exists."""
+def page_params(
+    first: int, after: str | None, sort_type: type[Any], id_type: type[Any] = int
+) -> PageParams:
+    """Validate `first`/`after`; ask for one extra row to learn whether a next page exists.
+    `id_type` is `int`, or `UUID` for a list keyed by one (consents)."""
     if first < 0 or first > MAX_PAGE:
         raise BadUserInput("first", f"must be between 0 and {MAX_PAGE}")
     if after is None:
@@ -73,7 +77,9 @@ def page_params(first: int, after: str | None, sort_type: type[Any]) -> PagePara
             if sort_type in (date, datetime)
             else sort_type(sort_raw)
         )
-        if not isinstance(row_id, int):
+        if id_type is UUID:
+            row_id = UUID(row_id) if isinstance(row_id, str) else None
+        if not isinstance(row_id, id_type) or isinstance(row_id, bool):
             raise TypeError
     except (ValueError, TypeError, binascii.Error, orjson.JSONDecodeError):
         raise BadUserInput("after", "is not a cursor of this list") from None

@@ -7,12 +7,16 @@ from typing import Any
 import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import DisableIntrospection, MaskErrors
+from strawberry.federation.schema import FederationAny
 from strawberry.schema.config import StrawberryConfig
-from strawberry.types import ExecutionContext
+from strawberry.types import ExecutionContext, Info
 
-from graph.errors import is_expected
+from graph.errors import BadUserInput, is_expected
+from graph.federation import federation_surface
+from graph.input_text import InputText
 from graph.limits import BATCHING, LIMITS
 from graph.persisted import DocumentCache
+from graph.representations import checked
 from graph.types.mutations import Mutation
 from graph.types.queries import Query
 from graph.types.scalars import SCALARS
@@ -21,6 +25,16 @@ log = logging.getLogger("bhxh.graph")
 
 
 class Schema(strawberry.federation.Schema):
+    def entities_resolver(
+        self, info: Info, representations: list[FederationAny]
+    ) -> list[FederationAny]:
+        """Each representation checked (graph.representations) before Strawberry resolves the
+        valid ones; a faulty one is a BAD_USER_INPUT error at its own position."""
+        checks = [checked(i, r) for i, r in enumerate(representations)]
+        valid = [c for c in checks if not isinstance(c, BadUserInput)]
+        resolved = iter(super().entities_resolver(info, valid))  # type: ignore[arg-type]
+        return [FederationAny(c) if isinstance(c, BadUserInput) else next(resolved) for c in checks]
+
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
@@ -36,13 +50,17 @@ class Schema(strawberry.federation.Schema):
                 )
 
 
-def build_schema(*, dev: bool, extra: Sequence[Any] = ()) -> Schema:
-    """The schema with the abuse limits (graph.limits); outside dev, errors are masked and
-    introspection is refused. `extra` extensions (the app's persisted queries and metrics) come
-    after those, and the cache of parsed and validated documents (graph.persisted) last."""
-    extensions: list[Any] = [*LIMITS]
+def build_schema(
+    *, dev: bool, extra: Sequence[Any] = (), federation_subjects: frozenset[str] = frozenset()
+) -> Schema:
+    """The schema with the abuse limits (graph.limits); outside dev, errors are masked,
+    introspection is refused and `_service` answers only `federation_subjects`
+    (graph.federation). `extra` extensions (the app's persisted queries and metrics) come after
+    those, and the cache of parsed and validated documents (graph.persisted) last."""
+    extensions: list[Any] = [*LIMITS, InputText]
     if not dev:
         extensions.append(DisableIntrospection)
+        extensions.append(federation_surface(federation_subjects))
         extensions.append(
             lambda: MaskErrors(
                 should_mask_error=lambda e: not is_expected(e),

@@ -39,3 +39,15 @@ def tax_code(value: str, argument: str = "taxCode") -> str:
 
 def bhyt_code(value: str, argument: str = "code") -> str:
     return _identifier(validate_bhyt_code, value.strip().upper(), argument)
+
+
+MAX_HOUSEHOLD_ID_DIGITS = 18
+"""Every 18-digit number fits a bigint (the ID's column); 19 digits may not."""
+
+
+def household_id(value: str, argument: str = "id") -> str:
+    if not (value.isascii() and value.isdigit()) or len(value) > MAX_HOUSEHOLD_ID_DIGITS:
+        raise BadUserInput(
+            argument, f"must be a household ID: 1 to {MAX_HOUSEHOLD_ID_DIGITS} digits"
+        )
+    return value

@@ -2,9 +2,9 @@
 purpose, until a date or until revoked."""
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Index, Text, func, text
+from sqlalchemy import CheckConstraint, Date, DateTime, ForeignKey, Index, Text, func, text
 from sqlalchemy.dialects.postgresql import ARRAY, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -22,6 +22,10 @@ CONSENTABLE_GROUPS = (
     "UNEMPLOYMENT_INSURANCE",
 )
 
+# Unrevoked, unexpired consents one person may hold for one agency at once: the API refuses a
+# grant past it (BAD_USER_INPUT) and a trigger (migration 0004) refuses the row.
+MAX_ACTIVE_CONSENTS = 5
+
 
 class PartnerAgency(Base):
     """Cơ quan, tổ chức khai thác dữ liệu — an agency that may read data with consent."""
@@ -31,6 +35,8 @@ class PartnerAgency(Base):
 
     code: Mapped[str] = mapped_column(Text, primary_key=True)
     name: Mapped[str] = mapped_column(Text)
+    # From this date (the data-sharing agreement ended) the agency is no longer active.
+    deregistered_on: Mapped[date | None] = mapped_column(Date)
 
 
 class Consent(Base):
@@ -47,6 +53,7 @@ class Consent(Base):
         CheckConstraint("revoked_at IS NULL OR revoked_at >= granted_at", name="revocation_order"),
         CheckConstraint("granted_by ~ '^[0-9]{12}$'", name="granted_by_format"),
         Index("ix_consent_person_id_grantee_code", "person_id", "grantee_code"),
+        Index("ix_consent_person_id_granted_at_id", "person_id", "granted_at", "id"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(

@@ -1,6 +1,8 @@
 """Employers (đơn vị sử dụng lao động) registered with social insurance."""
 
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Identity, Text
+from datetime import date
+
+from sqlalchemy import BigInteger, CheckConstraint, Date, ForeignKey, Identity, Text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -36,3 +38,5 @@ class Employer(Base):
     email: Mapped[str | None] = mapped_column(Text)
     enterprise_type: Mapped[str] = mapped_column(Text)
     office_code: Mapped[str] = mapped_column(ForeignKey("social_insurance_office.code"))
+    # Ngày chấm dứt hiệu lực mã số thuế: from this date the employer is no longer active.
+    deregistered_on: Mapped[date | None] = mapped_column(Date)

@@ -4,7 +4,9 @@ Provinces, ethnicities and categories are also held in memory (db.reference_data
 small and static; the tables exist so that foreign keys hold the data to them.
 """
 
-from sqlalchemy import CheckConstraint, ForeignKey, SmallInteger, Text
+from datetime import date
+
+from sqlalchemy import CheckConstraint, Date, ForeignKey, SmallInteger, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.models.base import Base
@@ -78,3 +80,5 @@ class HealthFacility(Base):
     province_code: Mapped[str] = mapped_column(ForeignKey("province.code"), index=True)
     address: Mapped[str] = mapped_column(Text)
     tier: Mapped[str] = mapped_column(Text)
+    # From this date (licence withdrawn, facility closed) the facility is no longer active.
+    deregistered_on: Mapped[date | None] = mapped_column(Date)

@@ -37,7 +37,8 @@ class PageParams:
 
     limit: int
     after_sort: Any = None
-    after_id: int | None = None
+    after_id: Any = None
+    """The cursor row's id: an int, or a UUID for tables keyed by one (consent)."""
 
 
 def keyset_page(
@@ -49,7 +50,9 @@ def keyset_page(
     sort_type: TypeEngine[Any],
     filters: Sequence[ColumnElement[bool]] = (),
     newest_first: bool = False,
+    id_type: TypeEngine[Any] | None = None,
 ) -> Select[Any]:
+    """`id_type` is the type of the table's `id` (default bigint)."""
     parent_col = table.c[parent]
     matching = (
         select(*columns, func.count().over(partition_by=parent_col).label("_total"))
@@ -57,7 +60,7 @@ def keyset_page(
         .subquery("matching")
     )
     after_sort = cast(bindparam("after_sort"), sort_type)
-    after_id = cast(bindparam("after_id"), BigInteger)
+    after_id = cast(bindparam("after_id"), id_type if id_type is not None else BigInteger())
     key = tuple_(matching.c[sort], matching.c.id)
     cursor = tuple_(after_sort, after_id)
     is_after = or_(after_id.is_(None), key < cursor if newest_first else key > cursor)

@@ -66,7 +66,9 @@ POLICY: Mapping[tuple[Role, Relation], frozenset[DataGroup]] = {
 }
 
 # Officers read what their scopes name; `medical` is never implied by another scope.
-OFFICER_DEFAULT_SCOPES = frozenset(g.value.lower() for g in BOOK - {DataGroup.MEDICAL})
+OFFICER_SCOPES = frozenset(g.value.lower() for g in BOOK)
+"""Every scope that grants something: the book's data groups in lower case."""
+OFFICER_DEFAULT_SCOPES = OFFICER_SCOPES - {DataGroup.MEDICAL.value.lower()}
 
 _SECRET = frozenset({ManagingAuthority.DEFENCE, ManagingAuthority.PUBLIC_SECURITY})
 
@@ -206,6 +208,8 @@ _RULES: dict[str, set[str]] = {
     "UnemploymentInsurance": {_G.UNEMPLOYMENT_INSURANCE},
     "UnemploymentBenefitDecision": {_G.UNEMPLOYMENT_INSURANCE},
     "Consent": {_G.CONSENTS},
+    "ConsentConnection": {_G.CONSENTS},
+    "ConsentEdge": {_G.CONSENTS},
     "AccessLogEntry": {_G.ACCESS_LOG},
     "AccessLogEntryConnection": {_G.ACCESS_LOG},
     "AccessLogEntryEdge": {_G.ACCESS_LOG},

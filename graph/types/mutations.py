@@ -1,11 +1,13 @@
 """Writes: a citizen (or their legal representative) grants and revokes consent."""
 
+import re
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
 from uuid import UUID
 
 import strawberry
 
+from db.models.consent import MAX_ACTIVE_CONSENTS
 from db.queries import consent as consent_queries
 from db.session import Row
 from graph.authz.policy import BOOK, DataGroup, Relation
@@ -17,6 +19,7 @@ from graph.validation import personal_id
 
 MAX_CONSENT = timedelta(days=5 * 366)
 MAX_PURPOSE = 500
+_AGENCY_CODE = re.compile(r"[A-Z0-9-]{2,20}")  # partner_agency's code_format
 
 
 @strawberry.input(description="Đồng ý chia sẻ — what to share, with whom, why and until when.")
@@ -34,6 +37,20 @@ class GrantConsentInput:
             "it; omitted for the caller's own data."
         ),
     )
+
+
+# Someone else's consent (or person) and one that does not exist get the same answer, word for
+# word: an error that differs would tell the caller that the id or personal ID exists.
+_NO_CONSENT_MESSAGE = "no consent with this id among those you manage"
+_NO_PERSON_MESSAGE = "no person with this personal ID whose consent you manage"
+
+
+def _no_consent() -> NotFound:
+    return NotFound(_NO_CONSENT_MESSAGE, argument="id")
+
+
+def _no_person(named: bool) -> NotFound:
+    return NotFound(_NO_PERSON_MESSAGE, **({"argument": "input.person"} if named else {}))
 
 
 async def _may_manage(info: Info, person: Row | None) -> bool:
@@ -89,10 +106,14 @@ class Mutation:
         groups, purpose, until = _check(input)
         key = personal_id(input.person, "input.person") if input.person else subject
         person = await info.context.loaders.person_by_identification_number.load(key)
-        if person is None or not await _may_manage(info, person):
-            raise Forbidden("consent for this person is theirs or their legal representative's")
+        if not await _may_manage(info, person):
+            raise _no_person(named=input.person is not None)
         db = info.context.reader
         grantee = input.grantee.strip().upper()
+        if not _AGENCY_CODE.fullmatch(grantee):
+            raise BadUserInput(
+                "input.grantee", "is not a partner agency code (2–20 of A–Z, 0–9, -)"
+            )
         if await consent_queries.agency_by_code(db, grantee) is None:
             raise BadUserInput("input.grantee", "is not a registered partner agency")
         row = await consent_queries.grant(
@@ -104,6 +125,12 @@ class Mutation:
             valid_until=until,
             granted_by=subject,
         )
+        if row is None:
+            raise BadUserInput(
+                "input.grantee",
+                f"already holds {MAX_ACTIVE_CONSENTS} active consents from this person:"
+                " revoke one (or let it expire) first",
+            )
         return Consent(row=row)
 
     @strawberry.federation.mutation(
@@ -124,9 +151,11 @@ class Mutation:
             raise BadUserInput("id", "is not a consent id") from None
         db = info.context.reader
         existing = await consent_queries.consent_by_id(db, consent_id)
-        if existing is None:
-            raise NotFound("no consent with this id")
-        person = await info.context.loaders.person_by_id.load(existing["person_id"])
+        person = (
+            await info.context.loaders.person_by_id.load(existing["person_id"])
+            if existing
+            else None
+        )
         if not await _may_manage(info, person):
-            raise Forbidden("this consent is someone else's to revoke")
+            raise _no_consent()
         return Consent(row=await consent_queries.revoke(db, consent_id))

@@ -3,18 +3,20 @@
 from collections.abc import Sequence
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Annotated, Any
+from uuid import UUID
 
 import strawberry
 
 from db import enums as db_enums
 from db.enums import DatePrecision, ManagingAuthority, RelativeKind, Sex
+from db.queries.paging import PageParams
 from db.session import Row
 from graph.arguments import After, First, FromDate, ToDate
 from graph.authz.permissions import reads
 from graph.authz.policy import Access, DataGroup
 from graph.context import Info
 from graph.loaders import PagedKey
-from graph.pagination import Connection, PageArgs, connection, page_params
+from graph.pagination import MAX_PAGE, Connection, PageArgs, connection, page_params
 from graph.types.reference import Ethnicity, Province
 
 if TYPE_CHECKING:
@@ -287,16 +289,40 @@ class Person:
         return UnemploymentInsurance(person_id=self.person_id, access=self.access)
 
     @strawberry.field(
-        description="Sự đồng ý — the person's consents to partner agencies (the person and their representative).",
+        description=(
+            "Sự đồng ý — the person's newest consents to partner agencies, at most 100"
+            " (the person and their representative)."
+        ),
         permission_classes=[reads(DataGroup.CONSENTS)],
+        deprecation_reason=(
+            "Unbounded history in one list: use consentHistory (a page at a time, with"
+            " totalCount). Returns only the newest 100."
+        ),
     )
     async def consents(
         self, info: Info
     ) -> list[Annotated["Consent", strawberry.lazy("graph.types.consent")]] | None:
         from graph.types.consent import Consent
 
-        rows: list[Row] = await info.context.loaders.consents.load(self.person_id)
-        return [Consent(row=r) for r in rows]
+        args = PageArgs(PageParams(limit=MAX_PAGE))
+        rows: list[Row] = await info.context.loaders.consents.load(PagedKey(self.person_id, args))
+        return [Consent(row=r) for r in rows if not r.get("_carrier")]
+
+    @strawberry.field(
+        description=(
+            "Sự đồng ý — the person's consents to partner agencies, newest first, a page at a"
+            " time (the person and their representative)."
+        ),
+        permission_classes=[reads(DataGroup.CONSENTS)],
+    )
+    async def consent_history(
+        self, info: Info, first: First = 20, after: After = None
+    ) -> Connection[Annotated["Consent", strawberry.lazy("graph.types.consent")]] | None:
+        from graph.types.consent import Consent
+
+        args = PageArgs(page_params(first, after, datetime, UUID))
+        rows = await info.context.loaders.consents.load(PagedKey(self.person_id, args))
+        return connection(rows, first, "granted_at", lambda r: Consent(row=r))
 
     @strawberry.field(
         description="Nhật ký truy cập — who read this person's data, newest first.",

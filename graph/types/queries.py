@@ -130,9 +130,8 @@ class Query:
         id: Annotated[strawberry.ID, strawberry.argument(description="Mã hộ — the household ID.")],
     ) -> Household | None:
         info.context.require_principal()
-        if not str(id).isdigit():
-            raise BadUserInput("id", "must be a household ID (digits)")
-        if (household := await Household.find(info, str(id))) is None:
+        key = validation.household_id(str(id))
+        if (household := await Household.find(info, key)) is None:
             raise NotFound("no household with this id")
         return household
 

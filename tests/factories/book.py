@@ -20,6 +20,8 @@ class Book:
     bhxh_code: str
     employers: list[dict[str, Any]]
     household_id: int
+    facility_code: str
+    """The registered facility of the book's cards and visits."""
 
 
 def _month(start: date, offset: int) -> date:
@@ -175,4 +177,10 @@ def book(
                 "monthly_amount_vnd": 4_800_000,
             },
         )
-    return Book(person=holder, bhxh_code=bhxh_code, employers=work, household_id=household["id"])
+    return Book(
+        person=holder,
+        bhxh_code=bhxh_code,
+        employers=work,
+        household_id=household["id"],
+        facility_code=facility["code"],
+    )

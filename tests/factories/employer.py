@@ -1,3 +1,4 @@
+from datetime import date
 from typing import Any
 
 import psycopg
@@ -8,7 +9,10 @@ from tests.factories.sequence import next_int
 
 
 def employer(
-    conn: psycopg.Connection, office: dict[str, Any], name: str = "Công ty TNHH Sao Mai"
+    conn: psycopg.Connection,
+    office: dict[str, Any],
+    name: str = "Công ty TNHH Sao Mai",
+    deregistered_on: date | None = None,
 ) -> dict[str, Any]:
     tax_code = None
     while tax_code is None:
@@ -29,5 +33,6 @@ def employer(
             "email": "lienhe@saomai.vn",
             "enterprise_type": "LIMITED_COMPANY",
             "office_code": office["code"],
+            "deregistered_on": deregistered_on,
         },
     )

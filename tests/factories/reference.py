@@ -1,3 +1,4 @@
+from datetime import date
 from typing import Any
 
 import psycopg
@@ -18,7 +19,9 @@ def office(conn: psycopg.Connection, province_code: str = "01") -> dict[str, Any
     )
 
 
-def facility(conn: psycopg.Connection, province_code: str = "01") -> dict[str, Any]:
+def facility(
+    conn: psycopg.Connection, province_code: str = "01", deregistered_on: date | None = None
+) -> dict[str, Any]:
     return insert(
         conn,
         "health_facility",
@@ -28,5 +31,21 @@ def facility(conn: psycopg.Connection, province_code: str = "01") -> dict[str, A
             "province_code": province_code,
             "address": "78 Giải Phóng, Đống Đa, Hà Nội",
             "tier": "Trung ương",
+            "deregistered_on": deregistered_on,
+        },
+    )
+
+
+def agency(
+    conn: psycopg.Connection, code: str | None = None, deregistered_on: date | None = None
+) -> dict[str, Any]:
+    """A partner agency besides the four the migration registers (BNV, BYT, NHCSXH, TCT)."""
+    return insert(
+        conn,
+        "partner_agency",
+        {
+            "code": code or f"AG-{next_int():04d}",
+            "name": "Cơ quan thử nghiệm",
+            "deregistered_on": deregistered_on,
         },
     )

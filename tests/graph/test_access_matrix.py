@@ -9,6 +9,7 @@ from db.enums import ManagingAuthority, RelativeKind
 from graph.authz.policy import DataGroup
 from graph.authz.principal import Role
 from tests.factories import person as persons
+from tests.factories import reference
 from tests.factories.book import Book, book
 from tests.factories.consent import consent
 from tests.graph.conftest import Api
@@ -39,7 +40,7 @@ def _caller(api: Api, conn: psycopg.Connection, b: Book, who: str) -> str:
         case "former employer":
             return api.token(Role.EMPLOYER, "hr-2", org=b.employers[1]["tax_code"])
         case "health facility":
-            return api.token(Role.HEALTH_FACILITY, "desk-1", org="01001")
+            return api.token(Role.HEALTH_FACILITY, "desk-1", org=b.facility_code)
         case "officer":
             return api.officer()
         case "officer with medical scope":
@@ -163,7 +164,7 @@ async def test_facility_reads_only_its_own_visits(api: Api, conn: psycopg.Connec
     )
     other = await api.query(
         query,
-        api.token(Role.HEALTH_FACILITY, "d", org="79999"),
+        api.token(Role.HEALTH_FACILITY, "d", org=reference.facility(conn)["code"]),
         {"id": b.person["identification_number"]},
     )
     assert own["data"]["person"]["medicalVisits"]["totalCount"] == 3

@@ -58,4 +58,42 @@ def test_schema_prints_the_committed_sdl(env: dict[str, str]) -> None:
 def test_db_current_reports_head(env: dict[str, str]) -> None:
     result = CliRunner().invoke(main, ["db", "current"], env=env)
     assert result.exit_code == 0, result.output
-    assert result.output.strip() == "0003"
+    assert result.output.strip() == "0004"
+
+
+@pytest.mark.parametrize("scope", ["consents", "access_log", "identiy", "everything", ""])
+def test_token_refuses_scopes_that_do_not_exist(env: dict[str, str], scope: str) -> None:
+    """A misspelt scope would mint a token that reads nothing and counts what it cannot read."""
+    result = CliRunner().invoke(main, ["token", "--role", "OFFICER", "--scope", scope], env=env)
+    assert result.exit_code == 2, result.output
+    assert "Invalid value for '--scope'" in result.output
+    assert "social_insurance" in result.output  # the usage error lists the scopes that exist
+
+
+def test_token_accepts_every_data_group_scope(env: dict[str, str], tmp_path: Path) -> None:
+    from graph.authz.policy import BOOK
+
+    scopes = sorted(g.value.lower() for g in BOOK)
+    args = ["token", "--role", "officer"] + [a for s in scopes for a in ("--scope", s.upper())]
+    result = CliRunner().invoke(main, args, env=env)
+    assert result.exit_code == 0, result.output
+    key = tokens.load_or_create_dev_key(tmp_path / "dev-signing-key.json")
+    assert tokens.dev_verifier(key).verify(result.output.strip()).scopes == frozenset(scopes)
+
+
+@pytest.mark.parametrize(
+    ("args", "needs"),
+    [
+        (["--role", "CITIZEN", "--person", "001088012345", "--scope", "identity"], "--scope"),
+        (["--role", "EMPLOYER"], "--org"),
+        (["--role", "HEALTH_FACILITY"], "--org"),
+        (["--role", "PARTNER_AGENCY"], "--org"),
+        (["--role", "MINISTRY"], "--org"),
+    ],
+)
+def test_token_refuses_what_the_api_would_refuse(
+    env: dict[str, str], args: list[str], needs: str
+) -> None:
+    result = CliRunner().invoke(main, ["token", *args], env=env)
+    assert result.exit_code == 2, result.output
+    assert needs in result.output

@@ -125,17 +125,17 @@ async def test_bad_grants_change_nothing(
     assert _consent_count(conn) == 0
 
 
-async def test_someone_elses_consent_is_forbidden(api: Api, conn: psycopg.Connection) -> None:
+async def test_someone_elses_consent_is_not_found(api: Api, conn: psycopg.Connection) -> None:
     mine, theirs = book(conn), book(conn)
     theirs_consent = consent(conn, theirs.person)
     revoke = await api.query(REVOKE, api.citizen(mine.person), {"id": str(theirs_consent["id"])})
-    assert revoke["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    assert revoke["errors"][0]["extensions"]["code"] == "NOT_FOUND"
     grant = await api.query(
         GRANT,
         api.citizen(mine.person),
         {"input": _grant_input(person=theirs.person["identification_number"])},
     )
-    assert grant["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    assert grant["errors"][0]["extensions"]["code"] == "NOT_FOUND"
     assert _consent_count(conn) == 1
     assert conn.execute("SELECT revoked_at FROM consent").fetchone() == (None,)
 

@@ -40,6 +40,7 @@ async def test_examples_run_for_their_users(api: Api, conn: psycopg.Connection) 
     me = await api.query(_document("me"), citizen)
     assert "errors" not in me, me["errors"][:1]
     assert me["data"]["me"]["fullName"] == "Nguyễn Thị Lan"
+    assert me["data"]["me"]["consentHistory"]["totalCount"] == 0
 
     employer = b.employers[0]  # the ongoing (last) period's employer, i = 2
     roster = await api.query(
@@ -53,7 +54,7 @@ async def test_examples_run_for_their_users(api: Api, conn: psycopg.Connection) 
 
     check_in = await api.query(
         _document("card_check_in"),
-        api.token(Role.HEALTH_FACILITY, "desk", org="01001"),
+        api.token(Role.HEALTH_FACILITY, "desk", org=b.facility_code),
         {"code": b.bhxh_code},
     )
     assert "errors" not in check_in, check_in["errors"][:1]

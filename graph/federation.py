@@ -1,0 +1,53 @@
+"""Who may read the subgraph's SDL (`_service { sdl }`) outside dev.
+
+The SDL is the whole schema: with introspection off in prod, it is what a gateway composes from,
+and nothing a front end needs. So in prod only the token subjects named in
+`BHXH_FEDERATION_SUBJECTS` (the gateway's or the composition job's service account) may select
+`_service`; anyone else gets `FORBIDDEN` before execution. With no subject named, nobody may:
+compose from `bhxh schema` (or the published schema.graphql) instead. Dev stays open.
+"""
+
+from collections.abc import Iterator
+from typing import Any
+
+from graphql import FieldNode, GraphQLError, ValidationRule
+from strawberry.extensions import SchemaExtension
+
+SERVICE_FIELD = "_service"
+
+
+def _service_rule(allowed: bool) -> type[ValidationRule]:
+    class ServiceSdl(ValidationRule):
+        def enter_field(self, node: FieldNode, *_args: Any) -> None:
+            if allowed or node.name.value != SERVICE_FIELD:
+                return
+            parent = self.context.get_parent_type()
+            if parent is not None and parent is self.context.schema.query_type:
+                self.report_error(
+                    GraphQLError(
+                        "`_service` is for the federation gateway's service account"
+                        " (BHXH_FEDERATION_SUBJECTS); compose from the published schema",
+                        node,
+                        extensions={"code": "FORBIDDEN"},
+                    )
+                )
+
+    return ServiceSdl
+
+
+class FederationSurface(SchemaExtension):
+    """Adds the `_service` rule, bound to this request's caller."""
+
+    subjects: frozenset[str] = frozenset()
+
+    def on_operation(self) -> Iterator[None]:
+        context = self.execution_context
+        principal = getattr(context.context, "principal", None)
+        allowed = principal is not None and principal.subject in self.subjects
+        context.validation_rules = (*context.validation_rules, _service_rule(allowed))
+        yield
+
+
+def federation_surface(subjects: frozenset[str]) -> type[FederationSurface]:
+    """The extension class for these allowed subjects (a class: a fresh instance per request)."""
+    return type("FederationSurface", (FederationSurface,), {"subjects": subjects})

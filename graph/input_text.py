@@ -1,0 +1,104 @@
+"""Every string a caller sends is text PostgreSQL can store and a person could have typed.
+
+One check for every argument of the schema, before execution: each string in an argument —
+literal, from a variable (whole or nested: input objects, lists, `_Any` representations, their
+keys too) or a variable's default — must be free of control characters other than tab, line feed
+and carriage return, and of lone surrogates. PostgreSQL refuses NUL in text (a database error,
+not the caller's), and none of these belongs in a personal ID, a tax code, a purpose or a code.
+A failure is `BAD_USER_INPUT` whose `argument` is the path inside the argument
+(`input.purpose`, `representations[3].identificationNumber`), and nothing runs.
+
+Format checks where a format exists (personal IDs, tax codes, card codes, agency codes) stay in
+the resolvers (graph.validation); this is the floor under all of them.
+"""
+
+import re
+from collections.abc import Iterator, Mapping
+from typing import Any, Final
+
+from graphql import (
+    ArgumentNode,
+    GraphQLError,
+    ListValueNode,
+    ObjectValueNode,
+    StringValueNode,
+    ValidationRule,
+    ValueNode,
+    VariableDefinitionNode,
+    VariableNode,
+)
+from strawberry.extensions import SchemaExtension
+
+_REFUSED: Final = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def refused_character(text: str) -> str | None:
+    """The first refused character as `U+XXXX`, or None when the text is clean."""
+    match = _REFUSED.search(text)
+    return f"U+{ord(match.group()):04X}" if match else None
+
+
+def _raw(value: Any, path: str) -> Iterator[tuple[str, str]]:
+    """(path, text) of every string in a JSON value; iterative, so any depth is safe."""
+    stack = [(value, path)]
+    while stack:
+        item, where = stack.pop()
+        if isinstance(item, str):
+            yield where, item
+        elif isinstance(item, list):
+            stack.extend((v, f"{where}[{i}]") for i, v in reversed(list(enumerate(item))))
+        elif isinstance(item, dict):
+            for key, v in reversed(list(item.items())):
+                yield where, str(key)
+                stack.append((v, f"{where}.{key}"))
+
+
+def _literal(node: ValueNode, path: str, variables: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
+    stack: list[tuple[ValueNode, str]] = [(node, path)]
+    while stack:
+        item, where = stack.pop()
+        if isinstance(item, StringValueNode):
+            yield where, item.value
+        elif isinstance(item, ListValueNode):
+            stack.extend((v, f"{where}[{i}]") for i, v in reversed(list(enumerate(item.values))))
+        elif isinstance(item, ObjectValueNode):
+            stack.extend((f.value, f"{where}.{f.name.value}") for f in reversed(item.fields))
+        elif isinstance(item, VariableNode) and item.name.value in variables:
+            yield from _raw(variables[item.name.value], where)
+
+
+def _error(path: str, character: str) -> GraphQLError:
+    return GraphQLError(
+        f"{path}: must not contain control characters (found {character})",
+        extensions={"code": "BAD_USER_INPUT", "argument": path},
+    )
+
+
+def text_rule(variables: Mapping[str, Any]) -> type[ValidationRule]:
+    """The rule for one request's variables (validated documents are cached; this is not)."""
+
+    class InputText(ValidationRule):
+        def _check(self, strings: Iterator[tuple[str, str]]) -> None:
+            for path, text in strings:
+                if (character := refused_character(text)) is not None:
+                    self.report_error(_error(path, character))
+                    return  # one error per argument is enough to fix it
+
+        def enter_argument(self, node: ArgumentNode, *_args: Any) -> None:
+            self._check(_literal(node.value, node.name.value, variables))
+
+        def enter_variable_definition(self, node: VariableDefinitionNode, *_args: Any) -> None:
+            if node.default_value is not None and node.variable.name.value not in variables:
+                self._check(_literal(node.default_value, f"${node.variable.name.value}", {}))
+
+    return InputText
+
+
+class InputText(SchemaExtension):
+    """Adds the rule, bound to this request's variables."""
+
+    def on_operation(self) -> Iterator[None]:
+        context = self.execution_context
+        rule = text_rule(context.variables or {})
+        context.validation_rules = (*context.validation_rules, rule)
+        yield
