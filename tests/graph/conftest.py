@@ -68,8 +68,8 @@ def dev_key(tmp_path_factory: pytest.TempPathFactory) -> ECKey:
 
 
 @pytest.fixture
-async def api(database_url: str, dev_key: ECKey, conn: Any) -> AsyncIterator[Api]:
-    database = CountingDatabase(libpq_conninfo(database_url))
+async def api(runtime_url: str, dev_key: ECKey, conn: Any) -> AsyncIterator[Api]:
+    database = CountingDatabase(libpq_conninfo(runtime_url))
     app = create_app(
         database=database, verifier=tokens.dev_verifier(dev_key), dev=False, graphiql=False
     )

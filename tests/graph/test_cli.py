@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from db import migrate
 from graph.authz import tokens
 from graph.authz.principal import Role
 from graph.cli import main
@@ -58,4 +59,4 @@ def test_schema_prints_the_committed_sdl(env: dict[str, str]) -> None:
 def test_db_current_reports_head(env: dict[str, str]) -> None:
     result = CliRunner().invoke(main, ["db", "current"], env=env)
     assert result.exit_code == 0, result.output
-    assert result.output.strip() == "0003"
+    assert result.output.strip() == migrate.head()

@@ -507,9 +507,9 @@ def test_verify_outside_an_event_loop_schedules_nothing(ec: ECKey) -> None:
 
 
 async def test_the_app_answers_401_with_the_reason(
-    provider: Provider, verifier: JwksVerifier, database_url: str, rsa: RSAKey
+    provider: Provider, verifier: JwksVerifier, runtime_url: str, rsa: RSAKey
 ) -> None:
-    database = Database(libpq_conninfo(database_url), min_size=1, max_size=2)
+    database = Database(libpq_conninfo(runtime_url), min_size=1, max_size=2)
     app = create_app(database=database, verifier=verifier, dev=False, graphiql=False)
     await database.open()
     try:
