@@ -1,10 +1,14 @@
 """The runtime role (db/roles.py) on the real PostgreSQL: it can do what the API does, its
 privileges are exactly `WRITES` plus reading, and nothing it can do rewrites the access log."""
 
+import os
+import subprocess
+import sys
 import threading
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -311,3 +315,26 @@ def test_a_new_roles_password_is_stored_hashed(server_url: str, role_name: str) 
     assert "s3cret" not in stored[0] and stored[0].startswith(("SCRAM-SHA-256$", "md5"))
     # An existing role keeps its own password: a second run changes nothing.
     assert not roles.ensure_role(libpq_conninfo(server_url), RuntimeRole(role_name, "other"))
+
+
+def test_replicas_migrating_one_database_at_once_all_succeed(
+    server_url: str, tmp_path: Path
+) -> None:
+    """Every start re-grants: without the migration lock, concurrent GRANTs on one table fail
+    with "tuple concurrently updated", and concurrent first migrations collide on CREATE TABLE.
+    Processes, as replicas are (alembic's context is process-global)."""
+    url = create_database(server_url)
+    env = {**os.environ, "DATABASE_URL": url, "BHXH_ENV": "dev", "BHXH_DATA_DIR": str(tmp_path)}
+    bhxh = Path(sys.executable).parent / "bhxh"
+    try:
+        starts = [
+            subprocess.Popen(
+                [bhxh, "db", "upgrade"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+            )
+            for _ in range(4)
+        ]
+        outputs = [start.communicate(timeout=120)[0].decode() for start in starts]
+        assert [start.returncode for start in starts] == [0] * 4, outputs
+        assert migrate.current(url) == migrate.head()
+    finally:
+        drop_database(server_url, url)
