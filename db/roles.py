@@ -12,7 +12,7 @@ they are composed here rather than compiled once.
 """
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final, Literal
 
@@ -31,7 +31,7 @@ class Write:
     columns: tuple[str, ...] = ()
     """Only these columns (UPDATE); empty: the whole row."""
 
-    def sql(self, quote: Any) -> str:
+    def sql(self, quote: Callable[[str], str]) -> str:
         if not self.columns:
             return self.privilege
         return f"{self.privilege} ({', '.join(quote(c) for c in self.columns)})"
@@ -53,7 +53,7 @@ class RuntimeRole:
 
     name: str = DEFAULT_RUNTIME_ROLE
     password: str | None = field(default=None, repr=False)
-    """Set on creation only, sent as a SCRAM verifier; an existing role's password is its own."""
+    """Set on creation only, sent hashed (as the server stores it); an existing role keeps its own."""
 
 
 class RoleError(RuntimeError):
