@@ -1,15 +1,23 @@
-"""Alembic, driven from code: the CLI, the server's start-up and the tests migrate through here."""
+"""Alembic, driven from code: the CLI, the server's start-up and the tests migrate through here.
+
+`url` is the owner's (the migration role's). Upgrades and downgrades also create the runtime
+role when it is missing and re-apply its grants (db/roles.py); `runtime=None` leaves roles alone.
+"""
 
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine
 
-from db.urls import sqlalchemy_url
+from db import roles
+from db.roles import RuntimeRole
+from db.urls import libpq_conninfo, sqlalchemy_url
 
 _ROOT = Path(__file__).resolve().parent.parent
+_RUNTIME = RuntimeRole()
 
 
 def alembic_config(url: str) -> Config:
@@ -22,12 +30,12 @@ def alembic_config(url: str) -> Config:
     return config
 
 
-def upgrade(url: str, revision: str = "head") -> None:
-    command.upgrade(alembic_config(url), revision)
+def upgrade(url: str, revision: str = "head", *, runtime: RuntimeRole | None = _RUNTIME) -> None:
+    command.upgrade(_config(url, runtime), revision)
 
 
-def downgrade(url: str, revision: str) -> None:
-    command.downgrade(alembic_config(url), revision)
+def downgrade(url: str, revision: str, *, runtime: RuntimeRole | None = _RUNTIME) -> None:
+    command.downgrade(_config(url, runtime), revision)
 
 
 def current(url: str) -> str | None:
@@ -37,3 +45,18 @@ def current(url: str) -> str | None:
             return MigrationContext.configure(conn).get_current_revision()
     finally:
         engine.dispose()
+
+
+def head() -> str | None:
+    """The revision this code expects the database at."""
+    return ScriptDirectory.from_config(alembic_config("postgresql://")).get_current_head()
+
+
+def _config(url: str, runtime: RuntimeRole | None) -> Config:
+    config = alembic_config(url)
+    if runtime is not None:
+        # Before the migration's transaction: a role is cluster-wide, and holding its creation
+        # uncommitted for a whole migration would block every other database's.
+        roles.ensure_role(libpq_conninfo(url), runtime)
+        config.attributes["runtime_role"] = runtime.name
+    return config

@@ -5,6 +5,7 @@ import signal
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import click
@@ -16,25 +17,109 @@ from graph.config import ConfigError, Settings
 if TYPE_CHECKING:
     from starlette.types import ASGIApp
 
+    from db.roles import RuntimeRole
     from graph.persisted import PersistedQueries
 
 DEMO_PERSONS = 3000
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Databases:
+    """Who migrates and who serves (README: Database roles)."""
+
+    migration: str
+    """The owner's URL: migrates (creating and granting `role`) and seeds."""
+    runtime: str
+    """What the API serves as."""
+    role: "RuntimeRole"
+    """The runtime role migrations create when missing and grant."""
+
+
+def _configured(settings: Settings) -> Databases:
+    from db.roles import DEFAULT_RUNTIME_ROLE, RuntimeRole
+    from db.urls import password_of, user_of, with_user
+
+    url = settings.database_url
+    assert url is not None
+    if settings.migration_url:  # user and password checked by Settings
+        role = RuntimeRole(user_of(url) or DEFAULT_RUNTIME_ROLE, password_of(url))
+        return Databases(migration=settings.migration_url, runtime=url, role=role)
+    # One URL, the owner's. Dev serves as the runtime role on the same server, password-less as
+    # a development server's trusted local connections allow; prod serves as the URL says, which
+    # the start refuses when that user could rewrite the access log (`_check_runtime`).
+    runtime = with_user(url, DEFAULT_RUNTIME_ROLE) if settings.dev else url
+    return Databases(migration=url, runtime=runtime, role=RuntimeRole())
 
 
 @contextmanager
-def _database(settings: Settings) -> Iterator[str]:
+def _database(settings: Settings) -> Iterator[Databases]:
     """The configured server, or the embedded cluster under the data directory (stopped on exit
-    only if this process started it)."""
+    only if this process started it): its superuser migrates, the runtime role serves, both
+    over the cluster's trusted unix socket."""
     if settings.database_url:
-        yield settings.database_url
+        yield _configured(settings)
         return
     from db.embedded import EmbeddedPostgres, EmbeddedPostgresError
+    from db.roles import DEFAULT_RUNTIME_ROLE, RuntimeRole
+    from db.urls import with_user
 
     try:
         with EmbeddedPostgres(settings.data_dir / "pg") as embedded:
-            yield embedded.url
+            runtime = with_user(embedded.url, DEFAULT_RUNTIME_ROLE)
+            yield Databases(migration=embedded.url, runtime=runtime, role=RuntimeRole())
     except EmbeddedPostgresError as exc:
         raise click.ClickException(str(exc)) from exc
+
+
+def _migrate(url: str, revision: str = "head", role: "RuntimeRole | None" = None) -> None:
+    from db import migrate
+    from db.roles import RoleError
+
+    try:
+        migrate.upgrade(url, revision, runtime=role)
+    except RoleError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+def _check_runtime(settings: Settings, url: str) -> bool:
+    """Whether `url`'s user could rewrite the access log (owner, superuser…): prod refuses to
+    serve as it unless BHXH_ALLOW_PRIVILEGED_RUNTIME=1, dev warns."""
+    import psycopg
+
+    from db.roles import runtime_problems
+    from db.urls import libpq_conninfo
+
+    try:
+        problems = runtime_problems(libpq_conninfo(url))
+    except psycopg.OperationalError as exc:
+        reason = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
+        raise click.ClickException(
+            f"cannot connect as the runtime role ({reason}); set DATABASE_URL to the runtime"
+            " role's URL and BHXH_MIGRATION_URL to the owner's (README: Database roles)"
+        ) from exc
+    if problems is None:
+        return False
+    message = f"{problems}, so the service could rewrite the access log"
+    if settings.dev or settings.allow_privileged_runtime:
+        log.warning("serving all the same: %s", message)
+        return True
+    raise click.ClickException(
+        f"refusing to serve: {message}; set DATABASE_URL to the runtime role (`bhxh db upgrade`"
+        " with BHXH_MIGRATION_URL creates it), or BHXH_ALLOW_PRIVILEGED_RUNTIME=1 to accept this"
+    )
+
+
+def _require_head(url: str) -> None:
+    """Serving without the owner's URL migrates nothing: the database must be there already."""
+    from db import migrate
+
+    found, needed = migrate.current(url), migrate.head()
+    if found != needed:
+        raise click.ClickException(
+            f"the database is at revision {found or '(empty)'} and this release needs {needed}:"
+            " run `bhxh db upgrade` with BHXH_MIGRATION_URL (the owner's URL) first"
+        )
 
 
 def _settings() -> Settings:
@@ -80,7 +165,7 @@ def serve(host: str, port: int) -> None:
 
     In prod (BHXH_ENV=prod): migrate and serve only, with tokens from the identity provider."""
 
-    from db import demo, migrate
+    from db import demo
     from db.seed import seed_database
     from db.session import Database
     from db.urls import libpq_conninfo
@@ -92,15 +177,16 @@ def serve(host: str, port: int) -> None:
         _serve_prod(settings, host, port)
         return
     key = tokens.load_or_create_dev_key(settings.dev_key_path)
-    with _database(settings) as url:
-        migrate.upgrade(url)
-        conninfo = libpq_conninfo(url)
+    with _database(settings) as databases:
+        _migrate(databases.migration, role=databases.role)
+        conninfo = libpq_conninfo(databases.migration)
         if demo.person_count(conninfo) == 0:
             click.echo(f"Empty database: seeding {DEMO_PERSONS} demo persons…", err=True)
             seed_database(conninfo, persons=DEMO_PERSONS, seed=1)
         citizen = demo.richest_book(conninfo)
+        _check_runtime(settings, databases.runtime)
         app = create_app(
-            database=Database(conninfo),
+            database=Database(libpq_conninfo(databases.runtime)),
             verifier=tokens.dev_verifier(key),
             dev=settings.dev,
             graphiql=settings.graphiql,
@@ -126,10 +212,10 @@ def serve(host: str, port: int) -> None:
 
 def _serve_prod(settings: Settings, host: str, port: int) -> None:
     """Only the identity provider's tokens (never the development key), the configured database
-    (never the embedded one), no demo data and no tokens printed."""
+    (never the embedded one), no demo data and no tokens printed. Serves as DATABASE_URL's user;
+    migrates first with BHXH_MIGRATION_URL when given, else expects a migrated database."""
     import asyncio
 
-    from db import migrate
     from db.session import Database
     from db.urls import libpq_conninfo
     from graph.app import create_app
@@ -151,9 +237,17 @@ def _serve_prod(settings: Settings, host: str, port: int) -> None:
         asyncio.run(verifier.refresh())
     except IdentityProviderUnavailable as exc:
         raise click.ClickException(str(exc)) from exc
-    migrate.upgrade(settings.database_url)
+    databases = _configured(settings)
+    if settings.migration_url:
+        _migrate(databases.migration, role=databases.role)
+    privileged = _check_runtime(settings, databases.runtime)
+    if not settings.migration_url:
+        if privileged:  # allowed by BHXH_ALLOW_PRIVILEGED_RUNTIME: one URL, as before the roles
+            _migrate(databases.runtime)
+        else:
+            _require_head(databases.runtime)
     app = create_app(
-        database=Database(libpq_conninfo(settings.database_url)),
+        database=Database(libpq_conninfo(databases.runtime)),
         verifier=verifier,
         dev=False,
         graphiql=settings.graphiql,
@@ -171,11 +265,10 @@ def db() -> None:
 @db.command()
 @click.argument("revision", default="head")
 def upgrade(revision: str) -> None:
-    """Upgrade to REVISION (default: head)."""
-    from db import migrate
-
-    with _database(_settings()) as url:
-        migrate.upgrade(url, revision)
+    """Upgrade to REVISION (default: head) as the owner (BHXH_MIGRATION_URL, else DATABASE_URL),
+    creating the runtime role when missing and granting it what the API needs."""
+    with _database(_settings()) as databases:
+        _migrate(databases.migration, revision, databases.role)
 
 
 @db.command()
@@ -183,9 +276,13 @@ def upgrade(revision: str) -> None:
 def downgrade(revision: str) -> None:
     """Downgrade to REVISION (`base` empties the schema)."""
     from db import migrate
+    from db.roles import RoleError
 
-    with _database(_settings()) as url:
-        migrate.downgrade(url, revision)
+    with _database(_settings()) as databases:
+        try:
+            migrate.downgrade(databases.migration, revision, runtime=databases.role)
+        except RoleError as exc:
+            raise click.ClickException(str(exc)) from exc
 
 
 @db.command()
@@ -193,8 +290,8 @@ def current() -> None:
     """Print the database's current revision."""
     from db import migrate
 
-    with _database(_settings()) as url:
-        click.echo(migrate.current(url) or "(empty)")
+    with _database(_settings()) as databases:
+        click.echo(migrate.current(databases.migration) or "(empty)")
 
 
 @main.command()
@@ -202,14 +299,15 @@ def current() -> None:
 @click.option("--seed", "seed_value", default=1, show_default=True, type=int, help="Random seed.")
 def seed(persons: int, seed_value: int) -> None:
     """Load deterministic synthetic data (COPY) into an empty, migrated database."""
-    from db import migrate
     from db.seed import SeedError, seed_database
     from db.urls import libpq_conninfo
 
-    with _database(_settings()) as url:
-        migrate.upgrade(url)
+    with _database(_settings()) as databases:
+        _migrate(databases.migration, role=databases.role)
         try:
-            summary = seed_database(libpq_conninfo(url), persons=persons, seed=seed_value)
+            summary = seed_database(
+                libpq_conninfo(databases.migration), persons=persons, seed=seed_value
+            )
         except SeedError as exc:
             raise click.ClickException(str(exc)) from exc
     click.echo(f"Seeded in {summary.elapsed_seconds:.1f} s", err=True)

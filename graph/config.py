@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from graph.authz.tokens import AUDIENCE, DEV_ISSUER
 
@@ -28,7 +28,8 @@ class IdentityProvider:
 class Settings:
     env: Literal["dev", "prod"]
     database_url: str | None
-    """None selects the embedded PostgreSQL under `data_dir`."""
+    """What the API serves as (the runtime role); None selects the embedded PostgreSQL under
+    `data_dir`."""
     data_dir: Path
     graphiql: bool
     token_issuer: str | None = None
@@ -43,6 +44,11 @@ class Settings:
     """Client names (lower case) that may run trusted documents only."""
     federation_subjects: frozenset[str] = frozenset()
     """Token subjects (the gateway's service account) that may read `_service { sdl }` in prod."""
+    migration_url: str | None = None
+    """The owner's URL, which migrates and seeds; None: `database_url` does both (see
+    `graph.cli.Databases`)."""
+    allow_privileged_runtime: bool = False
+    """Serve in prod even when `database_url`'s user could rewrite the access log."""
 
     @property
     def dev(self) -> bool:
@@ -83,11 +89,17 @@ class Settings:
         if env not in ("dev", "prod"):
             raise ConfigError(f"BHXH_ENV must be dev or prod, not {env!r}")
         graphiql = environ.get("BHXH_GRAPHIQL", "1" if env == "dev" else "0")
+        database_url = environ.get("DATABASE_URL") or None
+        migration_url = environ.get("BHXH_MIGRATION_URL") or None
+        if migration_url:
+            _check_two_urls(database_url, migration_url)
         return cls(
             env=env,  # type: ignore[arg-type]
-            database_url=environ.get("DATABASE_URL") or None,
+            database_url=database_url,
+            migration_url=migration_url,
+            allow_privileged_runtime=_flag(environ.get("BHXH_ALLOW_PRIVILEGED_RUNTIME", "0")),
             data_dir=Path(environ.get("BHXH_DATA_DIR", ".data")).resolve(),
-            graphiql=graphiql.lower() in ("1", "true", "yes", "on"),
+            graphiql=_flag(graphiql),
             token_issuer=environ.get("BHXH_TOKEN_ISSUER") or None,
             token_audience=environ.get("BHXH_TOKEN_AUDIENCE", AUDIENCE),
             jwks_url=environ.get("BHXH_JWKS_URL") or None,
@@ -107,6 +119,29 @@ class Settings:
                 for s in environ.get("BHXH_FEDERATION_SUBJECTS", "").split(",")
                 if s.strip()
             ),
+        )
+
+
+def _flag(value: str) -> bool:
+    return value.lower() in ("1", "true", "yes", "on")
+
+
+def _check_two_urls(database_url: str | None, migration_url: str) -> None:
+    """With BHXH_MIGRATION_URL, DATABASE_URL names the runtime role, another user than the
+    owner: `bhxh db upgrade` creates and grants the role by that name."""
+    if not database_url:
+        raise ConfigError(
+            "BHXH_MIGRATION_URL (the owner) needs DATABASE_URL (the runtime role the API serves as)"
+        )
+    runtime, owner = (
+        unquote(urlsplit(url).username or "") for url in (database_url, migration_url)
+    )
+    if not runtime:
+        raise ConfigError("with BHXH_MIGRATION_URL, DATABASE_URL must name the runtime role's user")
+    if runtime == owner:
+        raise ConfigError(
+            f"DATABASE_URL and BHXH_MIGRATION_URL both log in as {runtime!r}: the runtime role"
+            " must be another user than the owner"
         )
 
 

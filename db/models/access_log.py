@@ -1,6 +1,7 @@
 """The access log (nhật ký truy cập): every read of a person's data by someone else.
 
-Append-only, enforced by the database (migration 0003: a trigger refuses UPDATE and DELETE).
+Append-only, enforced by the database: triggers refuse UPDATE and DELETE (migration 0003) and
+TRUNCATE (0005), and the runtime role may only INSERT (db/roles.py).
 """
 
 from datetime import datetime

@@ -183,9 +183,9 @@ def dev_key(tmp_path_factory: pytest.TempPathFactory) -> ECKey:
 
 
 @pytest.fixture(scope="session")
-def live_server(database_url: str, dev_key: ECKey) -> Iterator[LiveServer]:
+def live_server(runtime_url: str, dev_key: ECKey) -> Iterator[LiveServer]:
     """Our app over real HTTP, as deployed (`dev=False`), on the session's test database."""
-    database = CountingDatabase(libpq_conninfo(database_url))
+    database = CountingDatabase(libpq_conninfo(runtime_url))
     app = create_app(
         database=database, verifier=tokens.dev_verifier(dev_key), dev=False, graphiql=False
     )

@@ -29,7 +29,7 @@ FULL_NAME = "Nguyễn Thị Lan"
 
 
 def test_graphiql_runs_the_ebook_offline(
-    database_url: str, dev_key: ECKey, conn: psycopg.Connection
+    runtime_url: str, dev_key: ECKey, conn: psycopg.Connection
 ) -> None:
     if shutil.which("node") is None or not (ROOT / "node_modules" / "playwright-core").is_dir():
         pytest.fail(f"node and playwright-core are needed: run scripts/setup in {ROOT}")
@@ -43,7 +43,7 @@ def test_graphiql_runs_the_ebook_offline(
 
     # As deployed for partner agencies: prod (no introspection, no anonymous operations), with
     # GraphiQL switched on.
-    database = CountingDatabase(libpq_conninfo(database_url))
+    database = CountingDatabase(libpq_conninfo(runtime_url))
     app = create_app(
         database=database, verifier=tokens.dev_verifier(dev_key), dev=False, graphiql=True
     )

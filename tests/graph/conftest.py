@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 import pytest
 from joserfc.jwk import ECKey
+from psycopg.conninfo import conninfo_to_dict
 
 from db.session import Database, Reader
 from db.urls import libpq_conninfo
@@ -68,8 +69,8 @@ def dev_key(tmp_path_factory: pytest.TempPathFactory) -> ECKey:
 
 
 @pytest.fixture
-async def api(database_url: str, dev_key: ECKey, conn: Any) -> AsyncIterator[Api]:
-    database = CountingDatabase(libpq_conninfo(database_url))
+async def api(runtime_url: str, dev_key: ECKey, conn: Any) -> AsyncIterator[Api]:
+    database = CountingDatabase(libpq_conninfo(runtime_url))
     app = create_app(
         database=database, verifier=tokens.dev_verifier(dev_key), dev=False, graphiql=False
     )
@@ -83,3 +84,17 @@ async def api(database_url: str, dev_key: ECKey, conn: Any) -> AsyncIterator[Api
 
 
 Query = Callable[..., Any]
+
+
+@pytest.fixture
+def served_as(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """`bhxh serve` without serving: the database user each start would have served as."""
+    users: list[str] = []
+
+    def create_app(*, database: Database, **_: Any) -> object:
+        users.append(conninfo_to_dict(database.pool.conninfo).get("user") or "")
+        return object()
+
+    monkeypatch.setattr("graph.app.create_app", create_app)
+    monkeypatch.setattr("graph.cli._run", lambda app, host, port: None)
+    return users

@@ -124,12 +124,12 @@ class Client:
     """Sync access to the app for hypothesis (which drives plain functions): one event loop and
     one pool per example, which is cheap at this size."""
 
-    database_url: str
+    runtime_url: str
     key: ECKey
 
     def post(self, body: dict[str, Any], headers: dict[str, str]) -> dict[str, Any]:
         async def run() -> dict[str, Any]:
-            database = Database(libpq_conninfo(self.database_url), min_size=1, max_size=2)
+            database = Database(libpq_conninfo(self.runtime_url), min_size=1, max_size=2)
             app = create_app(
                 database=database, verifier=tokens.dev_verifier(self.key), dev=False, graphiql=False
             )
@@ -147,8 +147,8 @@ class Client:
 
 
 @pytest.fixture
-def client(database_url: str, dev_key: ECKey, world: World) -> Client:
-    return Client(database_url, dev_key)
+def client(runtime_url: str, dev_key: ECKey, world: World) -> Client:
+    return Client(runtime_url, dev_key)
 
 
 def _ask(

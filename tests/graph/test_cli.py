@@ -1,13 +1,20 @@
 """The `bhxh` commands that need no server process: token, schema, db."""
 
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
+import psycopg
 import pytest
 from click.testing import CliRunner
 
+from db import migrate, roles
+from db.roles import DEFAULT_RUNTIME_ROLE
+from db.urls import libpq_conninfo, sqlalchemy_url, with_user
 from graph.authz import tokens
 from graph.authz.principal import Role
 from graph.cli import main
+from tests.conftest import create_database, drop_database
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -58,7 +65,7 @@ def test_schema_prints_the_committed_sdl(env: dict[str, str]) -> None:
 def test_db_current_reports_head(env: dict[str, str]) -> None:
     result = CliRunner().invoke(main, ["db", "current"], env=env)
     assert result.exit_code == 0, result.output
-    assert result.output.strip() == "0004"
+    assert result.output.strip() == migrate.head()
 
 
 @pytest.mark.parametrize("scope", ["consents", "access_log", "identiy", "everything", ""])
@@ -97,3 +104,92 @@ def test_token_refuses_what_the_api_would_refuse(
     result = CliRunner().invoke(main, ["token", *args], env=env)
     assert result.exit_code == 2, result.output
     assert needs in result.output
+
+
+# --- the database roles: the owner migrates, the runtime role serves -----------------------------
+
+
+@pytest.fixture
+def empty_database(server_url: str) -> Iterator[str]:
+    url = create_database(server_url)
+    try:
+        yield url
+    finally:
+        drop_database(server_url, url)
+
+
+@pytest.fixture
+def runtime_name(server_url: str) -> Iterator[str]:
+    """A runtime role of this test's own (roles are cluster-wide), dropped after its database."""
+    name = f"bhxh_test_{uuid.uuid4().hex[:10]}"
+    yield name
+    with psycopg.connect(libpq_conninfo(server_url), autocommit=True) as conn:
+        conn.execute(f'DROP ROLE IF EXISTS "{name}"')
+
+
+def test_db_upgrade_creates_and_grants_the_runtime_role(
+    tmp_path: Path, empty_database: str, runtime_name: str, server_url: str
+) -> None:
+    runtime_url = sqlalchemy_url(empty_database).set(username=runtime_name, password="s3cret")
+    env = {
+        "BHXH_DATA_DIR": str(tmp_path),
+        "BHXH_ENV": "prod",  # `db` needs no identity provider
+        "BHXH_MIGRATION_URL": empty_database,
+        "DATABASE_URL": runtime_url.render_as_string(hide_password=False),
+    }
+    for _ in range(2):  # the second run finds the role and grants afresh
+        result = CliRunner().invoke(main, ["db", "upgrade"], env=env)
+        assert result.exit_code == 0, result.output
+    with psycopg.connect(libpq_conninfo(server_url)) as conn:
+        role = conn.execute(
+            "SELECT rolcanlogin, rolsuper, rolpassword LIKE 'SCRAM-SHA-256$%%'"
+            " FROM pg_authid WHERE rolname = %s",
+            [runtime_name],
+        ).fetchone()
+    assert role == (True, False, True)
+    as_runtime = libpq_conninfo(with_user(empty_database, runtime_name))
+    assert roles.runtime_problems(as_runtime) is None
+    with psycopg.connect(as_runtime) as conn:
+        assert conn.execute("SELECT version_num FROM alembic_version").fetchone() == (
+            migrate.head(),
+        )
+        assert conn.execute(
+            "SELECT has_table_privilege('access_log', 'INSERT'),"
+            " has_table_privilege('access_log', 'UPDATE'),"
+            " has_table_privilege('access_log', 'TRUNCATE')"
+        ).fetchone() == (True, False, False)
+    drop_database(server_url, empty_database)  # its grants name the role: before the role goes
+
+
+@pytest.mark.parametrize(
+    ("urls", "message"),
+    [
+        ({"BHXH_MIGRATION_URL": "postgresql://owner@db/bhxh"}, "needs DATABASE_URL"),
+        (
+            {
+                "BHXH_MIGRATION_URL": "postgresql://owner@db/bhxh",
+                "DATABASE_URL": "postgresql://owner:other@db/bhxh",
+            },
+            "both log in as 'owner'",
+        ),
+        (
+            {"BHXH_MIGRATION_URL": "postgresql://owner@db/bhxh", "DATABASE_URL": "postgresql:///x"},
+            "must name the runtime role's user",
+        ),
+    ],
+)
+def test_two_urls_name_two_users(tmp_path: Path, urls: dict[str, str], message: str) -> None:
+    env = {"BHXH_DATA_DIR": str(tmp_path), "DATABASE_URL": "", **urls}
+    result = CliRunner().invoke(main, ["db", "upgrade"], env=env)
+    assert result.exit_code == 1
+    assert message in result.output
+
+
+def test_dev_serve_with_one_url_migrates_as_it_and_serves_as_the_runtime_role(
+    env: dict[str, str], served_as: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("db.demo.person_count", lambda conninfo: 1)  # no demo seeding here
+    monkeypatch.setattr("db.demo.richest_book", lambda conninfo: None)
+    result = CliRunner().invoke(main, ["serve"], env=env)
+    assert result.exit_code == 0, result.output
+    assert served_as == [DEFAULT_RUNTIME_ROLE]

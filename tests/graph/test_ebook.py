@@ -7,6 +7,7 @@ import psycopg
 import pytest
 
 from graph.authz.policy import BOOK
+from tests.conftest import empty_tables
 from tests.factories.book import book
 from tests.graph.conftest import Api
 from tests.graph.operations import ENTITIES, ME, PERSON, PERSONS
@@ -189,7 +190,11 @@ async def test_every_role_reads_fifty_books_at_the_cost_of_one(
 ) -> None:
     counts = []
     for n in (1, 50):
-        conn.execute("TRUNCATE person, employer, social_insurance_office, health_facility CASCADE")
+        empty_tables(
+            conn,
+            "person, employer, social_insurance_office, health_facility",
+            restart_identity=False,
+        )
         books = _books(conn, n, long=n == 50)
         token = _role_token(api, conn, role, books)
         reps = [

@@ -39,7 +39,7 @@ Client = Callable[..., AbstractAsyncContextManager[httpx.AsyncClient]]
 
 
 @pytest.fixture
-def client(database_url: str, dev_key: ECKey) -> Client:
+def client(runtime_url: str, dev_key: ECKey) -> Client:
     """A client of the app, prod-like, GraphiQL on (or off), node_modules where given."""
 
     @asynccontextmanager
@@ -48,7 +48,7 @@ def client(database_url: str, dev_key: ECKey) -> Client:
     ) -> AsyncIterator[httpx.AsyncClient]:
         if node_modules is not None:
             original, graphiql.NODE_MODULES = graphiql.NODE_MODULES, node_modules
-        database = CountingDatabase(libpq_conninfo(database_url))
+        database = CountingDatabase(libpq_conninfo(runtime_url))
         try:
             app = create_app(
                 database=database,

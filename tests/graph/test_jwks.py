@@ -23,14 +23,17 @@ from joserfc import jwt
 from joserfc.errors import SecurityWarning
 from joserfc.jwk import ECKey, Key, OctKey, OKPKey, RSAKey
 
+from db import migrate
+from db.roles import DEFAULT_RUNTIME_ROLE
 from db.session import Database
-from db.urls import libpq_conninfo
+from db.urls import libpq_conninfo, user_of, with_user
 from graph.app import create_app
 from graph.authz import tokens
 from graph.authz.jwks import IdentityProviderUnavailable, JwksVerifier
 from graph.authz.principal import Principal, Role
 from graph.cli import main
 from graph.config import ConfigError, Settings
+from tests.conftest import create_database, drop_database
 
 ISSUER = "https://id.bhxh.example/realms/bhxh"
 AUDIENCE = "bhxh-graph"
@@ -507,9 +510,9 @@ def test_verify_outside_an_event_loop_schedules_nothing(ec: ECKey) -> None:
 
 
 async def test_the_app_answers_401_with_the_reason(
-    provider: Provider, verifier: JwksVerifier, database_url: str, rsa: RSAKey
+    provider: Provider, verifier: JwksVerifier, runtime_url: str, rsa: RSAKey
 ) -> None:
-    database = Database(libpq_conninfo(database_url), min_size=1, max_size=2)
+    database = Database(libpq_conninfo(runtime_url), min_size=1, max_size=2)
     app = create_app(database=database, verifier=verifier, dev=False, graphiql=False)
     await database.open()
     try:
@@ -609,3 +612,68 @@ def test_serve_in_prod_refuses_to_start_without_what_it_needs(
     assert result.exit_code == 1, result.output
     assert message in result.output
     assert not (tmp_path / "dev-signing-key.json").exists()  # prod never makes a dev key
+
+
+# --- serve in prod: the database user it serves as ---------------------------------------------
+
+
+@pytest.fixture
+def prod(tmp_path: Path, provider: Provider, ec: ECKey) -> dict[str, str | None]:
+    provider.publish(ec)
+    return {
+        "BHXH_ENV": "prod",
+        "BHXH_TOKEN_ISSUER": ISSUER,
+        "BHXH_JWKS_URL": provider.url,
+        "BHXH_DATA_DIR": str(tmp_path),
+        "BHXH_MIGRATION_URL": None,
+        "BHXH_ALLOW_PRIVILEGED_RUNTIME": None,
+    }
+
+
+def test_prod_refuses_to_serve_as_a_user_that_could_rewrite_the_log(
+    prod: dict[str, str | None], database_url: str, served_as: list[str]
+) -> None:
+    result = CliRunner().invoke(main, ["serve"], env={**prod, "DATABASE_URL": database_url})
+    assert result.exit_code == 1, result.output
+    (line,) = result.output.splitlines()  # one clear line, no traceback
+    assert line.startswith("Error: refusing to serve: database user ")
+    assert "could rewrite the access log" in line
+    assert "BHXH_ALLOW_PRIVILEGED_RUNTIME=1" in line
+    assert served_as == []
+
+
+def test_prod_serves_as_the_owner_only_when_told_to(
+    prod: dict[str, str | None], database_url: str, served_as: list[str]
+) -> None:
+    env = {**prod, "DATABASE_URL": database_url, "BHXH_ALLOW_PRIVILEGED_RUNTIME": "1"}
+    result = CliRunner().invoke(main, ["serve"], env=env)
+    assert result.exit_code == 0, result.output
+    assert served_as == [user_of(database_url)]
+
+
+def test_prod_migrates_as_the_owner_and_serves_as_the_runtime_role(
+    prod: dict[str, str | None], database_url: str, runtime_url: str, served_as: list[str]
+) -> None:
+    env = {**prod, "DATABASE_URL": runtime_url, "BHXH_MIGRATION_URL": database_url}
+    result = CliRunner().invoke(main, ["serve"], env=env)
+    assert result.exit_code == 0, result.output
+    assert served_as == [DEFAULT_RUNTIME_ROLE]
+
+
+def test_prod_without_the_owners_url_serves_a_migrated_database_only(
+    prod: dict[str, str | None], runtime_url: str, server_url: str, served_as: list[str]
+) -> None:
+    result = CliRunner().invoke(main, ["serve"], env={**prod, "DATABASE_URL": runtime_url})
+    assert result.exit_code == 0, result.output
+    assert served_as == [DEFAULT_RUNTIME_ROLE]
+
+    empty = create_database(server_url)
+    try:
+        env = {**prod, "DATABASE_URL": with_user(empty, DEFAULT_RUNTIME_ROLE)}
+        result = CliRunner().invoke(main, ["serve"], env=env)
+    finally:
+        drop_database(server_url, empty)
+    assert result.exit_code == 1, result.output
+    assert f"is at revision (empty) and this release needs {migrate.head()}" in result.output
+    assert "run `bhxh db upgrade` with BHXH_MIGRATION_URL" in result.output
+    assert served_as == [DEFAULT_RUNTIME_ROLE]

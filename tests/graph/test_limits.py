@@ -168,7 +168,7 @@ async def test_misspelled_field_gets_no_suggestion(api: Api, conn: psycopg.Conne
 
 
 async def test_introspection_is_refused_in_prod_only(
-    api: Api, conn: psycopg.Connection, database_url: str, dev_key: Any
+    api: Api, conn: psycopg.Connection, runtime_url: str, dev_key: Any
 ) -> None:
     introspection = "{ __schema { queryType { name } } }"
     body = await api.query(introspection, api.officer())
@@ -179,7 +179,7 @@ async def test_introspection_is_refused_in_prod_only(
     body = await api.query("{ __typename }", api.officer())
     assert body["data"]["__typename"] == "Query"
 
-    database = CountingDatabase(libpq_conninfo(database_url))
+    database = CountingDatabase(libpq_conninfo(runtime_url))
     app = create_app(
         database=database, verifier=tokens.dev_verifier(dev_key), dev=True, graphiql=False
     )

@@ -100,10 +100,10 @@ async def test_persisted_query_refusals_are_counted(api: Api, conn: psycopg.Conn
 
 
 @asynccontextmanager
-async def _app(database_url: str, dev_key: ECKey) -> AsyncIterator[Api]:
+async def _app(runtime_url: str, dev_key: ECKey) -> AsyncIterator[Api]:
     """The app as `bhxh serve` builds it, its persisted queries in process whatever the
     environment says."""
-    database = CountingDatabase(libpq_conninfo(database_url))
+    database = CountingDatabase(libpq_conninfo(runtime_url))
     app = create_app(
         database=database,
         verifier=tokens.dev_verifier(dev_key),
@@ -121,14 +121,14 @@ async def _app(database_url: str, dev_key: ECKey) -> AsyncIterator[Api]:
 
 
 @pytest.fixture
-async def api(database_url: str, dev_key: ECKey) -> AsyncIterator[Api]:
-    async with _app(database_url, dev_key) as app:
+async def api(runtime_url: str, dev_key: ECKey) -> AsyncIterator[Api]:
+    async with _app(runtime_url, dev_key) as app:
         yield app
 
 
 @pytest.fixture
-async def second_app(database_url: str, dev_key: ECKey) -> AsyncIterator[Api]:
-    async with _app(database_url, dev_key) as app:
+async def second_app(runtime_url: str, dev_key: ECKey) -> AsyncIterator[Api]:
+    async with _app(runtime_url, dev_key) as app:
         yield app
 
 

@@ -38,10 +38,10 @@ MakeApi = Callable[[PersistedQueries], AbstractAsyncContextManager[Api]]
 
 
 @pytest.fixture
-def make_api(database_url: str, dev_key: ECKey) -> MakeApi:
+def make_api(runtime_url: str, dev_key: ECKey) -> MakeApi:
     @asynccontextmanager
     async def make(persisted: PersistedQueries) -> AsyncIterator[Api]:
-        database = CountingDatabase(libpq_conninfo(database_url))
+        database = CountingDatabase(libpq_conninfo(runtime_url))
         app = create_app(
             database=database,
             verifier=tokens.dev_verifier(dev_key),

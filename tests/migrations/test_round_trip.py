@@ -29,7 +29,7 @@ def test_upgrade_downgrade_upgrade_on_seeded_database(fresh_database: str) -> No
     assert migrate.current(fresh_database) is None
 
     migrate.upgrade(fresh_database)
-    assert migrate.current(fresh_database) == "0004"
+    assert migrate.current(fresh_database) == migrate.head()
     seed_database(libpq_conninfo(fresh_database), persons=20, seed=3, progress=False)
 
 
