@@ -1,38 +1,40 @@
 """The ASGI app: POST/GET /graphql, /healthz, /readyz, /metrics."""
 
 import logging
-import re
-import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from typing import Any
 
 import orjson
+from cross_web import HTTPException
 from starlette.applications import Starlette
 from starlette.datastructures import MutableHeaders
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 from starlette.types import Message, Receive, Scope, Send
 from strawberry.asgi import GraphQL
+from strawberry.http import GraphQLHTTPResponse
 from strawberry.schema import BaseSchema
 
-from db.session import Database
+from db.session import Database, DatabaseUnavailable
 from graph.authz.facts import FactLoaders
 from graph.authz.policy import ListScope, list_scope
 from graph.authz.recorder import AccessRecorder
 from graph.authz.tokens import InvalidToken, TokenVerifier
 from graph.context import Context
+from graph.errors import INTERNAL, RETRY_MESSAGES, RETRYABLE_CODES, SERVICE_UNAVAILABLE
 from graph.graphiql import GraphiQLPage, graphiql_off
 from graph.graphiql import routes as graphiql_routes
+from graph.http.body import BAD_REQUEST
+from graph.http.edge import DEFAULT_LIMITS, RETRY_AFTER_SECONDS, Edge, EdgeLimits
+from graph.http.responses import error_response, request_id_of
 from graph.loaders import Loaders
 from graph.metrics import Metrics
 from graph.persisted import ClientScope, PersistedQueries
 from graph.schema import build_schema
 
 log = logging.getLogger("bhxh.app")
-
-_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 
 class GraphQLView(GraphQL[Context, None]):
@@ -47,20 +49,64 @@ class GraphQLView(GraphQL[Context, None]):
             return graphiql_off()
         return self.graphiql.response(request.scope.get("root_path", ""))
 
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Strawberry answers its own refusals (an unknown operation name, a batch too long, a
+        content type it does not read…) in plain text; here they are JSON errors like the rest."""
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        try:
+            response = await self.run(Request(scope=scope, receive=receive))
+        except HTTPException as exc:
+            code = BAD_REQUEST if exc.status_code == 400 else f"HTTP_{exc.status_code}"
+            response = error_response(exc.status_code, code, exc.reason, request_id_of(scope))
+        await response(scope, receive, send)
+
+    def create_response(
+        self,
+        response_data: GraphQLHTTPResponse | list[GraphQLHTTPResponse],
+        sub_response: Response,
+    ) -> Response:
+        """HTTP 503 with Retry-After when nothing was answered because of a retryable failure
+        (the database): a gateway or client can retry elsewhere without reading the body."""
+        response = super().create_response(response_data, sub_response)
+        answers = response_data if isinstance(response_data, list) else [response_data]
+        if not any(map(_answered, answers)) and any(map(_retryable, answers)):
+            response.status_code = 503
+            response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
+
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
+
+    def decode_json(self, data: str | bytes) -> object:
+        return orjson.loads(data)
 
     async def get_context(self, request: Any, response: Any) -> Context:
         context: Context = request.state.context
         return context
 
 
+def _answered(answer: Mapping[str, Any]) -> bool:
+    data = answer.get("data")
+    return isinstance(data, Mapping) and any(value is not None for value in data.values())
+
+
+def _retryable(answer: Mapping[str, Any]) -> bool:
+    return any(
+        isinstance(error, Mapping)
+        and (error.get("extensions") or {}).get("code") in RETRYABLE_CODES
+        for error in answer.get("errors") or ()
+    )
+
+
 def _unauthenticated(reason: str, request_id: str) -> Response:
-    body = {"errors": [{"message": reason, "extensions": {"code": "UNAUTHENTICATED"}}]}
-    return JSONResponse(
-        body,
-        status_code=401,
-        headers={"WWW-Authenticate": 'Bearer error="invalid_token"', "X-Request-ID": request_id},
+    return error_response(
+        401,
+        "UNAUTHENTICATED",
+        reason,
+        request_id,
+        headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
     )
 
 
@@ -82,8 +128,7 @@ class GraphQLEndpoint:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope)
-        supplied = request.headers.get("x-request-id", "")
-        request_id = supplied if _REQUEST_ID.match(supplied) else uuid.uuid4().hex
+        request_id = request_id_of(scope)
         principal = None
         if authorization := request.headers.get("authorization"):
             scheme, _, token = authorization.partition(" ")
@@ -125,24 +170,24 @@ class GraphQLEndpoint:
             await self.view(scope, receive, hold)
             try:
                 await recorder.flush(reader)
+            except DatabaseUnavailable as exc:
+                log.warning(
+                    "access log not written (request %s): %s; response withheld", request_id, exc
+                )
+                held = []
+                await error_response(
+                    503,
+                    SERVICE_UNAVAILABLE,
+                    RETRY_MESSAGES[SERVICE_UNAVAILABLE],
+                    request_id,
+                    retry_after=RETRY_AFTER_SECONDS,
+                )(scope, receive, send)
             except Exception:
                 log.exception("access log write failed (request %s); response withheld", request_id)
                 held = []
-                await JSONResponse(
-                    {
-                        "errors": [
-                            {
-                                "message": "Internal server error",
-                                "extensions": {
-                                    "code": "INTERNAL_SERVER_ERROR",
-                                    "requestId": request_id,
-                                },
-                            }
-                        ]
-                    },
-                    status_code=500,
-                    headers={"X-Request-ID": request_id},
-                )(scope, receive, send)
+                await error_response(500, INTERNAL, "Internal server error", request_id)(
+                    scope, receive, send
+                )
         for message in held:
             await send(message)
 
@@ -154,11 +199,12 @@ def create_app(
     dev: bool,
     graphiql: bool,
     persisted: PersistedQueries | None = None,
+    limits: EdgeLimits = DEFAULT_LIMITS,
 ) -> Starlette:
     """`persisted` defaults to an in-process store with no trusted clients (the CLI passes the
-    configured one)."""
+    configured one); `limits` are the edge's (deadline, shedding, body size)."""
     persisted = persisted or PersistedQueries()
-    metrics = Metrics()
+    metrics = Metrics(known_operations=persisted.operation_names())
     schema = build_schema(dev=dev, extra=[persisted.extension, metrics.extension])
     graphiql_page = GraphiQLPage(schema._schema) if graphiql else None
     view = GraphQLView(schema, graphiql=graphiql_page)
@@ -167,13 +213,16 @@ def create_app(
         return PlainTextResponse("ok")
 
     async def readyz(_: Request) -> Response:
+        """Whether this replica can serve now: the database answers (on a connection of its own,
+        so a busy pool is not "not ready")."""
         if await database.ping():
             return PlainTextResponse("ready")
         return PlainTextResponse("database unreachable", status_code=503)
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
-        await database.open()
+        # Serve at once: the pool connects in the background, and /readyz says when it can.
+        await database.open(wait=False)
         try:
             yield
         finally:
@@ -184,7 +233,9 @@ def create_app(
         routes=[
             Route(
                 "/graphql",
-                metrics.instrument(ClientScope(GraphQLEndpoint(view, database, verifier, dev=dev))),
+                metrics.instrument(
+                    Edge(ClientScope(GraphQLEndpoint(view, database, verifier, dev=dev)), limits)
+                ),
                 methods=["GET", "POST"],
             ),
             Route("/healthz", healthz, methods=["GET"]),
