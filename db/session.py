@@ -17,7 +17,7 @@ import asyncio
 import logging
 import time
 from collections.abc import AsyncIterator, Mapping
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -33,6 +33,8 @@ log = logging.getLogger(__name__)
 
 Row = dict[str, Any]
 
+STATEMENT_CANCEL_SECONDS: Final = 5.0
+"""How long a cancelled request waits for its running statement to end in the server."""
 RECONNECT_INITIAL_DELAY: Final = 0.1
 RECONNECT_MAX_DELAY: Final = 0.5
 """Seconds between attempts to reach a database that is down (see `_Backoff`)."""
@@ -76,6 +78,7 @@ class Reader:
         self._pool = pool
         self._conn: AsyncConnection[DictRow] | None = None
         self._lock = asyncio.Lock()
+        self._released = False
         self.statements = 0
 
     async def fetch(self, query: Query, params: Mapping[str, Any]) -> list[Row]:
@@ -91,7 +94,8 @@ class Reader:
     async def _run(self, query: Query, params: Mapping[str, Any]) -> AsyncCursor[DictRow]:
         try:
             if self._conn is None:
-                self._conn = await self._pool.getconn()
+                conn = await self._checkout(query)
+                self._conn = conn
             self.statements += 1
             return await self._conn.execute(query.sql.encode(), params)
         except errors.QueryCanceled as exc:
@@ -104,7 +108,28 @@ class Reader:
             # and not a bug.
             raise DatabaseUnavailable(f"{query.name}: {type(exc).__name__}") from exc
 
+    async def _checkout(self, query: Query) -> AsyncConnection[DictRow]:
+        if self._released:
+            raise DatabaseUnavailable(f"{query.name}: the request has ended")
+        conn = await self._pool.getconn()
+        if self._released:  # the request ended (cancelled) while this batch waited
+            await self._pool.putconn(conn)
+            raise DatabaseUnavailable(f"{query.name}: the request has ended")
+        return conn
+
     async def release(self) -> None:
+        """Returns the connection. A cancelled request (deadline, client gone) can end while a
+        loader's batch, which runs in a task of its own, still waits on a statement: that
+        statement is cancelled in the server, and the connection goes back once it has ended —
+        closing it instead would leave the statement running in the server."""
+        self._released = True
+        if self._lock.locked():
+            if self._conn is not None:
+                with suppress(psycopg.Error):
+                    await self._conn.cancel_safe(timeout=STATEMENT_CANCEL_SECONDS)
+            with suppress(TimeoutError):
+                async with asyncio.timeout(STATEMENT_CANCEL_SECONDS), self._lock:
+                    pass
         if self._conn is not None:
             conn, self._conn = self._conn, None
             await self._pool.putconn(conn)

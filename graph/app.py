@@ -8,7 +8,6 @@ from typing import Any
 import orjson
 from cross_web import HTTPException
 from starlette.applications import Starlette
-from starlette.datastructures import MutableHeaders
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
@@ -151,9 +150,7 @@ class GraphQLEndpoint:
         held: list[Message] = []
 
         async def hold(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                MutableHeaders(scope=message).append("X-Request-ID", request_id)
-            held.append(message)
+            held.append(message)  # (graph.http.edge adds the X-Request-ID header)
 
         recorder = AccessRecorder(principal=principal, request_id=request_id)
         async with self.database.reader() as reader:
