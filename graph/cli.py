@@ -115,6 +115,7 @@ def _persisted(settings: Settings) -> "PersistedQueries":
 def main() -> None:
     """bhxh-graph: the National Insurance Database as a GraphQL subgraph."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)  # a line per plugin
 
 
 @main.command()

@@ -158,6 +158,7 @@ async def test_tokens_with_misshapen_claims_are_401(
 
 # --- any body at all --------------------------------------------------------------------------
 
+
 def _dumps(value: object) -> bytes:
     return json.dumps(value).encode()  # not orjson: integers past 64 bits are JSON too
 
