@@ -66,7 +66,7 @@ class Edge:
             await self.app(scope, receive, send)
             return
         deadline = asyncio.get_running_loop().time() + self.limits.request_timeout
-        exchange = _Exchange(send, request_id_of(scope))
+        exchange = _Exchange(scope, send, request_id_of(scope))
         if self.in_flight >= self.limits.max_in_flight:
             await _refuse(exchange, 503, OVERLOADED, RETRY_MESSAGES[OVERLOADED], retry=True)
             return
@@ -135,7 +135,8 @@ class Edge:
 class _Exchange:
     """The response side: adds the request id, and knows whether the response has started."""
 
-    def __init__(self, send: Send, request_id: str) -> None:
+    def __init__(self, scope: Scope, send: Send, request_id: str) -> None:
+        self.scope = scope
         self._send = send
         self.request_id = request_id
         self.started = False
@@ -176,7 +177,7 @@ async def _refuse(
         return  # too late for another response: the connection is closed mid-way instead
     retry_after = RETRY_AFTER_SECONDS if retry else None
     response = error_response(status, code, message, out.request_id, retry_after=retry_after)
-    await response({"type": "http"}, _no_receive, out.send)
+    await response(out.scope, _no_receive, out.send)
 
 
 async def _failed(out: _Exchange, exc: BaseException) -> None:
