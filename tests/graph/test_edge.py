@@ -14,11 +14,11 @@ from hypothesis import strategies as st
 from joserfc.jwk import ECKey
 from starlette.types import Message
 
-from db.session import Database
+from db.session import Database, DatabaseUnavailable
 from graph.app import create_app
 from graph.authz import tokens
 from graph.authz.principal import Role
-from graph.http.edge import EdgeLimits
+from graph.http.edge import Edge, EdgeLimits
 from graph.limits import MAX_BATCH
 from tests.graph.conftest import Api
 
@@ -313,3 +313,32 @@ async def test_the_default_limit_refuses_ten_megabytes_over_http(
 async def test_a_body_under_the_limit_is_served(api: Api, conn: psycopg.Connection) -> None:
     body = await api.query("{ __typename }", api.officer())
     assert body == {"data": {"__typename": "Query"}}
+
+
+# --- whatever escapes below the edge ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("failure", "status", "code"),
+    [
+        (RuntimeError("secret detail: 001088012345"), 500, "INTERNAL_SERVER_ERROR"),
+        (DatabaseUnavailable("person_by_id: OperationalError"), 503, "SERVICE_UNAVAILABLE"),
+    ],
+)
+async def test_an_exception_that_escapes_is_a_json_error_with_the_request_id(
+    failure: Exception, status: int, code: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    async def broken(scope: Any, receive: Any, send: Any) -> None:
+        await receive()
+        raise failure
+
+    transport = httpx.ASGITransport(app=Edge(broken))
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        response = await client.post(
+            "/graphql", json={"query": "{ __typename }"}, headers={"X-Request-ID": "req-boom"}
+        )
+    _assert_json_error(response, status, code)
+    assert response.headers["x-request-id"] == "req-boom"
+    assert "secret" not in response.text
+    assert "req-boom" in caplog.text
+    assert ("Retry-After" in response.headers) == (status == 503)
