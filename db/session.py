@@ -5,22 +5,62 @@ batch function of one request runs on the request's single pooled connection. Th
 an asyncio lock around each statement, so two loaders dispatching in the same tick queue up on
 the connection instead of interleaving protocol messages; the number of statements, not their
 overlap, is what the design budgets. Reads run in autocommit: no BEGIN/ROLLBACK per batch.
+
+Faults: every connection carries a statement and a lock timeout; a checkout waits at most
+`Timeouts.checkout` and checks the connection first (a server restart leaves the pool full of
+dead ones); the pool retries connecting every fraction of a second, so it is back within about a
+second of the database. Whatever of this fails reaches the caller as `DatabaseUnavailable` or
+`StatementTimeout`, which the API answers with a retryable code.
 """
 
 import asyncio
 import logging
+import time
 from collections.abc import AsyncIterator, Mapping
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
-from psycopg import AsyncConnection, AsyncCursor
+import psycopg
+import psycopg_pool.pool_async
+from psycopg import AsyncConnection, AsyncCursor, errors
+from psycopg.conninfo import conninfo_to_dict
 from psycopg.rows import DictRow, dict_row
 from psycopg_pool import AsyncConnectionPool
+from psycopg_pool.base import AttemptWithBackoff
 
 log = logging.getLogger(__name__)
 
 Row = dict[str, Any]
+
+STATEMENT_CANCEL_SECONDS: Final = 5.0
+"""How long a cancelled request waits for its running statement to end in the server."""
+RECONNECT_INITIAL_DELAY: Final = 0.1
+RECONNECT_MAX_DELAY: Final = 0.5
+"""Seconds between attempts to reach a database that is down (see `_Backoff`)."""
+
+
+class DatabaseUnavailable(Exception):
+    """The database could not be reached or answered in time: try again (elsewhere)."""
+
+
+class StatementTimeout(DatabaseUnavailable):
+    """A statement ran past `statement_timeout` and the server cancelled it."""
+
+
+@dataclass(frozen=True)
+class Timeouts:
+    """Seconds. `statement` and `lock` are the server's own limits on every statement of the
+    API's connections; `checkout` bounds the wait for a pooled connection (and its check);
+    `connect` bounds opening one (and the readiness probe)."""
+
+    statement: float = 5.0
+    lock: float = 2.0
+    checkout: float = 2.0
+    connect: float = 2.0
+
+
+DEFAULT_TIMEOUTS: Final = Timeouts()
 
 
 @dataclass(frozen=True)
@@ -38,6 +78,7 @@ class Reader:
         self._pool = pool
         self._conn: AsyncConnection[DictRow] | None = None
         self._lock = asyncio.Lock()
+        self._released = False
         self.statements = 0
 
     async def fetch(self, query: Query, params: Mapping[str, Any]) -> list[Row]:
@@ -51,32 +92,97 @@ class Reader:
             await self._run(query, params)
 
     async def _run(self, query: Query, params: Mapping[str, Any]) -> AsyncCursor[DictRow]:
-        if self._conn is None:
-            self._conn = await self._pool.getconn()
-        self.statements += 1
-        return await self._conn.execute(query.sql.encode(), params)
+        try:
+            if self._conn is None:
+                conn = await self._checkout(query)
+                self._conn = conn
+            self.statements += 1
+            return await self._conn.execute(query.sql.encode(), params)
+        except errors.QueryCanceled as exc:
+            if "statement timeout" in (exc.diag.message_primary or ""):
+                raise StatementTimeout(f"{query.name}: statement timeout") from exc
+            raise DatabaseUnavailable(f"{query.name}: cancelled") from exc
+        except psycopg.OperationalError as exc:
+            # Connection lost or refused, pool checkout timed out, lock timeout, server
+            # shutting down: the request may succeed on a retry, so it is not the caller's fault
+            # and not a bug.
+            raise DatabaseUnavailable(f"{query.name}: {type(exc).__name__}") from exc
+
+    async def _checkout(self, query: Query) -> AsyncConnection[DictRow]:
+        if self._released:
+            raise DatabaseUnavailable(f"{query.name}: the request has ended")
+        conn = await self._pool.getconn()
+        if self._released:  # the request ended (cancelled) while this batch waited
+            await self._pool.putconn(conn)
+            raise DatabaseUnavailable(f"{query.name}: the request has ended")
+        return conn
 
     async def release(self) -> None:
+        """Returns the connection. A cancelled request (deadline, client gone) can end while a
+        loader's batch, which runs in a task of its own, still waits on a statement: that
+        statement is cancelled in the server, and the connection goes back once it has ended —
+        closing it instead would leave the statement running in the server."""
+        self._released = True
+        if self._lock.locked():
+            if self._conn is not None:
+                with suppress(psycopg.Error):
+                    await self._conn.cancel_safe(timeout=STATEMENT_CANCEL_SECONDS)
+            with suppress(TimeoutError):
+                async with asyncio.timeout(STATEMENT_CANCEL_SECONDS), self._lock:
+                    pass
         if self._conn is not None:
             conn, self._conn = self._conn, None
             await self._pool.putconn(conn)
 
 
+class _Backoff(AttemptWithBackoff):
+    """psycopg_pool waits 1, 2, 4, 8… s between attempts to reach a database that is down (and
+    between checks of dead pooled connections), so after a 20 s outage the pool came back ~9 s
+    after the database. It has no parameter for this, so `Database` puts this policy in its place:
+    a first retry after ~0.1 s, then at most every 0.5 s."""
+
+    INITIAL_DELAY = RECONNECT_INITIAL_DELAY
+
+    def update_delay(self, now: float) -> None:
+        super().update_delay(now)
+        self.delay = min(self.delay, RECONNECT_MAX_DELAY)
+
+
 class Database:
     """The process's connection pool; `reader()` scopes one request's access."""
 
-    def __init__(self, conninfo: str, *, min_size: int = 1, max_size: int = 10) -> None:
+    def __init__(
+        self,
+        conninfo: str,
+        *,
+        min_size: int = 1,
+        max_size: int = 10,
+        timeouts: Timeouts = DEFAULT_TIMEOUTS,
+    ) -> None:
+        psycopg_pool.pool_async.AttemptWithBackoff = _Backoff  # type: ignore[attr-defined]
+        self.conninfo = conninfo
+        self.timeouts = timeouts
         self.pool: AsyncConnectionPool[AsyncConnection[DictRow]] = AsyncConnectionPool(
             conninfo,
             min_size=min_size,
             max_size=max_size,
             open=False,
-            kwargs={"autocommit": True, "row_factory": dict_row},
+            kwargs={
+                "autocommit": True,
+                "row_factory": dict_row,
+                "connect_timeout": _connect_timeout(timeouts.connect),
+            },
+            configure=self._configure,
+            check=self._check,
+            timeout=timeouts.checkout,
             name="bhxh",
         )
+        self._ping: asyncio.Task[bool] | None = None
 
-    async def open(self) -> None:
-        await self.pool.open(wait=True)
+    async def open(self, *, wait: bool = True) -> None:
+        """`wait=False` serves at once and lets the pool connect in the background (the app's
+        start: `/readyz` says when the database answers)."""
+        await self.pool.open(wait=wait)
 
     async def close(self) -> None:
         await self.pool.close()
@@ -89,11 +195,79 @@ class Database:
         finally:
             await reader.release()
 
-    async def ping(self) -> bool:
+    async def _configure(self, conn: AsyncConnection[DictRow]) -> None:
+        statement, lock = _milliseconds(self.timeouts.statement), _milliseconds(self.timeouts.lock)
+        await conn.execute(f"SET statement_timeout = {statement}; SET lock_timeout = {lock}")
+
+    async def _check(self, conn: AsyncConnection[DictRow]) -> None:
         try:
-            async with self.pool.connection(timeout=2) as conn:
-                await conn.execute("SELECT 1")
+            await AsyncConnectionPool.check_connection(conn)
         except Exception:
-            log.warning("database ping failed", exc_info=True)
+            # One dead connection means the server went away: its idle siblings are dead too.
+            # Replacing them now spares the next requests a failed check each.
+            await self.pool.drain()
+            raise
+
+    async def ping(self) -> bool:
+        """Whether the database answers now, on a connection of its own: a busy pool is not an
+        unreachable database, and a probe must not queue behind requests. Concurrent probes
+        share one attempt."""
+        if self._ping is None or self._ping.done():
+            self._ping = asyncio.ensure_future(self._ping_once())
+        return await asyncio.shield(self._ping)
+
+    async def _ping_once(self) -> bool:
+        try:
+            async with asyncio.timeout(self.timeouts.connect + 1):
+                conn = await AsyncConnection.connect(
+                    self.conninfo,
+                    autocommit=True,
+                    connect_timeout=_connect_timeout(self.timeouts.connect),
+                )
+                async with conn:
+                    await conn.execute("SELECT 1")
+        except (psycopg.Error, OSError, TimeoutError) as exc:
+            log.warning("database ping failed: %s", _one_line(exc))
             return False
         return True
+
+
+def wait_until_reachable(conninfo: str, *, seconds: float, interval: float = 0.5) -> None:
+    """Block until the database accepts a connection, for at most `seconds` (so that a service
+    started before its database waits for it); then `DatabaseUnavailable` with a one-line reason
+    that names the server, never the password."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            with psycopg.connect(conninfo, autocommit=True, connect_timeout=2) as conn:
+                conn.execute("SELECT 1")
+            return
+        except psycopg.Error as exc:
+            if time.monotonic() + interval > deadline:
+                raise DatabaseUnavailable(
+                    f"the database {_describe(conninfo)} did not answer within {seconds:g} s"
+                    f" ({_one_line(exc)})"
+                ) from None
+        time.sleep(interval)
+
+
+def _describe(conninfo: str) -> str:
+    try:
+        params = conninfo_to_dict(conninfo)
+    except psycopg.Error:
+        return "(unparsable DATABASE_URL)"
+    host = str(params.get("host") or "localhost")
+    port = str(params.get("port") or 5432)
+    return f"{params.get('dbname') or params.get('user') or ''} at {host}:{port}".strip()
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split()) or type(exc).__name__
+
+
+def _milliseconds(seconds: float) -> int:
+    return max(1, round(seconds * 1000))
+
+
+def _connect_timeout(seconds: float) -> int:
+    return max(2, round(seconds))  # libpq's unit is whole seconds, and below 2 it means 2

@@ -1,31 +1,28 @@
 """The ASGI app: POST/GET /graphql, /healthz, /readyz, /metrics."""
 
 import logging
-import re
-import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
 
-import orjson
 from starlette.applications import Starlette
-from starlette.datastructures import MutableHeaders
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 from starlette.types import Message, Receive, Scope, Send
-from strawberry.asgi import GraphQL
-from strawberry.schema import BaseSchema
 
-from db.session import Database
+from db.session import Database, DatabaseUnavailable
 from graph.authz.facts import FactLoaders
 from graph.authz.organisations import OrganisationCheck
 from graph.authz.policy import ListScope, list_scope
 from graph.authz.recorder import AccessRecorder
 from graph.authz.tokens import InvalidToken, TokenVerifier
 from graph.context import Context
-from graph.graphiql import GraphiQLPage, graphiql_off
+from graph.errors import INTERNAL, RETRY_MESSAGES, SERVICE_UNAVAILABLE
+from graph.graphiql import GraphiQLPage
 from graph.graphiql import routes as graphiql_routes
+from graph.http.edge import DEFAULT_LIMITS, RETRY_AFTER_SECONDS, Edge, EdgeLimits
+from graph.http.responses import error_response, request_id_of
+from graph.http.view import GraphQLView
 from graph.loaders import Loaders
 from graph.metrics import Metrics
 from graph.persisted import ClientScope, PersistedQueries
@@ -33,35 +30,14 @@ from graph.schema import build_schema
 
 log = logging.getLogger("bhxh.app")
 
-_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
-
-
-class GraphQLView(GraphQL[Context, None]):
-    def __init__(self, schema: BaseSchema, *, graphiql: GraphiQLPage | None, **kwargs: Any) -> None:
-        # Strawberry hands every GET without a query that accepts HTML to render_graphql_ide:
-        # the self-hosted page, or a clear 404 when GraphiQL is off.
-        super().__init__(schema, graphql_ide="graphiql", **kwargs)
-        self.graphiql = graphiql
-
-    async def render_graphql_ide(self, request: Request) -> Response:
-        if self.graphiql is None:
-            return graphiql_off()
-        return self.graphiql.response(request.scope.get("root_path", ""))
-
-    def encode_json(self, data: object) -> bytes:
-        return orjson.dumps(data)
-
-    async def get_context(self, request: Any, response: Any) -> Context:
-        context: Context = request.state.context
-        return context
-
 
 def _unauthenticated(reason: str, request_id: str) -> Response:
-    body = {"errors": [{"message": reason, "extensions": {"code": "UNAUTHENTICATED"}}]}
-    return JSONResponse(
-        body,
-        status_code=401,
-        headers={"WWW-Authenticate": 'Bearer error="invalid_token"', "X-Request-ID": request_id},
+    return error_response(
+        401,
+        "UNAUTHENTICATED",
+        reason,
+        request_id,
+        headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
     )
 
 
@@ -84,8 +60,7 @@ class GraphQLEndpoint:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope)
-        supplied = request.headers.get("x-request-id", "")
-        request_id = supplied if _REQUEST_ID.match(supplied) else uuid.uuid4().hex
+        request_id = request_id_of(scope)
         principal = None
         if authorization := request.headers.get("authorization"):
             scheme, _, token = authorization.partition(" ")
@@ -111,9 +86,7 @@ class GraphQLEndpoint:
         held: list[Message] = []
 
         async def hold(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                MutableHeaders(scope=message).append("X-Request-ID", request_id)
-            held.append(message)
+            held.append(message)  # (graph.http.edge adds the X-Request-ID header)
 
         recorder = AccessRecorder(principal=principal, request_id=request_id)
         async with self.database.reader() as reader:
@@ -130,24 +103,24 @@ class GraphQLEndpoint:
             await self.view(scope, receive, hold)
             try:
                 await recorder.flush(reader)
+            except DatabaseUnavailable as exc:
+                log.warning(
+                    "access log not written (request %s): %s; response withheld", request_id, exc
+                )
+                held = []
+                await error_response(
+                    503,
+                    SERVICE_UNAVAILABLE,
+                    RETRY_MESSAGES[SERVICE_UNAVAILABLE],
+                    request_id,
+                    retry_after=RETRY_AFTER_SECONDS,
+                )(scope, receive, send)
             except Exception:
                 log.exception("access log write failed (request %s); response withheld", request_id)
                 held = []
-                await JSONResponse(
-                    {
-                        "errors": [
-                            {
-                                "message": "Internal server error",
-                                "extensions": {
-                                    "code": "INTERNAL_SERVER_ERROR",
-                                    "requestId": request_id,
-                                },
-                            }
-                        ]
-                    },
-                    status_code=500,
-                    headers={"X-Request-ID": request_id},
-                )(scope, receive, send)
+                await error_response(500, INTERNAL, "Internal server error", request_id)(
+                    scope, receive, send
+                )
         for message in held:
             await send(message)
 
@@ -160,11 +133,13 @@ def create_app(
     graphiql: bool,
     persisted: PersistedQueries | None = None,
     federation_subjects: frozenset[str] = frozenset(),
+    limits: EdgeLimits = DEFAULT_LIMITS,
 ) -> Starlette:
     """`persisted` defaults to an in-process store with no trusted clients (the CLI passes the
-    configured one); `federation_subjects` may read `_service` in prod (graph.federation)."""
+    configured one); `federation_subjects` may read `_service` in prod (graph.federation);
+    `limits` are the edge's (deadline, shedding, body size)."""
     persisted = persisted or PersistedQueries()
-    metrics = Metrics()
+    metrics = Metrics(known_operations=persisted.operation_names())
     schema = build_schema(
         dev=dev,
         extra=[persisted.extension, metrics.extension],
@@ -177,13 +152,16 @@ def create_app(
         return PlainTextResponse("ok")
 
     async def readyz(_: Request) -> Response:
+        """Whether this replica can serve now: the database answers (on a connection of its own,
+        so a busy pool is not "not ready")."""
         if await database.ping():
             return PlainTextResponse("ready")
         return PlainTextResponse("database unreachable", status_code=503)
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
-        await database.open()
+        # Serve at once: the pool connects in the background, and /readyz says when it can.
+        await database.open(wait=False)
         try:
             yield
         finally:
@@ -194,7 +172,9 @@ def create_app(
         routes=[
             Route(
                 "/graphql",
-                metrics.instrument(ClientScope(GraphQLEndpoint(view, database, verifier, dev=dev))),
+                metrics.instrument(
+                    Edge(ClientScope(GraphQLEndpoint(view, database, verifier, dev=dev)), limits)
+                ),
                 methods=["GET", "POST"],
             ),
             Route("/healthz", healthz, methods=["GET"]),

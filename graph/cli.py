@@ -18,6 +18,8 @@ if TYPE_CHECKING:
     from starlette.types import ASGIApp
 
     from db.roles import RuntimeRole
+    from db.session import Database
+    from graph.http.edge import EdgeLimits
     from graph.persisted import PersistedQueries
 
 DEMO_PERSONS = 3000
@@ -129,17 +131,60 @@ def _settings() -> Settings:
         raise click.ClickException(str(exc)) from exc
 
 
-def _run(app: "ASGIApp", host: str, port: int) -> None:
-    """Serve until SIGINT or SIGTERM, then return so that callers' cleanup (stopping the
-    embedded PostgreSQL) runs: uvicorn re-raises the signal after its graceful shutdown, and
-    with SIGTERM's default action the process would die before any `finally` or `with` exit."""
+def _run(app: "ASGIApp", host: str, port: int, *, grace: int) -> None:
+    """Serve until SIGINT or SIGTERM. On SIGTERM uvicorn stops accepting, gives in-flight
+    requests `grace` seconds to finish (then cancels them), closes the pool, and re-raises the
+    signal: here that ends the process with status 0 (a requested stop is a success), after the
+    callers' cleanup (stopping the embedded PostgreSQL) — with SIGTERM's default action the
+    process would die before any `finally` or `with` exit."""
     import uvicorn
 
     def terminate(signum: int, frame: object) -> None:
-        raise SystemExit(128 + signum)
+        raise SystemExit(0)
 
     signal.signal(signal.SIGTERM, terminate)
-    uvicorn.run(app, host=host, port=port, log_level="info", access_log=False)
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        log_level="info",
+        access_log=False,
+        timeout_graceful_shutdown=grace,
+    )
+
+
+def _wait_for_database(url: str, settings: Settings) -> None:
+    """An orchestrator may start us before the database: wait for it (BHXH_DB_WAIT seconds),
+    then stop with one line that says what is missing."""
+    from db.session import DatabaseUnavailable, wait_until_reachable
+    from db.urls import libpq_conninfo
+
+    try:
+        wait_until_reachable(libpq_conninfo(url), seconds=settings.database_wait)
+    except DatabaseUnavailable as exc:
+        raise click.ClickException(f"{exc}; check DATABASE_URL or raise BHXH_DB_WAIT") from None
+
+
+def _api_database(conninfo: str, settings: Settings) -> "Database":
+    from db.session import Database, Timeouts
+
+    timeouts = Timeouts(
+        statement=settings.statement_timeout,
+        lock=settings.lock_timeout,
+        checkout=settings.checkout_timeout,
+        connect=settings.checkout_timeout,
+    )
+    return Database(conninfo, max_size=settings.pool_size, timeouts=timeouts)
+
+
+def _edge_limits(settings: Settings) -> "EdgeLimits":
+    from graph.http.edge import EdgeLimits
+
+    return EdgeLimits(
+        request_timeout=settings.request_timeout,
+        max_in_flight=settings.max_in_flight,
+        max_body_bytes=settings.max_body_bytes,
+    )
 
 
 def _persisted(settings: Settings) -> "PersistedQueries":
@@ -155,6 +200,7 @@ def _persisted(settings: Settings) -> "PersistedQueries":
 def main() -> None:
     """bhxh-graph: the National Insurance Database as a GraphQL subgraph."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)  # a line per plugin
 
 
 @main.command()
@@ -167,7 +213,6 @@ def serve(host: str, port: int) -> None:
 
     from db import demo
     from db.seed import seed_database
-    from db.session import Database
     from db.urls import libpq_conninfo
     from graph.app import create_app
     from graph.authz import tokens
@@ -178,6 +223,7 @@ def serve(host: str, port: int) -> None:
         return
     key = tokens.load_or_create_dev_key(settings.dev_key_path)
     with _database(settings) as databases:
+        _wait_for_database(databases.migration, settings)
         _migrate(databases.migration, role=databases.role)
         conninfo = libpq_conninfo(databases.migration)
         if demo.person_count(conninfo) == 0:
@@ -186,11 +232,12 @@ def serve(host: str, port: int) -> None:
         citizen = demo.richest_book(conninfo)
         _check_runtime(settings, databases.runtime)
         app = create_app(
-            database=Database(libpq_conninfo(databases.runtime)),
+            database=_api_database(libpq_conninfo(databases.runtime), settings),
             verifier=tokens.dev_verifier(key),
             dev=settings.dev,
             graphiql=settings.graphiql,
             persisted=_persisted(settings),
+            limits=_edge_limits(settings),
         )
         base = f"http://{host}:{port}"
         click.echo(f"\nGraphiQL: {base}/graphql\n")
@@ -207,7 +254,7 @@ def serve(host: str, port: int) -> None:
             ttl_seconds=8 * 3600,
         )
         click.echo(f'Insurance officer:\n{{"Authorization": "Bearer {officer}"}}\n')
-        _run(app, host, port)
+        _run(app, host, port, grace=settings.shutdown_grace)
 
 
 def _serve_prod(settings: Settings, host: str, port: int) -> None:
@@ -216,7 +263,6 @@ def _serve_prod(settings: Settings, host: str, port: int) -> None:
     migrates first with BHXH_MIGRATION_URL when given, else expects a migrated database."""
     import asyncio
 
-    from db.session import Database
     from db.urls import libpq_conninfo
     from graph.app import create_app
     from graph.authz.jwks import IdentityProviderUnavailable, JwksVerifier
@@ -238,6 +284,8 @@ def _serve_prod(settings: Settings, host: str, port: int) -> None:
     except IdentityProviderUnavailable as exc:
         raise click.ClickException(str(exc)) from exc
     databases = _configured(settings)
+    # The first connection of the start: wait for the server, as the user that connects first.
+    _wait_for_database(settings.migration_url or databases.runtime, settings)
     if settings.migration_url:
         _migrate(databases.migration, role=databases.role)
     privileged = _check_runtime(settings, databases.runtime)
@@ -247,14 +295,15 @@ def _serve_prod(settings: Settings, host: str, port: int) -> None:
         else:
             _require_head(databases.runtime)
     app = create_app(
-        database=Database(libpq_conninfo(databases.runtime)),
+        database=_api_database(libpq_conninfo(databases.runtime), settings),
         verifier=verifier,
         dev=False,
         graphiql=settings.graphiql,
         persisted=_persisted(settings),
         federation_subjects=settings.federation_subjects,
+        limits=_edge_limits(settings),
     )
-    _run(app, host, port)
+    _run(app, host, port, grace=settings.shutdown_grace)
 
 
 @main.group()

@@ -49,6 +49,23 @@ class Settings:
     `graph.cli.Databases`)."""
     allow_privileged_runtime: bool = False
     """Serve in prod even when `database_url`'s user could rewrite the access log."""
+    statement_timeout: float = 5.0
+    """Seconds: the server cancels any statement of the API's connections running longer."""
+    lock_timeout: float = 2.0
+    """Seconds a statement may wait for a lock before the server gives up on it."""
+    checkout_timeout: float = 2.0
+    """Seconds a request may wait for a pooled connection (and to open one)."""
+    pool_size: int = 10
+    """Connections per process, at most."""
+    request_timeout: float = 10.0
+    """Seconds from a request's arrival to its response; past it, its query is cancelled."""
+    max_in_flight: int = 64
+    """GraphQL requests in progress per process; beyond it, 503 at once."""
+    max_body_bytes: int = 1 << 20
+    database_wait: float = 30.0
+    """Seconds `serve` waits for the database to answer before giving up."""
+    shutdown_grace: int = 15
+    """Seconds in-flight requests get to finish after SIGTERM."""
 
     @property
     def dev(self) -> bool:
@@ -119,6 +136,15 @@ class Settings:
                 for s in environ.get("BHXH_FEDERATION_SUBJECTS", "").split(",")
                 if s.strip()
             ),
+            statement_timeout=_seconds(environ, "BHXH_STATEMENT_TIMEOUT", cls.statement_timeout),
+            lock_timeout=_seconds(environ, "BHXH_LOCK_TIMEOUT", cls.lock_timeout),
+            checkout_timeout=_seconds(environ, "BHXH_DB_CHECKOUT_TIMEOUT", cls.checkout_timeout),
+            pool_size=_count(environ, "BHXH_DB_POOL_SIZE", cls.pool_size),
+            request_timeout=_seconds(environ, "BHXH_REQUEST_TIMEOUT", cls.request_timeout),
+            max_in_flight=_count(environ, "BHXH_MAX_IN_FLIGHT", cls.max_in_flight),
+            max_body_bytes=_count(environ, "BHXH_MAX_BODY_BYTES", cls.max_body_bytes),
+            database_wait=_seconds(environ, "BHXH_DB_WAIT", cls.database_wait, zero=True),
+            shutdown_grace=_count(environ, "BHXH_SHUTDOWN_GRACE", cls.shutdown_grace, least=0),
         )
 
 
@@ -143,6 +169,29 @@ def _check_two_urls(database_url: str | None, migration_url: str) -> None:
             f"DATABASE_URL and BHXH_MIGRATION_URL both log in as {runtime!r}: the runtime role"
             " must be another user than the owner"
         )
+
+
+def _seconds(environ: Mapping[str, str], name: str, default: float, *, zero: bool = False) -> float:
+    raw = environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = float("nan")
+    if not (value >= 0 if zero else value > 0) or value == float("inf"):
+        least = "0 or more" if zero else "more than 0"
+        raise ConfigError(f"{name} must be a number of seconds, {least}, not {raw!r}")
+    return value
+
+
+def _count(environ: Mapping[str, str], name: str, default: int, *, least: int = 1) -> int:
+    raw = environ.get(name, "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit() or int(raw) < least:
+        raise ConfigError(f"{name} must be a whole number, {least} or more, not {raw!r}")
+    return int(raw)
 
 
 def _check_jwks_url(url: str) -> None:

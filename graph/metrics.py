@@ -8,14 +8,16 @@
   response, the access-log write included.
 - `bhxh_graphql_sql_statements{operation}`: the statements the request's database reader ran —
   its batched reads and the access-log insert. This is the statement budget, measured live.
-- `bhxh_graphql_errors_total{code}`: errors by `extensions.code`; errors without one count as
-  `GRAPHQL_VALIDATION_FAILED` (parse, validation, variables) or `INTERNAL_SERVER_ERROR`.
+- `bhxh_graphql_errors_total{code}`: errors by the code the caller sees (`graph.errors.code_of`:
+  `GRAPHQL_VALIDATION_FAILED`, `BAD_USER_INPUT`, `SERVICE_UNAVAILABLE`, `INTERNAL_SERVER_ERROR`…).
 - the process's CPU, memory and file descriptors (`process_*`).
 
-`operation` is the GraphQL operation name: `(anonymous)` for an unnamed operation, `(batch)` for
-the duration and statements of a batch, `(unknown)` when the request was refused before its
-operation was known, and `(other)` past the first `MAX_OPERATION_NAMES` distinct names (names
-come from clients; the label's cardinality must not).
+`operation` is the GraphQL operation name when it is one of the trusted documents' operations
+(`graph.persisted`: the examples and the front ends' manifests), `(other)` for any other name,
+`(anonymous)` for an unnamed operation, `(batch)` for the duration and statements of a batch, and
+`(unknown)` when the request was refused before its operation was known. Names come from clients:
+a name of their choosing on an unauthenticated endpoint could carry a personal ID, and would
+grow the label set without bound.
 
 An ASGI wrapper around `/graphql` times the request and reads its status; a schema extension,
 last in the list so that it sees errors before `MaskErrors` replaces them, records each
@@ -23,7 +25,7 @@ operation's name, outcome and error codes.
 """
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from time import perf_counter
@@ -39,18 +41,15 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.extensions import SchemaExtension
 from strawberry.types import ExecutionContext
 
-from graph.errors import is_expected
+from graph.errors import code_of
 
-MAX_OPERATION_NAMES: Final = 200
 ANONYMOUS: Final = "(anonymous)"
 BATCH: Final = "(batch)"
 UNKNOWN: Final = "(unknown)"
 OTHER: Final = "(other)"
-INVALID: Final = "(invalid)"
 DURATION_BUCKETS: Final = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 STATEMENT_BUCKETS: Final = (0, 1, 2, 4, 8, 12, 16, 20, 24, 32, 48, 64, 128)
 
-_NAME: Final = re.compile(r"^[_A-Za-z][_0-9A-Za-z]{0,99}$")
 _CODE: Final = re.compile(r"^[A-Z][A-Z0-9_]{0,63}$")
 
 
@@ -77,7 +76,8 @@ _current: ContextVar[_Request | None] = ContextVar("bhxh_metrics_request", defau
 class Metrics:
     """One app's metrics (a private registry: nothing shared between apps or tests)."""
 
-    def __init__(self) -> None:
+    def __init__(self, known_operations: Iterable[str] = ()) -> None:
+        self.known_operations = frozenset(known_operations)
         self.registry = CollectorRegistry()
         ProcessCollector(registry=self.registry)
         self.requests = Counter(
@@ -107,7 +107,6 @@ class Metrics:
             ["code"],
             registry=self.registry,
         )
-        self._names: set[str] = set()
 
     def extension(self) -> SchemaExtension:
         """The schema extension factory (goes last in the schema's extensions)."""
@@ -123,16 +122,9 @@ class Metrics:
         return Response(encoder(self.registry), headers={"Content-Type": content_type})
 
     def label(self, name: str) -> str:
-        if name in (ANONYMOUS, BATCH, UNKNOWN):
+        if name in (ANONYMOUS, BATCH, UNKNOWN) or name in self.known_operations:
             return name
-        if not _NAME.match(name):
-            return INVALID
-        if name in self._names:
-            return name
-        if len(self._names) >= MAX_OPERATION_NAMES:
-            return OTHER
-        self._names.add(name)
-        return name
+        return OTHER
 
     def record(self, request: _Request, status: int, body: bytes, seconds: float) -> None:
         operations = request.operations
@@ -209,14 +201,8 @@ def _operation(context: ExecutionContext) -> _Operation:
 
 
 def _code(error: GraphQLError) -> str:
-    code = (error.extensions or {}).get("code")
-    if isinstance(code, str) and _CODE.match(code):
-        return code
-    if not is_expected(error):
-        return "INTERNAL_SERVER_ERROR"
-    if error.path is None:
-        return "GRAPHQL_VALIDATION_FAILED"
-    return "UNSPECIFIED"
+    code = code_of(error)
+    return code if _CODE.match(code) else "UNSPECIFIED"
 
 
 def _codes_of_body(body: bytes) -> list[str]:

@@ -306,6 +306,22 @@ class PersistedQueries:
     def extension(self) -> SchemaExtension:
         return _PersistedQueriesExtension(self)
 
+    def operation_names(self) -> frozenset[str]:
+        """The names of the manifest's operations: reviewed, and as many as the manifest has
+        (the metrics label only these)."""
+        names: set[str] = set()
+        for text in self.manifest.values():
+            try:
+                document = parse(text)
+            except GraphQLError:
+                continue
+            names.update(
+                definition.name.value
+                for definition in document.definitions
+                if isinstance(definition, OperationDefinitionNode) and definition.name
+            )
+        return frozenset(names)
+
     def is_trusted(self, client: str | None) -> bool:
         return client is not None and client.lower() in self.trusted_clients
 

@@ -6,15 +6,16 @@ from typing import Any
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import DisableIntrospection, MaskErrors
+from strawberry.extensions import DisableIntrospection
 from strawberry.federation.schema import FederationAny
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext, Info
 
-from graph.errors import BadUserInput, is_expected
+from graph.errors import INTERNAL, RETRYABLE_CODES, BadUserInput, code_of
 from graph.federation import federation_surface
 from graph.input_text import InputText
 from graph.limits import BATCHING, LIMITS
+from graph.masking import ErrorCodes
 from graph.persisted import DocumentCache
 from graph.representations import checked
 from graph.types.mutations import Mutation
@@ -38,35 +39,40 @@ class Schema(strawberry.federation.Schema):
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
-        """Log unexpected errors with the request id, never the message's data or variables."""
+        """Log unexpected errors with the request id, never the message's data or variables;
+        retryable failures once per operation, with their cause's type only."""
         request_id = getattr(getattr(execution_context, "context", None), "request_id", None)
+        retryable: dict[str, str] = {}
         for error in errors:
-            if not is_expected(error):
+            code = code_of(error)
+            if code == INTERNAL:
                 log.error(
                     "unexpected error in %s (request %s)",
                     ".".join(map(str, error.path or [])) or "operation",
                     request_id,
                     exc_info=error.original_error,
                 )
+            elif code in RETRYABLE_CODES:
+                # DatabaseUnavailable's text: the statement's name and the psycopg error's type.
+                retryable.setdefault(code, str(error.original_error))
+        for code, cause in retryable.items():
+            log.warning("%s (request %s): %s", code, request_id, cause)
 
 
 def build_schema(
     *, dev: bool, extra: Sequence[Any] = (), federation_subjects: frozenset[str] = frozenset()
 ) -> Schema:
-    """The schema with the abuse limits (graph.limits); outside dev, errors are masked,
-    introspection is refused and `_service` answers only `federation_subjects`
-    (graph.federation). `extra` extensions (the app's persisted queries and metrics) come after
-    those, and the cache of parsed and validated documents (graph.persisted) last."""
+    """The schema with the abuse limits (graph.limits) and the check of every input string
+    (graph.input_text); outside dev, errors are masked, introspection is refused and `_service`
+    answers only `federation_subjects` (graph.federation). Every error gets its code
+    (graph.masking), which runs after the `extra` extensions (the app's persisted queries and
+    metrics, which see errors as raised), and the cache of parsed and validated documents
+    (graph.persisted) last."""
     extensions: list[Any] = [*LIMITS, InputText]
     if not dev:
         extensions.append(DisableIntrospection)
         extensions.append(federation_surface(federation_subjects))
-        extensions.append(
-            lambda: MaskErrors(
-                should_mask_error=lambda e: not is_expected(e),
-                error_message="Internal server error; quote the request id to support",
-            )
-        )
+    extensions.append(lambda: ErrorCodes(mask=not dev))
     extensions += [*extra, DocumentCache().extension]
     return Schema(
         query=Query,

@@ -8,12 +8,13 @@ Only asymmetric algorithms are accepted, which also rules out `alg: none` and HS
 
 import json
 import os
+import re
 import time
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Final, Protocol
 
 from joserfc import jwt
 from joserfc.errors import JoseError
@@ -25,6 +26,16 @@ ALGORITHMS = ["ES256"]
 DEV_ISSUER = "bhxh-graph-dev"
 AUDIENCE = "bhxh-graph"
 LEEWAY_SECONDS = 30
+
+# What a claim may hold. Claims reach the access log's grounds (`employment:<org>`), its actor
+# columns and the logs: a comma, a space or a control character there could forge a ground or a
+# log line, so each is held to a plain charset (and a length) here, once, for every verifier.
+SUBJECT: Final = re.compile(r"[A-Za-z0-9._:@|+=/-]{1,128}")
+"""Personal IDs, `officer-1`, `employer:0101234567`, an identity provider's user ids."""
+ORG: Final = re.compile(r"[A-Za-z0-9._-]{1,64}")
+"""Tax codes (with a branch suffix), facility and agency codes, DEFENCE…"""
+SCOPE: Final = re.compile(r"[A-Za-z0-9._:/-]{1,64}")
+MAX_SCOPES: Final = 32
 
 
 class InvalidToken(Exception):
@@ -77,19 +88,35 @@ def check_claims(claims: dict[str, Any], *, issuer: str, audience: str) -> None:
 
 
 def principal_from_claims(claims: dict[str, object]) -> Principal:
-    """The verified claims reduced to what the policy needs; an unknown role is refused."""
+    """The verified claims reduced to what the policy needs. Every claim must have its shape
+    (strings of `SUBJECT`, `ORG`, `SCOPE`'s characters; `scope` space-separated): a claim of
+    another type or with other characters refuses the token, as does an unknown role."""
     role = claims.get("role")
-    if role not in Role.__members__:
+    if not isinstance(role, str) or role not in Role.__members__:
         raise InvalidToken("token rejected: unknown role")
+    subject = _claim(claims, "sub", SUBJECT)
+    org = _claim(claims, "org", ORG) if claims.get("org") is not None else None
+    token_id = _claim(claims, "jti", SUBJECT) if claims.get("jti") is not None else None
     scope = claims.get("scope", "")
-    org = claims.get("org")
+    if not isinstance(scope, str):
+        raise InvalidToken("token rejected: `scope` must be a space-separated string")
+    scopes = scope.split(" ")
+    if scope and (len(scopes) > MAX_SCOPES or not all(SCOPE.fullmatch(s) for s in scopes)):
+        raise InvalidToken("token rejected: `scope` has a malformed scope")
     return Principal(
-        role=Role(str(role)),
-        subject=str(claims["sub"]),
-        org=str(org) if org is not None else None,
-        scopes=frozenset(str(scope).split()),
-        token_id=str(claims["jti"]) if "jti" in claims else None,
+        role=Role(role),
+        subject=subject,
+        org=org,
+        scopes=frozenset(scopes) if scope else frozenset(),
+        token_id=token_id,
     )
+
+
+def _claim(claims: dict[str, object], name: str, pattern: re.Pattern[str]) -> str:
+    value = claims.get(name)
+    if not isinstance(value, str) or not pattern.fullmatch(value):
+        raise InvalidToken(f"token rejected: `{name}` is malformed")
+    return value
 
 
 def load_or_create_dev_key(path: Path) -> ECKey:

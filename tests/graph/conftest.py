@@ -11,7 +11,7 @@ import pytest
 from joserfc.jwk import ECKey
 from psycopg.conninfo import conninfo_to_dict
 
-from db.session import Database, Reader
+from db.session import DEFAULT_TIMEOUTS, Database, Reader, Timeouts
 from db.urls import libpq_conninfo
 from graph.app import create_app
 from graph.authz import tokens
@@ -22,8 +22,10 @@ from graph.authz.principal import Role
 class CountingDatabase(Database):
     """Keeps every request's reader so tests can read how many statements it ran."""
 
-    def __init__(self, conninfo: str) -> None:
-        super().__init__(conninfo, min_size=1, max_size=4)
+    def __init__(
+        self, conninfo: str, *, max_size: int = 4, timeouts: Timeouts = DEFAULT_TIMEOUTS
+    ) -> None:
+        super().__init__(conninfo, min_size=1, max_size=max_size, timeouts=timeouts)
         self.readers: list[Reader] = []
 
     @asynccontextmanager

@@ -102,6 +102,7 @@ async def test_unexpected_errors_are_masked_with_request_id(
     (error,) = body["errors"]
     assert "secret" not in error["message"]
     assert error["path"] == ["me", "ethnicity"]
+    assert error["extensions"] == {"code": "INTERNAL_SERVER_ERROR", "requestId": "req-42"}
     (record,) = [r for r in caplog.records if r.name == "bhxh.graph"]
     assert "req-42" in record.getMessage()
     assert b.person["identification_number"] not in caplog.text
@@ -119,3 +120,51 @@ async def test_anonymous_callers_get_nothing_outside_dev(
         response = await api.client.post("/graphql", json={"query": query})
         assert response.status_code == 401
         assert response.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+
+PERSONS = "query($f: PersonFilter, $n: Int!) { persons(first: $n, filter: $f) { totalCount } }"
+
+
+@pytest.mark.parametrize(
+    ("variables", "words"),
+    [
+        ({"f": {"sex": "MALE"}}, "$n"),  # a variable the operation needs is missing
+        ({"N": 5}, "$n"),  # misspelled
+        ({"n": "five"}, "Int"),  # of the wrong type
+        ({"n": 5, "f": {"sex": "MALEE"}}, "MALEE"),  # an unknown enum value
+        ({"n": 5, "f": {"sexx": "MALE"}}, "sexx"),  # an unknown input field
+        ({"n": 5, "f": {"bornFrom": "yesterday"}}, "bornFrom"),  # a custom scalar refuses it
+        ({"n": 5, "f": "MALE"}, "PersonFilter"),
+    ],
+)
+async def test_variables_that_do_not_fit_are_bad_user_input_without_hints(
+    api: Api, conn: psycopg.Connection, variables: dict[str, object], words: str
+) -> None:
+    body = await api.query(PERSONS, api.officer(), variables)
+    assert body["data"] is None
+    (error,) = body["errors"]
+    assert error["extensions"] == {"code": "BAD_USER_INPUT"}, error
+    assert words in error["message"]
+    assert "Did you mean" not in error["message"]
+    assert api.last_statements == 0
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "{ persons(first: 5, filter: {sex: MALEE}) { totalCount } }",
+        "{ persons(first: 5, filter: {sexx: MALE}) { totalCount } }",
+        "{ persons(frist: 5) { totalCount } }",
+        "{ persons(first: 5) { totalCont } }",
+        "query($f: PersonFiltr) { persons(filter: $f) { totalCount } }",
+    ],
+)
+async def test_documents_that_do_not_validate_give_no_hints(
+    api: Api, conn: psycopg.Connection, query: str
+) -> None:
+    body = await api.query(query, api.officer())
+    assert body["data"] is None
+    assert body["errors"]
+    for error in body["errors"]:
+        assert error["extensions"] == {"code": "GRAPHQL_VALIDATION_FAILED"}, error
+        assert "Did you mean" not in error["message"]

@@ -156,7 +156,9 @@ async def test_batches_are_capped(api: Api, conn: psycopg.Connection) -> None:
 
     response = await _post(api, [operation] * (MAX_BATCH + 1), api.officer())
     assert response.status_code == 400
-    assert response.text == "Too many operations"
+    (error,) = response.json()["errors"]
+    assert error["extensions"]["code"] == "BAD_REQUEST"
+    assert f"1 to {MAX_BATCH} operations" in error["message"]
     assert api.last_statements == 0
 
 

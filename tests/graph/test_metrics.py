@@ -6,13 +6,15 @@ from contextlib import asynccontextmanager
 import httpx
 import psycopg
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from joserfc.jwk import ECKey
 from prometheus_client.parser import text_string_to_metric_families
 
 from db.urls import libpq_conninfo
 from graph.app import create_app
 from graph.authz import tokens
-from graph.metrics import MAX_OPERATION_NAMES, OTHER, Metrics
+from graph.metrics import OTHER, Metrics
 from graph.persisted import PersistedQueries
 from tests.factories.book import book
 from tests.graph.conftest import Api, CountingDatabase
@@ -74,9 +76,10 @@ async def test_errors_are_counted_by_code_and_outcome(api: Api, conn: psycopg.Co
 
     samples = await _metrics(api)
     requests = "bhxh_graphql_requests_total"
-    # null where the person would be, with an error: data and errors
-    assert _value(samples, requests, operation="Missing", outcome="partial") == 1
-    assert _value(samples, requests, operation="Typo", outcome="error") == 1
+    # null where the person would be, with an error: data and errors (names not in the trusted
+    # documents are all "(other)")
+    assert _value(samples, requests, operation="(other)", outcome="partial") == 1
+    assert _value(samples, requests, operation="(other)", outcome="error") == 1
     assert _value(samples, requests, operation="(unknown)", outcome="rejected") == 1
     assert _value(samples, requests, operation="(anonymous)", outcome="success") == 2
     errors = "bhxh_graphql_errors_total"
@@ -96,7 +99,7 @@ async def test_persisted_query_refusals_are_counted(api: Api, conn: psycopg.Conn
     )
     samples = await _metrics(api)
     assert _value(samples, "bhxh_graphql_errors_total", code="PERSISTED_QUERY_NOT_FOUND") == 1
-    assert _value(samples, "bhxh_graphql_requests_total", operation="Gone", outcome="error") == 1
+    assert _value(samples, "bhxh_graphql_requests_total", operation=OTHER, outcome="error") == 1
 
 
 @asynccontextmanager
@@ -135,15 +138,31 @@ async def second_app(runtime_url: str, dev_key: ECKey) -> AsyncIterator[Api]:
 async def test_each_app_has_its_own_registry(
     api: Api, second_app: Api, conn: psycopg.Connection
 ) -> None:
-    await api.query("query Mine { __typename }", api.officer())
-    assert "Mine" in (await api.client.get("/metrics")).text
-    assert "Mine" not in (await second_app.client.get("/metrics")).text
+    await api.query("query CardCheckIn { __typename }", api.officer())
+    assert "CardCheckIn" in (await api.client.get("/metrics")).text
+    assert "CardCheckIn" not in (await second_app.client.get("/metrics")).text
 
 
-def test_operation_names_are_bounded() -> None:
-    metrics = Metrics()
-    names = [metrics.label(f"Op{i}") for i in range(MAX_OPERATION_NAMES + 5)]
-    assert names[:MAX_OPERATION_NAMES] == [f"Op{i}" for i in range(MAX_OPERATION_NAMES)]
-    assert set(names[MAX_OPERATION_NAMES:]) == {OTHER}
-    assert metrics.label("Op0") == "Op0"
-    assert metrics.label("not a name; drop table") == "(invalid)"
+async def test_only_trusted_operation_names_become_labels(
+    api: Api, conn: psycopg.Connection
+) -> None:
+    """A client-chosen name never reaches the unauthenticated /metrics: not a personal ID, not a
+    new label per request."""
+    officer = api.officer()
+    for name in ("Q077087706286", "Op1", "Op2", "ConsentedRead"):
+        await api.query(f"query {name} {{ __typename }}", officer)
+    samples = await _metrics(api)
+    labels = {dict(labels).get("operation") for _, labels in samples}
+    assert labels - {None} == {"ConsentedRead", OTHER}
+    requests = "bhxh_graphql_requests_total"
+    assert _value(samples, requests, operation=OTHER, outcome="success") == 3
+    assert "077087706286" not in (await api.client.get("/metrics")).text
+
+
+@given(st.text(max_size=40))
+def test_a_label_is_a_known_name_or_a_fixed_one(name: str) -> None:
+    known = PersistedQueries().operation_names()
+    assert {"MyBook", "EmployerRoster", "GrantConsent"} <= known
+    label = Metrics(known_operations=known).label(name)
+    assert label in known | {OTHER, "(anonymous)", "(batch)", "(unknown)"}
+    assert label == name or name not in known
