@@ -98,5 +98,5 @@ def served_as(monkeypatch: pytest.MonkeyPatch) -> list[str]:
         return object()
 
     monkeypatch.setattr("graph.app.create_app", create_app)
-    monkeypatch.setattr("graph.cli._run", lambda app, host, port: None)
+    monkeypatch.setattr("graph.cli._run", lambda app, host, port, **_: None)
     return users
