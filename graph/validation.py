@@ -1,5 +1,6 @@
 """Argument checks shared by resolvers: each failure names its argument (BAD_USER_INPUT)."""
 
+import re
 from collections.abc import Callable
 from datetime import date
 
@@ -39,3 +40,22 @@ def tax_code(value: str, argument: str = "taxCode") -> str:
 
 def bhyt_code(value: str, argument: str = "code") -> str:
     return _identifier(validate_bhyt_code, value.strip().upper(), argument)
+
+
+# Household ids are PostgreSQL bigints written in ASCII digits (str.isdigit would let '٣' or '²'
+# through, and a 30-digit number overflow the column).
+_HOUSEHOLD_ID = re.compile(r"[0-9]{1,19}")
+_BIGINT_MAX = 2**63 - 1
+
+
+def household_key(value: str) -> int | None:
+    """The household id as the database's key, or None when `value` cannot be one."""
+    if not _HOUSEHOLD_ID.fullmatch(value) or int(value) > _BIGINT_MAX:
+        return None
+    return int(value)
+
+
+def household_id(value: str, argument: str = "id") -> int:
+    if (key := household_key(value)) is None:
+        raise BadUserInput(argument, "must be a household ID: a number of up to 19 ASCII digits")
+    return key
