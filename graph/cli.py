@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from graph.authz.policy import OFFICER_DEFAULT_SCOPES
+from graph.authz.policy import OFFICER_DEFAULT_SCOPES, OFFICER_SCOPES
 from graph.authz.principal import Role
 from graph.config import ConfigError, Settings
 
@@ -229,6 +229,9 @@ def seed(persons: int, seed_value: int) -> None:
     "--scope",
     "scopes",
     multiple=True,
+    # A scope that names no data group grants nothing: refuse it rather than mint a token that
+    # silently reads nobody.
+    type=click.Choice(sorted(OFFICER_SCOPES)),
     help="Scope (repeatable); officers default to all but medical.",
 )
 @click.option(

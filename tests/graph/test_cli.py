@@ -59,3 +59,10 @@ def test_db_current_reports_head(env: dict[str, str]) -> None:
     result = CliRunner().invoke(main, ["db", "current"], env=env)
     assert result.exit_code == 0, result.output
     assert result.output.strip() == "0003"
+
+
+@pytest.mark.parametrize("scope", ["consents", "bogus", "IDENTITY", "access_log"])
+def test_token_refuses_scopes_that_do_not_exist(env: dict[str, str], scope: str) -> None:
+    result = CliRunner().invoke(main, ["token", "--role", "OFFICER", "--scope", scope], env=env)
+    assert result.exit_code == 2
+    assert "--scope" in result.output and scope in result.output
