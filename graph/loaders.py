@@ -86,6 +86,7 @@ class Loaders:
 
     @classmethod
     def build(cls, db: Reader, *, scope: ListScope) -> "Loaders":
+        listed = person.list_params(scope.authorities, scope.employed_authorities, scope.employer)
         return cls(
             person_by_id=_loader(db, person.persons_by_id),
             person_by_identification_number=_loader(db, person.persons_by_identification_number),
@@ -96,10 +97,7 @@ class Loaders:
             employer_by_id=_loader(db, employer.employers_by_id),
             employer_by_tax_code=_loader(db, employer.employers_by_tax_code),
             employees=_paged_loader(
-                db,
-                lambda d, keys, a: employer.employees_page(
-                    d, keys, a.page, scope.authorities, current_only=scope.current_employees_only
-                ),
+                db, lambda d, keys, a: employer.employees_page(d, keys, a.page, listed)
             ),
             social_insurance=_loader(db, social_insurance.social_insurance_by_person),
             contribution_periods=_paged_loader(

@@ -10,6 +10,7 @@ from uuid import UUID
 
 import orjson
 import strawberry
+from strawberry.types.nodes import SelectedField, Selection
 
 from db.queries.paging import PageParams
 from db.session import Row
@@ -61,29 +62,82 @@ def encode_cursor(sort: Any, row_id: int | UUID) -> str:
     return base64.urlsafe_b64encode(orjson.dumps([value, row_id])).decode()
 
 
+# Row ids and integer sort keys are PostgreSQL bigints: anything outside is no cursor of ours.
+_BIGINT = range(0, 2**63)
+_MAX_CURSOR = 200
+
+
+def _cursor_value(value: Any, sort_type: type[Any]) -> Any:
+    """The cursor's value as `sort_type`, or ValueError: exactly the JSON type `encode_cursor`
+    writes (bools are not ints, floats are not ints, dates and UUIDs are strings)."""
+    if sort_type is int:
+        if type(value) is not int or value not in _BIGINT:
+            raise ValueError
+        return value
+    if sort_type in (date, datetime, UUID):
+        if type(value) is not str:
+            raise ValueError
+        return UUID(value) if sort_type is UUID else sort_type.fromisoformat(value)
+    raise ValueError
+
+
 def page_params(
-    first: int, after: str | None, sort_type: type[Any], id_type: type[Any] = int
+    first: int,
+    after: str | None,
+    sort_type: type[Any],
+    id_type: type[Any] = int,
+    argument: str = "after",
 ) -> PageParams:
     """Validate `first`/`after`; ask for one extra row to learn whether a next page exists.
-    `id_type` is `int`, or `UUID` for a list keyed by one (consents)."""
+    `id_type` is `int`, or `UUID` for a list keyed by one (consents).
+
+    A cursor is checked as a whole before it reaches SQL: anything `encode_cursor` could not have
+    written for this list is BAD_USER_INPUT naming `after`, never a database error."""
     if first < 0 or first > MAX_PAGE:
         raise BadUserInput("first", f"must be between 0 and {MAX_PAGE}")
     if after is None:
         return PageParams(limit=first + 1)
     try:
-        sort_raw, row_id = orjson.loads(base64.urlsafe_b64decode(after.encode()))
-        sort = (
-            sort_type.fromisoformat(sort_raw)
-            if sort_type in (date, datetime)
-            else sort_type(sort_raw)
-        )
-        if id_type is UUID:
-            row_id = UUID(row_id) if isinstance(row_id, str) else None
-        if not isinstance(row_id, id_type) or isinstance(row_id, bool):
-            raise TypeError
-    except (ValueError, TypeError, binascii.Error, orjson.JSONDecodeError):
-        raise BadUserInput("after", "is not a cursor of this list") from None
+        if len(after) > _MAX_CURSOR or not after.isascii():
+            raise ValueError
+        payload = orjson.loads(base64.urlsafe_b64decode(after.encode()))
+        if type(payload) is not list or len(payload) != 2:
+            raise ValueError
+        sort = _cursor_value(payload[0], sort_type)
+        row_id = _cursor_value(payload[1], id_type)
+    except (ValueError, TypeError, OverflowError, binascii.Error, orjson.JSONDecodeError):
+        raise BadUserInput(argument, "is not a cursor of this list") from None
     return PageParams(limit=first + 1, after_sort=sort, after_id=row_id)
+
+
+def _included(directives: dict[str, dict[str, Any]]) -> bool:
+    """@skip/@include as the executor applies them; an argument we cannot read counts as
+    included, so a total is computed rather than answered as 0."""
+    if (skip := directives.get("skip")) is not None and skip.get("if") is True:
+        return False
+    include = directives.get("include")
+    return not (include is not None and include.get("if") is False)
+
+
+def _selects(selections: Sequence[Selection], name: str) -> bool:
+    for selection in selections:
+        if not _included(selection.directives):
+            continue
+        if isinstance(selection, SelectedField):
+            if selection.name == name:
+                return True
+        elif _selects(selection.selections, name):  # a fragment spread or inline fragment
+            return True
+    return False
+
+
+def selects(info: strawberry.Info[Any, Any], name: str) -> bool:
+    """Whether the current field's selection asks for the sub-field `name`, however it is asked:
+    directly, under an alias, in a fragment spread or an inline fragment, honouring
+    @skip/@include. For fields whose value costs a statement of its own (a total count)."""
+    return any(
+        _included(f.directives) and _selects(f.selections, name) for f in info.selected_fields
+    )
 
 
 def connection(

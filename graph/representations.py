@@ -13,7 +13,8 @@ from typing import Any, Final
 from graph import validation
 from graph.errors import BadUserInput
 
-Validator = Callable[[str, str], str]
+Validator = Callable[[str, str], object]
+"""Returns the key in canonical form (a household id comes back as its number)."""
 
 ENTITY_KEYS: Final[Mapping[str, tuple[str, Validator]]] = {
     "Person": ("identificationNumber", validation.personal_id),
@@ -42,6 +43,6 @@ def checked(index: int, representation: Any) -> dict[str, str] | BadUserInput:
     if not isinstance(value, str):
         return BadUserInput(f"{where}.{key}", "must be a string")
     try:
-        return {"__typename": typename, key: validate(value, f"{where}.{key}")}
+        return {"__typename": typename, key: str(validate(value, f"{where}.{key}"))}
     except BadUserInput as error:
         return error

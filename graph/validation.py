@@ -1,5 +1,6 @@
 """Argument checks shared by resolvers: each failure names its argument (BAD_USER_INPUT)."""
 
+import re
 from collections.abc import Callable
 from datetime import date
 
@@ -41,13 +42,20 @@ def bhyt_code(value: str, argument: str = "code") -> str:
     return _identifier(validate_bhyt_code, value.strip().upper(), argument)
 
 
-MAX_HOUSEHOLD_ID_DIGITS = 18
-"""Every 18-digit number fits a bigint (the ID's column); 19 digits may not."""
+# Household ids are PostgreSQL bigints written in ASCII digits (str.isdigit would let '٣' or '²'
+# through, and a 30-digit number overflow the column).
+_HOUSEHOLD_ID = re.compile(r"[0-9]{1,19}")
+_BIGINT_MAX = 2**63 - 1
 
 
-def household_id(value: str, argument: str = "id") -> str:
-    if not (value.isascii() and value.isdigit()) or len(value) > MAX_HOUSEHOLD_ID_DIGITS:
-        raise BadUserInput(
-            argument, f"must be a household ID: 1 to {MAX_HOUSEHOLD_ID_DIGITS} digits"
-        )
-    return value
+def household_key(value: str) -> int | None:
+    """The household id as the database's key, or None when `value` cannot be one."""
+    if not _HOUSEHOLD_ID.fullmatch(value) or int(value) > _BIGINT_MAX:
+        return None
+    return int(value)
+
+
+def household_id(value: str, argument: str = "id") -> int:
+    if (key := household_key(value)) is None:
+        raise BadUserInput(argument, "must be a household ID: a number of up to 19 ASCII digits")
+    return key

@@ -3,6 +3,7 @@
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import orjson
 from sqlalchemy import DateTime, text
 
 from db.models import AccessLogEntry
@@ -10,17 +11,19 @@ from db.queries.compile import compile_query
 from db.queries.paging import PageParams, fetch_pages, keyset_page
 from db.session import Reader, Row
 
-# Rows arrive as parallel arrays (one element per person read) so a request costs one statement;
-# groups and grounds travel comma-joined because PostgreSQL arrays of arrays must be rectangular.
+# The reads arrive as one JSON array of objects (one per person read) so a request costs one
+# statement; each object's groups and grounds are JSON arrays that PostgreSQL turns into text[]
+# element by element. No value is ever joined or split on a separator, so no character in a
+# claim (a comma in an organisation code) can add a ground or a group.
 RECORD_READS = compile_query(
     "record_reads",
     text(
         "INSERT INTO access_log (person_id, request_id, operation_name, actor_role,"
         " actor_subject, actor_org, data_groups, grounds)"
         " SELECT t.person_id, :request_id, :operation_name, :actor_role, :actor_subject,"
-        " :actor_org, string_to_array(t.data_groups, ','), string_to_array(t.grounds, ',')"
-        " FROM unnest(CAST(:person_ids AS bigint[]), CAST(:data_groups AS text[]),"
-        " CAST(:grounds AS text[])) AS t(person_id, data_groups, grounds)"
+        " :actor_org, t.data_groups, t.grounds"
+        " FROM jsonb_to_recordset(CAST(:reads AS jsonb))"
+        " AS t(person_id bigint, data_groups text[], grounds text[])"
     ),
 )
 
@@ -63,9 +66,16 @@ async def record_reads(
             "actor_role": actor.role,
             "actor_subject": actor.subject,
             "actor_org": actor.org,
-            "person_ids": [r.person_id for r in reads],
-            "data_groups": [",".join(sorted(r.data_groups)) for r in reads],
-            "grounds": [",".join(r.grounds) for r in reads],
+            "reads": orjson.dumps(
+                [
+                    {
+                        "person_id": r.person_id,
+                        "data_groups": sorted(r.data_groups),
+                        "grounds": list(r.grounds),
+                    }
+                    for r in reads
+                ]
+            ).decode(),
         },
     )
 

@@ -3,7 +3,18 @@
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Text, bindparam, func, literal_column, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Exists,
+    FromClause,
+    Text,
+    bindparam,
+    exists,
+    func,
+    literal_column,
+    or_,
+    select,
+)
 
 from db.models import Consent, ContributionPeriod, Employer, Relative
 from db.queries.compile import align_many, compile_query, int_keys
@@ -20,7 +31,30 @@ REPRESENTED_AMONG = compile_query(
     .distinct(),
 )
 
-# Current employment only: a former employer no longer reads the person's book.
+
+def is_current(period: FromClause) -> ColumnElement[bool]:
+    """A contribution period running this month (or open-ended): current employment. A former
+    employer no longer reads the person's book."""
+    return or_(
+        period.c.to_month.is_(None),
+        period.c.to_month >= literal_column("date_trunc('month', current_date)"),
+    )
+
+
+def employed_by(person_id: ColumnElement[int], org: ColumnElement[str]) -> Exists:
+    """The person is currently employed by the employer with tax code `org`: the fact
+    `employed_among` looks up, as a condition a list can apply in SQL."""
+    period = ContributionPeriod.__table__.alias("current_period")
+    employer = Employer.__table__.alias("current_employer")
+    return exists().where(
+        period.c.person_id == person_id,
+        period.c.employer_id == employer.c.id,
+        employer.c.tax_code == org,
+        is_current(period),
+    )
+
+
+_period = ContributionPeriod.__table__
 EMPLOYED_AMONG = compile_query(
     "employed_among",
     select(ContributionPeriod.person_id, Employer.id.label("employer_id"))
@@ -28,10 +62,7 @@ EMPLOYED_AMONG = compile_query(
     .where(
         int_keys(ContributionPeriod.person_id),
         Employer.tax_code == bindparam("org", type_=Text),
-        or_(
-            ContributionPeriod.to_month.is_(None),
-            ContributionPeriod.to_month >= literal_column("date_trunc('month', current_date)"),
-        ),
+        is_current(_period),
     )
     .distinct(),
 )

@@ -1,23 +1,14 @@
 """Employers and their employees."""
 
 from collections.abc import Sequence
+from typing import Any
 
-from sqlalchemy import (
-    ARRAY,
-    Boolean,
-    Text,
-    any_,
-    bindparam,
-    cast,
-    literal_column,
-    not_,
-    or_,
-    select,
-)
+from sqlalchemy import select
 
 from db.models import ContributionPeriod, Employer, Person
 from db.queries.compile import align_one, compile_query, int_keys, text_keys
 from db.queries.paging import PageParams, fetch_pages, keyset_page
+from db.queries.person import listable
 from db.session import Reader, Row
 
 EMPLOYERS_BY_ID = compile_query(
@@ -28,22 +19,15 @@ EMPLOYERS_BY_TAX_CODE = compile_query(
 )
 
 # An employee is a person with any contribution period at the employer; one row per pair,
-# with the person's columns so the page needs no second statement.
+# with the person's columns so the page needs no second statement. Only persons the caller may
+# list (an employer sees its current employees, as the policy lets it), so the total counts them.
 _employment = (
     select(
         ContributionPeriod.employer_id,
         Person.__table__,
     )
     .join(Person, Person.id == ContributionPeriod.person_id)
-    .where(
-        Person.managing_authority == any_(cast(bindparam("authorities"), ARRAY(Text))),
-        # An employer's own roster lists current employees only, as the policy lets it see them.
-        or_(
-            not_(cast(bindparam("current_only"), Boolean)),
-            ContributionPeriod.to_month.is_(None),
-            ContributionPeriod.to_month >= literal_column("date_trunc('month', current_date)"),
-        ),
-    )
+    .where(listable(Person.__table__))
     .group_by(ContributionPeriod.employer_id, Person.id)
     .subquery("employment")
 )
@@ -70,19 +54,7 @@ async def employers_by_tax_code(db: Reader, keys: Sequence[str]) -> list[Row | N
 
 
 async def employees_page(
-    db: Reader,
-    keys: Sequence[int],
-    page: PageParams,
-    authorities: Sequence[str],
-    *,
-    current_only: bool = False,
+    db: Reader, keys: Sequence[int], page: PageParams, scope: dict[str, Any]
 ) -> list[list[Row]]:
-    return await fetch_pages(
-        db,
-        EMPLOYEES_PAGE,
-        keys,
-        page,
-        parent="employer_id",
-        authorities=list(authorities),
-        current_only=current_only,
-    )
+    """`scope` from `person.list_params`: the persons the caller may list."""
+    return await fetch_pages(db, EMPLOYEES_PAGE, keys, page, parent="employer_id", **scope)

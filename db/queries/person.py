@@ -4,9 +4,24 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ARRAY, BigInteger, Date, Text, any_, bindparam, cast, func, or_, select
+from sqlalchemy import (
+    ARRAY,
+    BigInteger,
+    ColumnElement,
+    Date,
+    FromClause,
+    Text,
+    and_,
+    any_,
+    bindparam,
+    cast,
+    func,
+    or_,
+    select,
+)
 
 from db.models import Person, Relative
+from db.queries.authz import employed_by
 from db.queries.compile import align_many, align_one, compile_query, int_keys, text_keys
 from db.session import Reader, Row
 
@@ -27,9 +42,32 @@ def _optional(param: str, type_: Any) -> Any:
     return cast(bindparam(param), type_)
 
 
-_authorities = cast(bindparam("authorities"), ARRAY(Text))
+def listable(person: FromClause) -> ColumnElement[bool]:
+    """The persons a list may hold for the caller (graph.authz.policy.ListScope, derived from the
+    access policy): any person of `:authorities`, or one of `:employed_authorities` whom the
+    employer with tax code `:employer` currently employs. Parameters from `list_params`."""
+    authority = person.c.managing_authority
+    return or_(
+        authority == any_(cast(bindparam("authorities"), ARRAY(Text))),
+        and_(
+            authority == any_(cast(bindparam("employed_authorities"), ARRAY(Text))),
+            employed_by(person.c.id, bindparam("employer", type_=Text)),
+        ),
+    )
+
+
+def list_params(
+    authorities: Sequence[str], employed_authorities: Sequence[str], employer: str | None
+) -> dict[str, Any]:
+    return {
+        "authorities": list(authorities),
+        "employed_authorities": list(employed_authorities),
+        "employer": employer,
+    }
+
+
 _filters = (
-    Person.managing_authority == any_(_authorities),
+    listable(_PERSON),
     or_(
         _optional("province", Text).is_(None),
         Person.residence_province_code == bindparam("province"),
@@ -71,15 +109,16 @@ async def relatives_by_person(db: Reader, keys: Sequence[int]) -> list[list[Row]
 
 
 def person_filter_params(
+    scope: dict[str, Any],
     *,
-    authorities: Sequence[str],
     province: str | None = None,
     sex: str | None = None,
     born_from: date | None = None,
     born_to: date | None = None,
 ) -> dict[str, Any]:
+    """`scope` from `list_params`: the persons the caller may list; the filters narrow them."""
     return {
-        "authorities": list(authorities),
+        **scope,
         "province": province,
         "sex": sex,
         "born_from": born_from,

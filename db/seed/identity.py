@@ -151,6 +151,9 @@ def household_lines(
     return rows, members
 
 
+_GUARDIAN_ELSEWHERE = 0.1
+
+
 def relative_lines(
     rng: random.Random, persons: list[Person], households: list[Household], ids: IdAllocator
 ) -> list[str]:
@@ -162,12 +165,12 @@ def relative_lines(
         out.append(f"{p.pid}\t{kind.value}\t{r.name}\t{r.number}\t{NULL}\t{r.pid}")
 
     def named(
-        p: Person, kind: RelativeKind, female: bool, year: int, family: str
+        p: Person, kind: RelativeKind, female: bool, year: int, family: str, *, known: float = 0.65
     ) -> tuple[str, str]:
         name = names.full_name(rng, female, year, p.ethnicity, family)
         number = (
             ids.allocate(p.birth_legacy, female, year)
-            if year >= 1930 and rng.random() < 0.65
+            if year >= 1930 and rng.random() < known
             else None
         ) or NULL
         out.append(f"{p.pid}\t{kind.value}\t{name}\t{number}\t{NULL}\t{NULL}")
@@ -203,9 +206,22 @@ def relative_lines(
         if p.age >= 18:
             continue
         # A minor's legal representative: a parent, else the head of the household (grandparent).
+        # Some are guardians outside the data set (a parent working abroad, a grandparent in
+        # another province), recorded by name and personal ID only: the API shows a
+        # representative whose record the caller may not see (a ministry's) the same way, so
+        # such records must be ordinary, not rare.
         parents = [i for i in (p.mother, p.father) if i >= 0]
         head = households[p.household].head if p.household >= 0 else -1
-        if parents:
+        if rng.random() < _GUARDIAN_ELSEWHERE:
+            named(
+                p,
+                RelativeKind.LEGAL_REPRESENTATIVE,
+                rng.random() < 0.5,
+                p.birth.year - rng.randint(20, 50),
+                names.surname(rng, p.ethnicity, southern),
+                known=1.0,
+            )
+        elif parents:
             linked(p, RelativeKind.LEGAL_REPRESENTATIVE, persons[rng.choice(parents)])
         elif head >= 0 and head != p.idx and persons[head].age >= 18:
             linked(p, RelativeKind.LEGAL_REPRESENTATIVE, persons[head])

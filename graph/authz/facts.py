@@ -13,7 +13,7 @@ from aiodataloader import DataLoader
 
 from db.queries import authz
 from db.session import Reader, Row
-from graph.authz.policy import Access, Consented, Facts, decide
+from graph.authz.policy import Access, Consented, DataGroup, Facts, decide, hidden_by_ministry
 from graph.authz.principal import Principal, Role
 
 
@@ -59,3 +59,10 @@ class FactLoaders:
 
     async def access_many(self, people: Sequence[Row | None]) -> list[Access | None]:
         return list(await asyncio.gather(*(self.access(p) for p in people)))
+
+    async def hidden_by_ministry(self, person: Row | None, group: DataGroup) -> bool:
+        """The caller may not read `group` of `person` only because a ministry keeps their book
+        (policy.hidden_by_ministry)."""
+        if person is None:
+            return False
+        return hidden_by_ministry(self.principal, person, await self.facts(person), group)

@@ -18,9 +18,15 @@ class _GroupPermission(BasePermission):
         access: Access = source.access
         if self.group not in access.groups:
             return False
-        operation = info.operation.name.value if info.operation.name else None
-        info.context.recorder.note(source.person_id, self.group, access, operation)
+        note_read(info, source.person_id, self.group, access)
         return True
+
+
+def note_read(info: strawberry.Info, person_id: int, group: DataGroup, access: Access) -> None:
+    """`group` of the person leaves in this response: the access log will say so (reads of
+    one's own data excepted), on the grounds `access` was decided on."""
+    operation = info.operation.name.value if info.operation.name else None
+    info.context.recorder.note(person_id, group, access, operation)
 
 
 @cache

@@ -157,23 +157,64 @@ def decide(principal: Principal, person: Mapping[str, Any], facts: Facts) -> Acc
     )
 
 
+def hidden_by_ministry(
+    principal: Principal, person: Mapping[str, Any], facts: Facts, group: DataGroup
+) -> bool:
+    """Whether the caller may not read `group` of `person` only because a ministry keeps the
+    person's book: were the person an ordinary (Finance-managed) one, the caller would read it.
+
+    Whatever shows such a gap (a household's missing member, a count one short) would tell the
+    caller that a Defence or Public Security person is there; gaps the caller sees anyway (a
+    person who never consented, someone else's record) tell nothing.
+    """
+    access = decide(principal, person, facts)
+    if access is not None and group in access.groups:
+        return False
+    ordinary = {**person, "managing_authority": ManagingAuthority.FINANCE.value}
+    ordinary_access = decide(principal, ordinary, facts)
+    return ordinary_access is not None and group in ordinary_access.groups
+
+
 @dataclass(frozen=True)
 class ListScope:
-    """Which persons a list (persons, an employer's roster) may hold for the caller, applied in
-    SQL so that counts and pages never include a person the caller cannot see."""
+    """Which persons a list (persons, an employer's roster) may hold for the caller: exactly those
+    `decide` admits with at least one group, in the terms SQL selects by, so that counts, pages
+    and cursors never include a person the caller cannot see. Made by `list_scope` from `decide`
+    itself, never written by hand."""
 
     authorities: tuple[str, ...] = ()
-    current_employees_only: bool = False
+    """Persons of these managing authorities, whoever they are."""
+    employed_authorities: tuple[str, ...] = ()
+    """Persons of these managing authorities whom the employer `employer` currently employs."""
+    employer: str | None = None
+    """The caller's organisation (tax code) when `employed_authorities` is not empty."""
+
+    @property
+    def nobody(self) -> bool:
+        return not self.authorities and not self.employed_authorities
+
+
+# A person of the given authority who is not the caller: lists are about others.
+def _stand_in(authority: ManagingAuthority) -> dict[str, Any]:
+    return {"managing_authority": authority.value, "identification_number": None}
 
 
 def list_scope(principal: Principal) -> ListScope:
-    if principal.role is Role.OFFICER:
-        return ListScope((ManagingAuthority.FINANCE.value,))
-    if principal.role is Role.EMPLOYER:
-        return ListScope((ManagingAuthority.FINANCE.value,), current_employees_only=True)
-    if (ministry := principal.ministry) is not None:
-        return ListScope((ministry.value,))
-    return ListScope()
+    """`decide` asked of one stand-in person per managing authority, with the facts a list can
+    check in SQL: none (anyone of that authority) or current employment by the caller's
+    organisation. Facts a list cannot check (representation, consents) admit nobody to a list;
+    such callers reach persons one by one."""
+
+    def admits(authority: ManagingAuthority, facts: Facts) -> bool:
+        return decide(principal, _stand_in(authority), facts) is not None
+
+    anyone = tuple(a.value for a in ManagingAuthority if admits(a, Facts()))
+    employed = tuple(
+        a.value
+        for a in ManagingAuthority
+        if a.value not in anyone and principal.org and admits(a, Facts(employer_id=0))
+    )
+    return ListScope(anyone, employed, principal.org if employed else None)
 
 
 # The rule of every other GraphQL object type, for the schema walk that proves nothing is

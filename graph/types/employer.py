@@ -6,6 +6,7 @@ from db import enums as db_enums
 from db.enums import EnterpriseType
 from db.session import Row
 from graph.arguments import After, First
+from graph.authz.policy import list_scope
 from graph.authz.principal import Role
 from graph.context import Info
 from graph.errors import Forbidden
@@ -103,7 +104,9 @@ class Employer:
         own = principal.role is Role.EMPLOYER and principal.org == self.row["tax_code"]
         if not own and principal.role is not Role.OFFICER:
             raise Forbidden("only the employer itself and insurance officers list its employees")
+        if list_scope(principal).nobody:
+            raise Forbidden("this token reads no person's data, so it lists nobody")
         args = PageArgs(page_params(first, after, int))
         rows = await info.context.loaders.employees.load(PagedKey(self.row["id"], args))
-        people = {p.person_id: p for p in await Person.admit_many(info, rows) if p is not None}
-        return connection(rows, first, "id", lambda r: people.get(r["id"]))
+        people = await Person.admit_listed(info, rows)
+        return connection(rows, first, "id", lambda r: people[r["id"]])

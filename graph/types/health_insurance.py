@@ -9,7 +9,7 @@ from db import reference_data
 from db.enums import CardStatus, VisitType
 from db.session import Row
 from graph.arguments import After, First, FromDate, ToDate
-from graph.authz.permissions import require_whole_history
+from graph.authz.permissions import note_read, require_whole_history
 from graph.authz.policy import Access, DataGroup
 from graph.context import Info
 from graph.loaders import PagedKey
@@ -214,6 +214,5 @@ async def find_card(info: Info, code: str) -> HealthInsuranceCard | None:
     access = await info.context.require_facts().access(holder)
     if access is None or DataGroup.HEALTH_INSURANCE not in access.groups:
         return None
-    operation = info.operation.name.value if info.operation.name else None
-    info.context.recorder.note(card["person_id"], DataGroup.HEALTH_INSURANCE, access, operation)
+    note_read(info, card["person_id"], DataGroup.HEALTH_INSURANCE, access)
     return HealthInsuranceCard(row=card)

@@ -1,14 +1,20 @@
 """Household (hộ gia đình): address and members with their relationship to the head."""
 
+import asyncio
+
 import strawberry
 
 from db import enums as db_enums
 from db.enums import HouseholdRelation
 from db.session import Row
+from graph.authz.permissions import note_read
 from graph.authz.policy import DataGroup
 from graph.context import Info
 from graph.types.person import Person
 from graph.types.reference import Province
+from graph.validation import household_key
+
+_HOUSEHOLD = DataGroup.HOUSEHOLD
 
 
 @strawberry.type(description="Thành viên hộ — a member of a household.")
@@ -17,11 +23,58 @@ class HouseholdMember:
         description="Quan hệ với chủ hộ — relationship to the head of household."
     )
     person: Person | None = strawberry.field(
-        description="The member, when the caller may see them (null otherwise)."
+        description=(
+            "The member. Never null today: members the caller may not see are left out of the "
+            "list rather than listed without a person."
+        )
     )
 
 
-@strawberry.federation.type(keys=["id"], description="Hộ gia đình — a household.")
+async def _members(info: Info, household_id: int) -> list[HouseholdMember] | None:
+    """The members the caller may list: those whose HOUSEHOLD group it may read, head first.
+
+    None when the household does not exist for the caller: a member is hidden from it only
+    because a ministry keeps their book. Showing the rest would leave a gap (a missing head, a
+    child without parents, one member where households have two) that only such a person
+    explains; every gap that remains is one the caller also has with ordinary persons.
+    """
+    loaders = info.context.loaders
+    facts = info.context.require_facts()
+    members: list[Row] = await loaders.household_members.load(household_id)
+    rows: list[Row | None] = await loaders.person_by_id.load_many([m["person_id"] for m in members])
+    people = await Person.admit_many(info, rows)
+    hidden = await asyncio.gather(*(facts.hidden_by_ministry(r, _HOUSEHOLD) for r in rows))
+    if any(hidden):
+        return None
+    return [
+        HouseholdMember(
+            relation_to_head=db_enums.HouseholdRelation(m["relation_to_head"]), person=person
+        )
+        for m, person in zip(members, people, strict=True)
+        if person is not None and _HOUSEHOLD in person.access.groups
+    ]
+
+
+def _note(info: Info, members: list[HouseholdMember]) -> None:
+    """Each listed member's household data (the address they share, their relation) leaves."""
+    for member in members:
+        if member.person is not None:
+            note_read(info, member.person.person_id, _HOUSEHOLD, member.person.access)
+
+
+@strawberry.federation.type(
+    keys=["id"],
+    description=(
+        "Hộ gia đình — a household. Its members are the persons whose HOUSEHOLD group the "
+        "caller may read; the others are left out, head included (the list then starts with "
+        "whoever the caller may see). A household that holds a person the caller would see "
+        "but for a ministry's secrecy (Defence, Public Security) does not exist for that "
+        "caller: not found by id, null from a member's `household`, as for a person without "
+        "one. So no gap tells that such a person is there; the gaps that remain are those the "
+        "caller has with ordinary persons (a member who has not consented, someone else's "
+        "record). Reading a household is a read of its listed members' HOUSEHOLD group."
+    ),
+)
 class Household:
     row: strawberry.Private[Row]
     relation_of_person: strawberry.Private[str | None] = None
@@ -32,24 +85,24 @@ class Household:
 
     @classmethod
     async def find(cls, info: Info, id: str) -> "Household | None":
-        """A household is visible when the caller may read the HOUSEHOLD group of a member."""
-        if not id.isdigit():
+        """A household by id, when it exists for the caller and lists at least one member."""
+        if (key := household_key(str(id))) is None:
             return None
-        loaders = info.context.loaders
-        household = await loaders.household.load(int(id))
+        household = await info.context.loaders.household.load(key)
         if household is None:
             return None
-        members: list[Row] = await loaders.household_members.load(household["id"])
-        rows = await loaders.person_by_id.load_many([m["person_id"] for m in members])
-        people = await Person.admit_many(info, rows)
-        if any(p is not None and DataGroup.HOUSEHOLD in p.access.groups for p in people):
-            return cls(row=household)
-        return None
+        members = await _members(info, key)
+        if not members:
+            return None
+        _note(info, members)  # its address and code are theirs: the caller holds them now
+        return cls(row=household)
 
     @classmethod
     async def of_person(cls, info: Info, person_id: int) -> "Household | None":
+        """The household of a person whose HOUSEHOLD group the caller reads (noted by the
+        field's guard), unless it does not exist for the caller."""
         membership = await info.context.loaders.household_membership.load(person_id)
-        if membership is None:
+        if membership is None or await _members(info, membership["household_id"]) is None:
             return None
         household = await info.context.loaders.household.load(membership["household_id"])
         return cls(row=household, relation_of_person=membership["relation_to_head"])
@@ -78,17 +131,12 @@ class Household:
         return db_enums.HouseholdRelation(rel) if rel else None
 
     @strawberry.field(
-        description="Thành viên — members; those the caller may not see are left out."
+        description=(
+            "Thành viên — the members whose HOUSEHOLD group the caller may read, head first; "
+            "the others are left out (see Household)."
+        )
     )
     async def members(self, info: Info) -> list[HouseholdMember]:
-        loaders = info.context.loaders
-        members: list[Row] = await loaders.household_members.load(self.row["id"])
-        rows = await loaders.person_by_id.load_many([m["person_id"] for m in members])
-        people = await Person.admit_many(info, rows)
-        return [
-            HouseholdMember(
-                relation_to_head=db_enums.HouseholdRelation(m["relation_to_head"]), person=person
-            )
-            for m, person in zip(members, people, strict=True)
-            if person is not None
-        ]
+        members = await _members(info, self.row["id"]) or []
+        _note(info, members)
+        return members

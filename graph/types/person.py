@@ -12,7 +12,7 @@ from db.enums import DatePrecision, ManagingAuthority, RelativeKind, Sex
 from db.queries.paging import PageParams
 from db.session import Row
 from graph.arguments import After, First, FromDate, ToDate
-from graph.authz.permissions import reads
+from graph.authz.permissions import note_read, reads
 from graph.authz.policy import Access, DataGroup
 from graph.context import Info
 from graph.loaders import PagedKey
@@ -63,19 +63,34 @@ class Contact:
 
 
 @strawberry.type(
-    description="Thân nhân — a father, mother, spouse or legal representative, as recorded."
+    description=(
+        "Thân nhân — a father, mother, spouse or legal representative, as this person's record "
+        "names them: part of this person's RELATIVES group, not a look into the relative's own "
+        "record. Many relatives are recorded by name and personal ID without a record of their "
+        "own; a relative whose record the caller may not see (someone else's, or kept by the "
+        "Ministry of Defence or Public Security) is shown exactly like one of those."
+    )
 )
 class Relative:
     kind: RelativeKind = strawberry.field(description="Quan hệ — how they are related.")
-    full_name: str = strawberry.field(description="Họ, chữ đệm và tên — full name.")
+    full_name: str = strawberry.field(
+        description="Họ, chữ đệm và tên — full name, as this person's record gives it."
+    )
     identification_number: str | None = strawberry.field(
-        description="Số định danh cá nhân — the relative's personal ID, when recorded."
+        description=(
+            "Số định danh cá nhân — the relative's personal ID as this person's record gives it, "
+            "when recorded. It says nothing about whether the relative has a record here."
+        )
     )
     passport_number: str | None = strawberry.field(description="Số hộ chiếu — passport number.")
     relative_person_id: strawberry.Private[int | None]
 
     @strawberry.field(
-        description="The relative's own record, when it exists and the caller may see it."
+        description=(
+            "The relative's own record, when the caller may see it; null otherwise. Null means "
+            "no record or a record the caller may not see, and nothing tells the two apart "
+            "(person(identificationNumber:) answers NOT_FOUND for both)."
+        )
     )
     async def person(self, info: Info) -> "Person | None":
         if self.relative_person_id is None:
@@ -117,6 +132,17 @@ class Person:
         ]
 
     @classmethod
+    async def admit_listed(cls, info: Info, rows: Sequence[Row]) -> "dict[int, Person]":
+        """The persons of a list whose statement applied the caller's ListScope, by id. Each
+        must be admitted: a row the policy refuses means the scope and the policy disagree, and
+        answering would count a person the caller cannot see, so the request fails instead."""
+        people = await cls.admit_many(info, rows)
+        admitted = {p.person_id: p for p in people if p is not None}
+        if len(admitted) != len({r["id"] for r in rows}):
+            raise RuntimeError("a list held a person the access policy does not admit")
+        return admitted
+
+    @classmethod
     async def resolve_reference(cls, info: Info, identificationNumber: str) -> "Person | None":
         row = await info.context.loaders.person_by_identification_number.load(identificationNumber)
         return await cls.admit(info, row)
@@ -124,10 +150,15 @@ class Person:
     @strawberry.field(
         description=(
             "Số định danh cá nhân — the 12-digit personal ID, the person's key. Readable whenever "
-            "the person is: whoever holds the record already addressed it by this number."
+            "the person is (a list or a link hands it out); when it reaches someone other than "
+            "the person, the access log records it as a read of the IDENTITY group."
         )
     )
-    def identification_number(self) -> str:
+    def identification_number(self, info: Info) -> str:
+        # The ID is identity data (DESIGN.md) even where the caller's groups lack IDENTITY: a
+        # list, a roster or a link gives it out, so it is logged as such, on the ground the
+        # person was admitted on.
+        note_read(info, self.person_id, DataGroup.IDENTITY, self.access)
         return str(self.row["identification_number"])
 
     @strawberry.field(description="Số hộ chiếu — passport number.", permission_classes=_IDENTITY)

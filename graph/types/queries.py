@@ -13,7 +13,7 @@ from graph.authz.policy import list_scope
 from graph.authz.principal import Role
 from graph.context import Info
 from graph.errors import BadUserInput, Forbidden, NotFound
-from graph.pagination import Connection, connection, page_params
+from graph.pagination import Connection, connection, page_params, selects
 from graph.types.employer import Employer
 from graph.types.health_insurance import HealthInsuranceCard, find_card
 from graph.types.household import Household
@@ -80,15 +80,19 @@ class Query:
         ] = None,
     ) -> Connection[Person]:
         principal = info.context.require_principal()
-        authorities = list_scope(principal).authorities
-        if principal.role not in (Role.OFFICER, Role.MINISTRY) or not authorities:
+        if principal.role not in (Role.OFFICER, Role.MINISTRY):
             raise Forbidden("listing persons needs an insurance officer or ministry token")
+        scope = list_scope(principal)
+        if scope.nobody:
+            raise Forbidden("this token reads no person's data, so it lists nobody")
         page = page_params(first, after, int)
         f = filter or PersonFilter()
         if f.born_from and f.born_to and f.born_from > f.born_to:
             raise BadUserInput("filter.bornFrom", "must not be after filter.bornTo")
         filters = person_queries.person_filter_params(
-            authorities=authorities,
+            person_queries.list_params(
+                scope.authorities, scope.employed_authorities, scope.employer
+            ),
             province=f.residence_province_code,
             sex=f.sex.value if f.sex else None,
             born_from=f.born_from,
@@ -99,10 +103,10 @@ class Query:
             reader, filters, limit=page.limit, after_id=page.after_id
         )
         # Counting a million records is the expensive part: only when the caller asks for it.
-        asked = {s.name for f in info.selected_fields for s in f.selections if hasattr(s, "name")}
-        total = await person_queries.persons_count(reader, filters) if "totalCount" in asked else 0
-        people = {p.person_id: p for p in await Person.admit_many(info, rows) if p is not None}
-        result = connection(rows, first, "id", lambda r: people.get(r["id"]))
+        asked = selects(info, "totalCount")
+        total = await person_queries.persons_count(reader, filters) if asked else 0
+        people = await Person.admit_listed(info, rows)
+        result = connection(rows, first, "id", lambda r: people[r["id"]])
         result.total_count = total  # the page's rows carry no total: it came from its own count
         return result
 
@@ -130,8 +134,8 @@ class Query:
         id: Annotated[strawberry.ID, strawberry.argument(description="Mã hộ — the household ID.")],
     ) -> Household | None:
         info.context.require_principal()
-        key = validation.household_id(str(id))
-        if (household := await Household.find(info, key)) is None:
+        validation.household_id(str(id))
+        if (household := await Household.find(info, str(id))) is None:
             raise NotFound("no household with this id")
         return household
 

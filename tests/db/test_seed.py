@@ -339,3 +339,25 @@ def test_any_chunk_of_any_seed_is_consistent(seed: int, chunk: int) -> None:
             int(visit[c]) for c in ("total_cost_vnd", "fund_paid_vnd", "patient_paid_vnd")
         )
         assert total == fund + patient and fund >= 0 and patient >= 0
+
+
+def test_relatives_named_without_a_record_are_ordinary(
+    rows: dict[str, list[dict[str, Any]]],
+) -> None:
+    """The API shows a relative whose record the caller may not see (a ministry's, say) as one
+    the record names by name and personal ID only: for that to tell nothing, such relatives must
+    be common, of every kind that links to a ministry's person."""
+    authority = {p["id"]: p["managing_authority"] for p in rows["person"]}
+    secret = Counter(
+        r["kind"]
+        for r in rows["relative"]
+        if r["relative_person_id"] is not None and authority[r["relative_person_id"]] != "FINANCE"
+    )
+    unrecorded = Counter(
+        r["kind"]
+        for r in rows["relative"]
+        if r["relative_person_id"] is None and r["identification_number"] is not None
+    )
+    assert secret
+    for kind, n in secret.items():
+        assert unrecorded[kind] >= n, kind

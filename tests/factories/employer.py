@@ -36,3 +36,25 @@ def employer(
             "deregistered_on": deregistered_on,
         },
     )
+
+
+def employment(
+    conn: psycopg.Connection, person: dict[str, Any], employer: dict[str, Any], *, current: bool
+) -> dict[str, Any]:
+    """One compulsory contribution period of `person` at `employer`: open-ended when `current`,
+    else ended in 2015."""
+
+    return insert(
+        conn,
+        "contribution_period",
+        {
+            "person_id": person["id"],
+            "scheme": "COMPULSORY_SOCIAL",
+            "from_month": date(2012, 1, 1),
+            "to_month": None if current else date(2015, 12, 1),
+            "employer_id": employer["id"],
+            "job_title": "Nhân viên",
+            "salary_vnd": 9_000_000,
+            "rate_pct": 8,
+        },
+    )

@@ -57,7 +57,10 @@ def relative(
     kind: RelativeKind,
     linked: dict[str, Any] | None = None,
     full_name: str = "Trần Văn Hùng",
+    identification_number: str | None = None,
 ) -> dict[str, Any]:
+    """A relative linked to their own record, or (`linked=None`) one the record names only:
+    by name, and by personal ID when `identification_number` is given (as most are)."""
     return insert(
         conn,
         "relative",
@@ -65,7 +68,14 @@ def relative(
             "person_id": of["id"],
             "kind": kind,
             "full_name": linked["full_name"] if linked else full_name,
-            "identification_number": linked["identification_number"] if linked else None,
+            "identification_number": (
+                linked["identification_number"] if linked else identification_number
+            ),
             "relative_person_id": linked["id"] if linked else None,
         },
     )
+
+
+def unrecorded_id(sex: Sex, birth_year: int) -> str:
+    """A well-formed personal ID that no person row holds: a relative without a record."""
+    return make_personal_id("01", sex, birth_year, next_int())

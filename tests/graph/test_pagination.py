@@ -70,9 +70,7 @@ async def test_cursor_at_the_end_keeps_the_total(api: Api, conn: psycopg.Connect
 
 async def test_persons_count_runs_only_when_asked(api: Api, conn: psycopg.Connection) -> None:
     book(conn)
-    await api.query(
-        "{ persons(first: 5) { edges { node { identificationNumber } } } }", api.officer()
-    )
+    await api.query("{ persons(first: 5) { edges { cursor } } }", api.officer())
     without = api.last_statements
     body = await api.query("{ persons(first: 5) { totalCount } }", api.officer())
     assert body["data"]["persons"]["totalCount"] == 2
