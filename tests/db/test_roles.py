@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import orjson
 import psycopg
 import pytest
 from psycopg import errors
@@ -64,9 +65,15 @@ def _log_a_read(runtime: psycopg.Connection, person_id: int) -> None:
             "actor_role": "OFFICER",
             "actor_subject": "officer-1",
             "actor_org": None,
-            "person_ids": [person_id],
-            "data_groups": ["IDENTITY"],
-            "grounds": ["scope:identity"],
+            "reads": orjson.dumps(
+                [
+                    {
+                        "person_id": person_id,
+                        "data_groups": ["IDENTITY"],
+                        "grounds": ["scope:identity"],
+                    }
+                ]
+            ).decode(),
         },
     )
 
