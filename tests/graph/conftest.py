@@ -70,19 +70,42 @@ def dev_key(tmp_path_factory: pytest.TempPathFactory) -> ECKey:
     return tokens.load_or_create_dev_key(Path(tmp_path_factory.mktemp("keys")) / "key.json")
 
 
-@pytest.fixture
-async def api(runtime_url: str, dev_key: ECKey, conn: Any) -> AsyncIterator[Api]:
-    database = CountingDatabase(libpq_conninfo(runtime_url))
+@asynccontextmanager
+async def serving(
+    database: str | CountingDatabase,
+    key: ECKey,
+    *,
+    dev: bool = False,
+    graphiql: bool = False,
+    wait: bool = True,
+    **app_options: Any,
+) -> AsyncIterator[Api]:
+    """The app over an in-process ASGI client, its pool open for the block (`wait=False`: opened
+    as the app's start opens it, connecting in the background). `database` is a URL (a
+    CountingDatabase over it, default pool) or a database built by the caller; `app_options` go
+    to create_app (limits, persisted, federation_subjects)."""
+    if isinstance(database, str):
+        database = CountingDatabase(libpq_conninfo(database))
     app = create_app(
-        database=database, verifier=tokens.dev_verifier(dev_key), dev=False, graphiql=False
+        database=database,
+        verifier=tokens.dev_verifier(key),
+        dev=dev,
+        graphiql=graphiql,
+        **app_options,
     )
-    await database.open()
+    await database.open(wait=wait)
     try:
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-            yield Api(client=client, database=database, key=dev_key)
+            yield Api(client=client, database=database, key=key)
     finally:
         await database.close()
+
+
+@pytest.fixture
+async def api(runtime_url: str, dev_key: ECKey, conn: Any) -> AsyncIterator[Api]:
+    async with serving(runtime_url, dev_key) as api:
+        yield api
 
 
 Query = Callable[..., Any]

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-import httpx
 import psycopg
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -19,15 +18,14 @@ from hypothesis import strategies as st
 from joserfc.jwk import ECKey
 
 from db.enums import ManagingAuthority, RelativeKind
-from db.session import Database
 from db.urls import libpq_conninfo
-from graph.app import create_app
 from graph.authz import tokens
 from graph.authz.policy import OFFICER_DEFAULT_SCOPES
 from graph.authz.principal import Role
 from tests.factories import person as persons
 from tests.factories.book import book
 from tests.factories.consent import consent
+from tests.graph.conftest import CountingDatabase, serving
 from tests.graph.probes import BOOK_GROUPS, EVERYTHING, PROBES, fields
 
 
@@ -129,19 +127,11 @@ class Client:
 
     def post(self, body: dict[str, Any], headers: dict[str, str]) -> dict[str, Any]:
         async def run() -> dict[str, Any]:
-            database = Database(libpq_conninfo(self.runtime_url), min_size=1, max_size=2)
-            app = create_app(
-                database=database, verifier=tokens.dev_verifier(self.key), dev=False, graphiql=False
-            )
-            await database.open()
-            try:
-                transport = httpx.ASGITransport(app=app)
-                async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-                    response = await client.post("/graphql", json=body, headers=headers)
-                    result: dict[str, Any] = response.json()
-                    return result
-            finally:
-                await database.close()
+            database = CountingDatabase(libpq_conninfo(self.runtime_url), max_size=2)
+            async with serving(database, self.key) as api:
+                response = await api.client.post("/graphql", json=body, headers=headers)
+                result: dict[str, Any] = response.json()
+                return result
 
         return asyncio.run(run())
 

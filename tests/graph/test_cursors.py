@@ -5,7 +5,6 @@ import asyncio
 import base64
 from typing import Any
 
-import httpx
 import orjson
 import psycopg
 import pytest
@@ -14,14 +13,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from joserfc.jwk import ECKey
 
-from db.session import Database
 from db.urls import libpq_conninfo
-from graph.app import create_app
 from graph.authz import tokens
 from graph.authz.policy import BOOK
 from graph.authz.principal import Role
 from graph.schema import schema
 from tests.factories.book import Book, book
+from tests.graph.conftest import CountingDatabase, serving
 
 PAGE = "totalCount edges { cursor }"
 # Every connection of the schema, reached from a root field (field name → document).
@@ -123,23 +121,15 @@ def the_book(conn: psycopg.Connection) -> Book:
 async def _post(
     app_database_url: str, key: ECKey, requests: list[dict[str, Any]], token: str
 ) -> list[dict[str, Any]]:
-    database = Database(libpq_conninfo(app_database_url), min_size=1, max_size=2)
-    app = create_app(
-        database=database, verifier=tokens.dev_verifier(key), dev=False, graphiql=False
-    )
-    await database.open()
-    try:
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-            bodies = []
-            for request in requests:
-                response = await client.post(
-                    "/graphql", json=request, headers={"Authorization": f"Bearer {token}"}
-                )
-                bodies.append(response.json())
-            return bodies
-    finally:
-        await database.close()
+    database = CountingDatabase(libpq_conninfo(app_database_url), max_size=2)
+    async with serving(database, key) as api:
+        bodies = []
+        for request in requests:
+            response = await api.client.post(
+                "/graphql", json=request, headers={"Authorization": f"Bearer {token}"}
+            )
+            bodies.append(response.json())
+        return bodies
 
 
 def _assert_data_or_bad_after(body: dict[str, Any]) -> None:

@@ -23,7 +23,7 @@ from graph.authz.principal import Role
 from graph.http.edge import DEFAULT_LIMITS, EdgeLimits
 from tests.e2e.conftest import serve
 from tests.factories.book import book
-from tests.graph.conftest import Api, CountingDatabase
+from tests.graph.conftest import Api, CountingDatabase, serving
 
 APP_NAME = "bhxh-deadline-test"
 ME = "{ me { fullName } }"
@@ -42,20 +42,8 @@ async def make_api(
 ) -> AsyncIterator[Api]:
     conninfo = make_conninfo(libpq_conninfo(database_url), application_name=APP_NAME)
     database = CountingDatabase(conninfo, max_size=max_size, timeouts=timeouts)
-    app = create_app(
-        database=database,
-        verifier=tokens.dev_verifier(key),
-        dev=False,
-        graphiql=False,
-        limits=limits,
-    )
-    await database.open()
-    try:
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-            yield Api(client=client, database=database, key=key)
-    finally:
-        await database.close()
+    async with serving(database, key, limits=limits) as api:
+        yield api
 
 
 @contextmanager
@@ -190,28 +178,19 @@ async def test_an_answered_part_keeps_http_200(
 
 async def test_an_unreachable_database_fails_fast_with_a_retryable_code(dev_key: ECKey) -> None:
     database = CountingDatabase("host=127.0.0.1 port=9", timeouts=Timeouts(checkout=1, connect=1))
-    app = create_app(
-        database=database, verifier=tokens.dev_verifier(dev_key), dev=False, graphiql=False
-    )
-    await database.open(wait=False)
-    try:
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-            api = Api(client=client, database=database, key=dev_key)
-            started = time.monotonic()
-            response = await _post(
-                api, api.officer(), '{ person(identificationNumber: "001088012345") { fullName } }'
-            )
-            assert time.monotonic() - started < 5
-            assert response.status_code == 503
-            assert response.headers["retry-after"] == "1"
-            (error,) = response.json()["errors"]
-            assert error["extensions"]["code"] == "SERVICE_UNAVAILABLE"
-            assert error["extensions"]["requestId"] == response.headers["x-request-id"]
-            assert (await client.get("/readyz")).status_code == 503
-            assert (await client.get("/healthz")).status_code == 200
-    finally:
-        await database.close()
+    async with serving(database, dev_key, wait=False) as api:
+        started = time.monotonic()
+        response = await _post(
+            api, api.officer(), '{ person(identificationNumber: "001088012345") { fullName } }'
+        )
+        assert time.monotonic() - started < 5
+        assert response.status_code == 503
+        assert response.headers["retry-after"] == "1"
+        (error,) = response.json()["errors"]
+        assert error["extensions"]["code"] == "SERVICE_UNAVAILABLE"
+        assert error["extensions"]["requestId"] == response.headers["x-request-id"]
+        assert (await api.client.get("/readyz")).status_code == 503
+        assert (await api.client.get("/healthz")).status_code == 200
 
 
 async def test_beyond_the_in_flight_bound_the_answer_is_503_at_once(

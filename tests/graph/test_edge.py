@@ -180,13 +180,23 @@ _BODIES = (
 )
 
 
-@pytest.fixture(scope="module")
-def unreachable_app(dev_key: ECKey) -> Any:
-    """The app over a database nothing listens on: bad input must be answered without one."""
+def _app_without_a_database(dev_key: ECKey, **app_options: Any) -> Any:
+    """The app over a database nothing listens on, its pool never opened: what the edge answers
+    must not need one."""
     database = Database("host=127.0.0.1 port=9 connect_timeout=2", max_size=1)
     return create_app(
-        database=database, verifier=tokens.dev_verifier(dev_key), dev=False, graphiql=False
+        database=database,
+        verifier=tokens.dev_verifier(dev_key),
+        dev=False,
+        graphiql=False,
+        **app_options,
     )
+
+
+@pytest.fixture(scope="module")
+def unreachable_app(dev_key: ECKey) -> Any:
+    """Bad input must be answered without a database."""
+    return _app_without_a_database(dev_key)
 
 
 @settings(
@@ -266,13 +276,7 @@ async def _call(
 async def test_a_declared_length_over_the_limit_is_413_before_reading(
     database_url: str, dev_key: ECKey
 ) -> None:
-    app = create_app(
-        database=Database("host=127.0.0.1 port=9"),
-        verifier=tokens.dev_verifier(dev_key),
-        dev=False,
-        graphiql=False,
-        limits=EdgeLimits(max_body_bytes=1000),
-    )
+    app = _app_without_a_database(dev_key, limits=EdgeLimits(max_body_bytes=1000))
     upload = _Upload(chunks=100, size=1000)
     status, body, headers = await _call(app, [(b"content-length", b"100000")], upload)
     assert status == 413
@@ -284,13 +288,7 @@ async def test_a_declared_length_over_the_limit_is_413_before_reading(
 
 
 async def test_a_chunked_body_is_counted_as_it_arrives(dev_key: ECKey) -> None:
-    app = create_app(
-        database=Database("host=127.0.0.1 port=9"),
-        verifier=tokens.dev_verifier(dev_key),
-        dev=False,
-        graphiql=False,
-        limits=EdgeLimits(max_body_bytes=1000),
-    )
+    app = _app_without_a_database(dev_key, limits=EdgeLimits(max_body_bytes=1000))
     upload = _Upload(chunks=100, size=400)  # 40 kB with no Content-Length
     status, body, _ = await _call(app, [(b"transfer-encoding", b"chunked")], upload)
     assert status == 413

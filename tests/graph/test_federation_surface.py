@@ -10,14 +10,12 @@ import pytest
 from graphql import OperationDefinitionNode, TypeInfo, ValidationContext, parse
 from joserfc.jwk import ECKey
 
-from db.urls import libpq_conninfo
-from graph.app import create_app
 from graph.authz import tokens
 from graph.authz.principal import Role
 from graph.config import Settings
 from graph.limits import MAX_REPRESENTATIONS, measure_operation
 from graph.schema import schema
-from tests.graph.conftest import Api, CountingDatabase
+from tests.graph.conftest import Api, serving
 
 SDL = "{ _service { sdl } }"
 GATEWAY = "svc-gateway"
@@ -28,22 +26,11 @@ async def gateway_app(
     database_url: str, dev_key: ECKey, conn: psycopg.Connection
 ) -> AsyncIterator[httpx.AsyncClient]:
     """A prod app whose configuration names the gateway's service account."""
-    database = CountingDatabase(libpq_conninfo(database_url))
     settings = Settings.from_env({"BHXH_ENV": "prod", "BHXH_FEDERATION_SUBJECTS": f" {GATEWAY} ,x"})
-    app = create_app(
-        database=database,
-        verifier=tokens.dev_verifier(dev_key),
-        dev=False,
-        graphiql=False,
-        federation_subjects=settings.federation_subjects,
-    )
-    await database.open()
-    try:
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-            yield client
-    finally:
-        await database.close()
+    async with serving(
+        database_url, dev_key, federation_subjects=settings.federation_subjects
+    ) as api:
+        yield api.client
 
 
 async def _sdl(client: httpx.AsyncClient, token: str, query: str = SDL) -> Any:
@@ -102,18 +89,9 @@ async def test_no_subject_configured_means_nobody_in_prod(
 
 
 async def test_dev_stays_open(database_url: str, dev_key: ECKey, conn: psycopg.Connection) -> None:
-    database = CountingDatabase(libpq_conninfo(database_url))
-    app = create_app(
-        database=database, verifier=tokens.dev_verifier(dev_key), dev=True, graphiql=False
-    )
-    await database.open()
-    try:
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-            token = tokens.mint(dev_key, role=Role.CITIZEN, subject="001088012345")
-            body = await _sdl(client, token)
-    finally:
-        await database.close()
+    async with serving(database_url, dev_key, dev=True) as api:
+        token = tokens.mint(dev_key, role=Role.CITIZEN, subject="001088012345")
+        body = await _sdl(api.client, token)
     assert "type Person" in body["data"]["_service"]["sdl"]
 
 

@@ -8,7 +8,7 @@ import json
 import re
 import shutil
 from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -17,12 +17,9 @@ import pytest
 from graphql import parse, validate
 from joserfc.jwk import ECKey
 
-from db.urls import libpq_conninfo
 from graph import graphiql
-from graph.app import create_app
-from graph.authz import tokens
 from graph.schema import schema
-from tests.graph.conftest import CountingDatabase
+from tests.graph.conftest import serving
 
 HTML = {"Accept": "text/html"}
 OPERATIONS = Path(__file__).resolve().parents[2] / "examples" / "operations"
@@ -48,24 +45,15 @@ def client(runtime_url: str, dev_key: ECKey) -> Client:
     ) -> AsyncIterator[httpx.AsyncClient]:
         if node_modules is not None:
             original, graphiql.NODE_MODULES = graphiql.NODE_MODULES, node_modules
-        database = CountingDatabase(libpq_conninfo(runtime_url))
-        try:
-            app = create_app(
-                database=database,
-                verifier=tokens.dev_verifier(dev_key),
-                dev=False,
-                graphiql=graphiql_on,
-            )
-        finally:
-            if node_modules is not None:
-                graphiql.NODE_MODULES = original
-        await database.open()
-        try:
-            transport = httpx.ASGITransport(app=app)
-            async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
-                yield http
-        finally:
-            await database.close()
+        async with AsyncExitStack() as stack:
+            try:  # the page reads node_modules when the app is built
+                api = await stack.enter_async_context(
+                    serving(runtime_url, dev_key, graphiql=graphiql_on)
+                )
+            finally:
+                if node_modules is not None:
+                    graphiql.NODE_MODULES = original
+            yield api.client
 
     return make
 

@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import httpx
 import psycopg
 import pytest
 from graphql import (
@@ -22,15 +21,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from joserfc.jwk import ECKey
 
-from db.session import Database
 from db.urls import libpq_conninfo
-from graph.app import create_app
 from graph.authz import tokens
 from graph.authz.principal import Role
 from graph.representations import ENTITY_KEYS
 from graph.schema import schema
 from tests.factories.book import book
-from tests.graph.conftest import Api
+from tests.graph.conftest import Api, CountingDatabase, serving
 
 POISON = ["a\x00b", "\x07", "x\x1by", "\x7f", "\x85"]
 TEXT_TYPES = ("String", "ID")
@@ -277,25 +274,15 @@ def post(database_url: str, dev_key: ECKey, conn: psycopg.Connection) -> Any:
 
     def run(variables: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         async def go() -> tuple[int, dict[str, Any]]:
-            database = Database(libpq_conninfo(database_url), min_size=1, max_size=2)
-            app = create_app(
-                database=database, verifier=tokens.dev_verifier(dev_key), dev=False, graphiql=False
-            )
-            await database.open()
-            try:
-                transport = httpx.ASGITransport(app=app)
-                async with httpx.AsyncClient(transport=transport, base_url="http://test") as c:
-                    token = tokens.mint(
-                        dev_key, role=Role.OFFICER, subject="o", scopes=["identity"]
-                    )
-                    response = await c.post(
-                        "/graphql",
-                        json={"query": ENTITIES, "variables": variables},
-                        headers={"Authorization": f"Bearer {token}"},
-                    )
-                    return response.status_code, response.json()
-            finally:
-                await database.close()
+            database = CountingDatabase(libpq_conninfo(database_url), max_size=2)
+            async with serving(database, dev_key) as api:
+                token = tokens.mint(dev_key, role=Role.OFFICER, subject="o", scopes=["identity"])
+                response = await api.client.post(
+                    "/graphql",
+                    json={"query": ENTITIES, "variables": variables},
+                    headers={"Authorization": f"Bearer {token}"},
+                )
+                return response.status_code, response.json()
 
         return asyncio.run(go())
 

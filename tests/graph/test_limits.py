@@ -6,12 +6,9 @@ from typing import Any
 import httpx
 import psycopg
 
-from db.urls import libpq_conninfo
-from graph.app import create_app
-from graph.authz import tokens
 from graph.limits import MAX_ALIASES, MAX_BATCH, MAX_COST, MAX_DEPTH, MAX_TOKENS
 from tests.factories.book import book
-from tests.graph.conftest import Api, CountingDatabase
+from tests.graph.conftest import Api, serving
 from tests.graph.operations import ENTITIES, ME, PERSONS
 
 LIMIT_CODES = {"QUERY_TOO_LARGE", "QUERY_TOO_DEEP", "TOO_MANY_ALIASES", "QUERY_TOO_COMPLEX"}
@@ -181,15 +178,6 @@ async def test_introspection_is_refused_in_prod_only(
     body = await api.query("{ __typename }", api.officer())
     assert body["data"]["__typename"] == "Query"
 
-    database = CountingDatabase(libpq_conninfo(runtime_url))
-    app = create_app(
-        database=database, verifier=tokens.dev_verifier(dev_key), dev=True, graphiql=False
-    )
-    await database.open()
-    try:
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-            response = await client.post("/graphql", json={"query": introspection})
-    finally:
-        await database.close()
+    async with serving(runtime_url, dev_key, dev=True) as dev_api:
+        response = await dev_api.client.post("/graphql", json={"query": introspection})
     assert response.json() == {"data": {"__schema": {"queryType": {"name": "Query"}}}}

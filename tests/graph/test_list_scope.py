@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-import httpx
 import psycopg
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -20,16 +19,14 @@ from hypothesis import strategies as st
 from joserfc.jwk import ECKey
 
 from db.enums import ManagingAuthority, Sex
-from db.session import Database
 from db.urls import libpq_conninfo
-from graph.app import create_app
 from graph.authz import tokens
 from graph.authz.policy import Facts, decide, list_scope
 from graph.authz.principal import Principal, Role
 from tests.factories import employer as employers
 from tests.factories import person as persons
 from tests.factories import reference
-from tests.graph.conftest import Api
+from tests.graph.conftest import Api, CountingDatabase, serving
 
 BOOK_SCOPES = (
     "identity",
@@ -170,27 +167,19 @@ def _session(
     """Run `steps` against one app (one pool) in one event loop: hypothesis drives plain functions."""
 
     async def run() -> None:
-        database = Database(libpq_conninfo(database_url), min_size=1, max_size=2)
-        app = create_app(
-            database=database, verifier=tokens.dev_verifier(key), dev=False, graphiql=False
-        )
-        await database.open()
-        try:
-            transport = httpx.ASGITransport(app=app)
-            async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        database = CountingDatabase(libpq_conninfo(database_url), max_size=2)
+        async with serving(database, key) as api:
 
-                async def post(query: str, variables: dict[str, Any]) -> dict[str, Any]:
-                    response = await client.post(
-                        "/graphql",
-                        json={"query": query, "variables": variables},
-                        headers={"Authorization": f"Bearer {token}"},
-                    )
-                    body: dict[str, Any] = response.json()
-                    return body
+            async def post(query: str, variables: dict[str, Any]) -> dict[str, Any]:
+                response = await api.client.post(
+                    "/graphql",
+                    json={"query": query, "variables": variables},
+                    headers={"Authorization": f"Bearer {token}"},
+                )
+                body: dict[str, Any] = response.json()
+                return body
 
-                await steps(post)
-        finally:
-            await database.close()
+            await steps(post)
 
     asyncio.run(run())
 

@@ -3,7 +3,6 @@
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-import httpx
 import psycopg
 import pytest
 from hypothesis import given
@@ -11,13 +10,10 @@ from hypothesis import strategies as st
 from joserfc.jwk import ECKey
 from prometheus_client.parser import text_string_to_metric_families
 
-from db.urls import libpq_conninfo
-from graph.app import create_app
-from graph.authz import tokens
 from graph.metrics import OTHER, Metrics
 from graph.persisted import PersistedQueries
 from tests.factories.book import book
-from tests.graph.conftest import Api, CountingDatabase
+from tests.graph.conftest import Api, serving
 from tests.graph.operations import ME
 
 Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
@@ -106,21 +102,8 @@ async def test_persisted_query_refusals_are_counted(api: Api, conn: psycopg.Conn
 async def _app(runtime_url: str, dev_key: ECKey) -> AsyncIterator[Api]:
     """The app as `bhxh serve` builds it, its persisted queries in process whatever the
     environment says."""
-    database = CountingDatabase(libpq_conninfo(runtime_url))
-    app = create_app(
-        database=database,
-        verifier=tokens.dev_verifier(dev_key),
-        dev=False,
-        graphiql=False,
-        persisted=PersistedQueries(),
-    )
-    await database.open()
-    try:
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-            yield Api(client=client, database=database, key=dev_key)
-    finally:
-        await database.close()
+    async with serving(runtime_url, dev_key, persisted=PersistedQueries()) as api:
+        yield api
 
 
 @pytest.fixture

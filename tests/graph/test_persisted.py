@@ -7,15 +7,11 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-import httpx
 import psycopg
 import pytest
 from joserfc.jwk import ECKey
 
-from db.urls import libpq_conninfo
 from graph import schema as schema_module
-from graph.app import create_app
-from graph.authz import tokens
 from graph.config import ConfigError, Settings
 from graph.persisted import (
     DocumentCache,
@@ -28,7 +24,7 @@ from graph.persisted import (
     load_manifest,
 )
 from tests.factories.book import book
-from tests.graph.conftest import Api, CountingDatabase
+from tests.graph.conftest import Api, serving
 from tests.graph.operations import ME, PERSON
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -41,21 +37,10 @@ MakeApi = Callable[[PersistedQueries], AbstractAsyncContextManager[Api]]
 def make_api(runtime_url: str, dev_key: ECKey) -> MakeApi:
     @asynccontextmanager
     async def make(persisted: PersistedQueries) -> AsyncIterator[Api]:
-        database = CountingDatabase(libpq_conninfo(runtime_url))
-        app = create_app(
-            database=database,
-            verifier=tokens.dev_verifier(dev_key),
-            dev=False,
-            graphiql=False,
-            persisted=persisted,
-        )
-        await database.open()
         try:
-            transport = httpx.ASGITransport(app=app)
-            async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-                yield Api(client=client, database=database, key=dev_key)
+            async with serving(runtime_url, dev_key, persisted=persisted) as api:
+                yield api
         finally:
-            await database.close()
             await persisted.store.close()
 
     return make
