@@ -78,7 +78,6 @@ class Loaders:
     card_by_code: Loader
     card_by_short_code: Loader
     cards: Loader
-    facility: Loader
     medical_visits: Loader
     unemployment_benefits: Loader
     consents: Loader
@@ -128,7 +127,6 @@ class Loaders:
                     d, keys, a.page, from_date=a.start, to_date=a.end
                 ),
             ),
-            facility=_loader(db, health_insurance.facilities_by_code),
             medical_visits=_paged_loader(
                 db,
                 lambda d, keys, a: health_insurance.visits_page(

@@ -1,11 +1,27 @@
-"""BHYT cards (by holder, by either code form), facilities and medical visits."""
+"""BHYT cards (by holder, by either code form) and medical visits, each with its facility.
+
+A facility is a small reference row owned by the card or visit that names it: it comes in the same
+row, as a jsonb object (`initial_facility`, `facility`), not through a loader of its own, so no
+request pays a statement for facilities however its cards and visits resolve."""
 
 from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Date, DateTime, Text, bindparam, cast, func, literal_column, or_, select
-from sqlalchemy.dialects.postgresql import distinct_on
+from sqlalchemy import (
+    ColumnElement,
+    Date,
+    DateTime,
+    Label,
+    Text,
+    bindparam,
+    cast,
+    func,
+    literal_column,
+    or_,
+    select,
+)
+from sqlalchemy.dialects.postgresql import JSONB, distinct_on
 
 from db.models import HealthFacility, HealthInsuranceCard, MedicalVisit
 from db.queries.compile import align_one, compile_query, int_keys, text_keys
@@ -13,13 +29,26 @@ from db.queries.paging import PageParams, fetch_pages, keyset_page
 from db.session import Query, Reader, Row
 
 _cards = HealthInsuranceCard.__table__
+_visits = MedicalVisit.__table__
+
+
+def _facility(code: ColumnElement[str], label: str) -> Label[Any]:
+    """`(SELECT to_jsonb(f) FROM health_facility f WHERE f.code = <code>) AS <label>`: the row's
+    facility as a dict (by its primary key, one index probe per row)."""
+    f = HealthFacility.__table__.alias("f")
+    return (
+        select(func.to_jsonb(f.table_valued(), type_=JSONB))
+        .where(f.c.code == code)
+        .scalar_subquery()
+        .label(label)
+    )
 
 
 def _latest_card_by(name: str, column: Any, keys: Any) -> Query:
     """The card in force per key: the latest issue (renewals keep the 10-digit code, often the 15)."""
     return compile_query(
         name,
-        select(_cards)
+        select(*_cards.c, _facility(_cards.c.initial_facility_code, "initial_facility"))
         .ext(distinct_on(column))
         .where(keys)
         .order_by(column, _cards.c.valid_from.desc(), _cards.c.id.desc()),
@@ -45,14 +74,10 @@ CARDS_PAGE = compile_query(
             or_(cast(bindparam("start"), Date).is_(None), _cards.c.valid_to >= bindparam("start")),
             or_(cast(bindparam("end"), Date).is_(None), _cards.c.valid_from <= bindparam("end")),
         ),
+        page_columns=lambda rows: [_facility(rows.c.initial_facility_code, "initial_facility")],
     ),
 )
 
-FACILITIES_BY_CODE = compile_query(
-    "facilities_by_code", select(HealthFacility.__table__).where(text_keys(HealthFacility.code))
-)
-
-_visits = MedicalVisit.__table__
 VISITS_PAGE = compile_query(
     "medical_visits_page",
     keyset_page(
@@ -75,6 +100,7 @@ VISITS_PAGE = compile_query(
                 _visits.c.facility_code == cast(bindparam("facility"), Text),
             ),
         ),
+        page_columns=lambda rows: [_facility(rows.c.facility_code, "facility")],
     ),
 )
 
@@ -102,10 +128,6 @@ async def cards_page(
     to_date: date | None,
 ) -> list[list[Row]]:
     return await fetch_pages(db, CARDS_PAGE, keys, page, start=from_date, end=to_date)
-
-
-async def facilities_by_code(db: Reader, keys: Sequence[str]) -> list[Row | None]:
-    return align_one(keys, await db.fetch(FACILITIES_BY_CODE, {"keys": list(keys)}), "code")
 
 
 async def visits_page(

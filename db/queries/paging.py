@@ -5,9 +5,12 @@ For every parent in `keys`, the statement returns up to `limit` children after t
 filters, regardless of the cursor). Callers ask for `first + 1` to learn whether a next page exists.
 When the cursor is past a parent's last child, that child comes back alone with `_carrier` set,
 so the total is still known; callers drop carrier rows.
+
+`page_columns` are computed on the returned rows only, not on every matching child: a reference
+row brought in by a scalar subquery costs one look-up per row of the page, however long the history.
 """
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -51,8 +54,10 @@ def keyset_page(
     filters: Sequence[ColumnElement[bool]] = (),
     newest_first: bool = False,
     id_type: TypeEngine[Any] | None = None,
+    page_columns: Callable[[FromClause], Sequence[ColumnElement[Any]]] = lambda rows: (),
 ) -> Select[Any]:
-    """`id_type` is the type of the table's `id` (default bigint)."""
+    """`id_type` is the type of the table's `id` (default bigint). `page_columns` gets the ranked
+    rows (a subquery with `columns`) and returns labelled columns to add to each returned row."""
     parent_col = table.c[parent]
     matching = (
         select(*columns, func.count().over(partition_by=parent_col).label("_total"))
@@ -77,6 +82,7 @@ def keyset_page(
     return (
         select(
             *(c for c in ranked.c if c.name not in ("_rn", "_skipped")),
+            *page_columns(ranked),
             (rn <= skipped).label("_carrier"),
         )
         .where(

@@ -78,9 +78,8 @@ class HealthInsuranceCard:
     @strawberry.field(
         description="Nơi đăng ký KCB ban đầu — initial registered healthcare facility."
     )
-    async def initial_facility(self, info: Info) -> HealthFacility:
-        row = await info.context.loaders.facility.load(self.row["initial_facility_code"])
-        return HealthFacility.from_row(row)
+    def initial_facility(self) -> HealthFacility:
+        return HealthFacility.from_row(self.row["initial_facility"])
 
     @strawberry.field(description="Giá trị sử dụng từ ngày — valid from.")
     def valid_from(self) -> date:
@@ -118,9 +117,8 @@ class MedicalVisit:
     row: strawberry.Private[Row]
 
     @strawberry.field(description="Cơ sở KCB — the facility.")
-    async def facility(self, info: Info) -> HealthFacility:
-        row = await info.context.loaders.facility.load(self.row["facility_code"])
-        return HealthFacility.from_row(row)
+    def facility(self) -> HealthFacility:
+        return HealthFacility.from_row(self.row["facility"])
 
     @strawberry.field(description="Ngày vào — admission time.")
     def admitted_at(self) -> datetime:

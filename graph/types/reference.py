@@ -51,6 +51,8 @@ class HealthFacility:
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> "HealthFacility":
+        """From a health_facility row or its `to_jsonb` object (the card's or visit's own column):
+        every field read here is text, which jsonb keeps as it is."""
         return cls(
             code=row["code"],
             name=row["name"],

@@ -14,8 +14,9 @@ from tests.graph.operations import ENTITIES, ME, PERSON, PERSONS
 
 # Statements for a whole book: person, relatives, linked persons, membership, household, members,
 # social insurance, periods ×2 (BHXH, BHTN), employers, totals, benefits, current card, cards,
-# facilities, visits, BHTN decisions. The bound is the point: it must not grow with the data.
-EBOOK_STATEMENTS = 18 + 1  # reads, and the one access-log insert for someone else's book
+# visits, BHTN decisions (cards and visits bring their facility in their own rows). The bound is
+# the point: it must not grow with the data.
+EBOOK_STATEMENTS = 17 + 1  # reads, and the one access-log insert for someone else's book
 EVERY_SCOPE = frozenset(g.value.lower() for g in BOOK)
 
 
@@ -176,12 +177,14 @@ def _role_token(api: Api, conn: psycopg.Connection, role: str, books: list[Any])
         for b in books:
             consent(conn, b.person, grantee="BYT", groups=tuple(g.value for g in BOOK))
         return api.token(Role.PARTNER_AGENCY, "byt", org="BYT")
-    # A registered facility where none of the books' visits took place (as before organisations
-    # were checked, when any code passed): with visits at it, the visits' and the cards'
-    # facilities load in two ticks at 50 books and one at 1 (a loader wobble to fix separately).
-    from tests.factories import reference
-
-    return api.token(Role.HEALTH_FACILITY, "desk", org=reference.facility(conn)["code"])
+    # The facility where every book's visits took place, so it reads their medical records too.
+    facility = books[0].facility_code
+    for b in books:
+        conn.execute(
+            "UPDATE medical_visit SET facility_code = %s WHERE person_id = %s",
+            (facility, b.person["id"]),
+        )
+    return api.token(Role.HEALTH_FACILITY, "desk", org=facility)
 
 
 @pytest.mark.parametrize("role", ["representative", "employer", "agency", "facility"])
@@ -206,7 +209,78 @@ async def test_every_role_reads_fifty_books_at_the_cost_of_one(
         await api.query(ENTITIES, token, {"reps": reps[:1]})
         body = await api.query(ENTITIES, token, {"reps": reps})
         assert all(e is not None for e in body["data"]["_entities"]), body.get("errors", [])[:1]
+        if role == "facility":  # the facility reads the books' visits, each with its facility
+            visits = [e["medicalVisits"] for e in body["data"]["_entities"]]
+            assert {v["totalCount"] for v in visits} == {30 if n == 50 else 1}
+            assert {e["node"]["facility"]["code"] for v in visits for e in v["edges"]} == {
+                books[0].facility_code
+            }
         counts.append(api.last_statements)
     assert counts[0] == counts[1]
     # + the role's fact look-up, once for the books and once for the persons they link to
     assert counts[0] <= EBOOK_STATEMENTS + 2
+
+
+_FACILITY = "code name address tier province { code name }"
+CARD_FACILITIES = f"""
+query($short: String!, $code: String!) {{
+  me {{
+    healthInsurance {{
+      currentCard {{ initialFacility {{ {_FACILITY} }} }}
+      cards {{ edges {{ node {{ initialFacility {{ {_FACILITY} }} }} }} }}
+    }}
+    medicalVisits {{ edges {{ node {{ facility {{ {_FACILITY} }} }} }} }}
+  }}
+  healthInsuranceCard(code: $short) {{ initialFacility {{ {_FACILITY} }} }}
+  _entities(representations: [{{__typename: "HealthInsuranceCard", code: $code}}]) {{
+    ... on HealthInsuranceCard {{ initialFacility {{ {_FACILITY} }} }}
+  }}
+}}
+"""
+
+
+async def test_cards_and_visits_bring_their_own_facility(
+    api: Api, conn: psycopg.Connection
+) -> None:
+    from tests.factories import reference
+
+    b = book(conn, cards=2, visits=3)
+    # The visits were at another facility than the one the cards register.
+    clinic = reference.facility(conn, province_code="79")
+    conn.execute(
+        "UPDATE health_facility SET name = 'Bệnh viện Chợ Rẫy', address = '201B Nguyễn Chí Thanh,"
+        " Chợ Lớn, TP. Hồ Chí Minh', tier = 'Cấp chuyên sâu' WHERE code = %s",
+        (clinic["code"],),
+    )
+    conn.execute(
+        "UPDATE medical_visit SET facility_code = %s WHERE person_id = %s",
+        (clinic["code"], b.person["id"]),
+    )
+    body = await api.query(
+        CARD_FACILITIES,
+        api.citizen(b.person),
+        {"short": b.bhxh_code, "code": "DN401" + b.bhxh_code},
+    )
+    assert "errors" not in body, body
+    registered = {
+        "code": b.facility_code,
+        "name": "Bệnh viện Bạch Mai",
+        "address": "78 Giải Phóng, Đống Đa, Hà Nội",
+        "tier": "Trung ương",
+        "province": {"code": "01", "name": "Hà Nội"},
+    }
+    visited = {
+        "code": clinic["code"],
+        "name": "Bệnh viện Chợ Rẫy",
+        "address": "201B Nguyễn Chí Thanh, Chợ Lớn, TP. Hồ Chí Minh",
+        "tier": "Cấp chuyên sâu",
+        "province": {"code": "79", "name": "Hồ Chí Minh"},
+    }
+    data = body["data"]
+    hi = data["me"]["healthInsurance"]
+    assert hi["currentCard"]["initialFacility"] == registered
+    assert [e["node"]["initialFacility"] for e in hi["cards"]["edges"]] == [registered] * 2
+    visits = data["me"]["medicalVisits"]["edges"]
+    assert [e["node"]["facility"] for e in visits] == [visited] * 3
+    assert data["healthInsuranceCard"]["initialFacility"] == registered
+    assert data["_entities"] == [{"initialFacility": registered}]
