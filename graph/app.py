@@ -72,7 +72,12 @@ class GraphQLEndpoint:
                 await _unauthenticated(str(exc), request_id)(scope, receive, send)
                 return
             if refusal := await self.organisations.refusal(principal):
-                await refusal.response(request_id)(scope, receive, send)
+                # 403, not 401: the token is authentic, but the organisation it names cannot act
+                # here (a new token for the same organisation would not help).
+                forbidden = error_response(
+                    403, "FORBIDDEN", refusal.message, request_id, extensions={"claim": "org"}
+                )
+                await forbidden(scope, receive, send)
                 return
         params = request.query_params
         # A GET naming a persisted query by hash alone is an operation too.

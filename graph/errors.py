@@ -83,12 +83,6 @@ def code_of(error: GraphQLError) -> str:
     return INTERNAL
 
 
-def is_expected(error: GraphQLError) -> bool:
-    """The caller's to see as it is: anything but a bug. (Retryable errors are shown too, with
-    a message of ours.)"""
-    return code_of(error) != INTERNAL
-
-
 def without_suggestions(message: str) -> str:
     """graphql-core's "Did you mean …?" hints name fields, arguments, enum values and input
     fields a caller did not ask for: outside dev the schema is not for browsing."""

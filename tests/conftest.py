@@ -7,8 +7,14 @@ the role's privileges suffice. The runtime role logs in without a password: the 
 trust local connections (the embedded cluster does)."""
 
 import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
@@ -16,6 +22,7 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from db import migrate
+from db.embedded import EmbeddedPostgresError, find_pg_bindir
 from db.roles import DEFAULT_RUNTIME_ROLE
 from db.urls import libpq_conninfo, sqlalchemy_url, with_user
 
@@ -55,14 +62,22 @@ def drop_database(server: str, url: str) -> None:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-@pytest.fixture(scope="session")
-def database_url(server_url: str) -> Iterator[str]:
-    url = create_database(server_url)
+@contextmanager
+def throwaway_database(server: str, *, migrated: bool) -> Iterator[str]:
+    """A database of its own on `server`, dropped afterwards (also when the test dropped it)."""
+    url = create_database(server)
     try:
-        migrate.upgrade(url)
+        if migrated:
+            migrate.upgrade(url)
         yield url
     finally:
-        drop_database(server_url, url)
+        drop_database(server, url)
+
+
+@pytest.fixture(scope="session")
+def database_url(server_url: str) -> Iterator[str]:
+    with throwaway_database(server_url, migrated=True) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
@@ -74,11 +89,94 @@ def runtime_url(database_url: str) -> str:
 @pytest.fixture(scope="session")
 def fresh_database(server_url: str) -> Iterator[str]:
     """An empty (unmigrated) database for migration tests."""
-    url = create_database(server_url)
-    try:
+    with throwaway_database(server_url, migrated=False) as url:
         yield url
+
+
+@pytest.fixture
+def empty_database(server_url: str) -> Iterator[str]:
+    """An empty database of this test's own."""
+    with throwaway_database(server_url, migrated=False) as url:
+        yield url
+
+
+@pytest.fixture
+def scratch_database(server_url: str) -> Iterator[str]:
+    """A migrated database of this test's own, for tests that change the schema or grants."""
+    with throwaway_database(server_url, migrated=True) as url:
+        yield url
+
+
+@pytest.fixture
+def role_name(server_url: str) -> Iterator[str]:
+    """A role name no other test run uses (roles are cluster-wide), dropped afterwards: drop the
+    databases whose grants name it first."""
+    name = f"bhxh_test_{uuid.uuid4().hex[:10]}"
+    yield name
+    with psycopg.connect(libpq_conninfo(server_url), autocommit=True) as conn:
+        conn.execute(f'DROP ROLE IF EXISTS "{name}"')
+
+
+@pytest.fixture(scope="session")
+def pg_bindir() -> Path:
+    """PostgreSQL's server binaries, for tests that run clusters of their own (scripts/test
+    installs them): missing binaries fail those tests rather than skip them."""
+    try:
+        return find_pg_bindir()
+    except EmbeddedPostgresError as exc:
+        pytest.fail(f"{exc} (scripts/test installs them)")
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> Iterator[str]:
+    """REDIS_URL when set; otherwise a private redis-server on a unix socket for this run
+    (scripts/test installs it), so the shared store is tested on every machine."""
+    if url := os.environ.get("REDIS_URL"):
+        yield url
+        return
+    server = shutil.which("redis-server")
+    if server is None:
+        pytest.fail(
+            "redis-server is missing: scripts/test installs it (apt-get install redis-server)"
+        )
+    directory = tempfile.mkdtemp(prefix="bhxh-redis-")  # short: a unix socket path has a limit
+    sock = f"{directory}/redis.sock"
+    process = subprocess.Popen(
+        [
+            server,
+            "--port",
+            "0",
+            "--unixsocket",
+            sock,
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            directory,
+        ],
+        stdout=subprocess.DEVNULL,
+    )
+    try:
+        _wait_for_socket(sock, process)
+        yield f"unix://{sock}"
     finally:
-        drop_database(server_url, url)
+        process.terminate()
+        process.wait(timeout=10)
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+def _wait_for_socket(path: str, process: "subprocess.Popen[bytes]") -> None:
+    for _ in range(200):
+        if process.poll() is not None:
+            pytest.fail(f"redis-server exited with {process.returncode}")
+        with socket.socket(socket.AF_UNIX) as probe:
+            try:
+                probe.connect(path)
+                return
+            except OSError:
+                time.sleep(0.05)
+    pytest.fail("redis-server did not open its socket")
 
 
 @pytest.fixture

@@ -5,12 +5,13 @@ from collections.abc import Sequence
 from typing import Any
 
 from psycopg.errors import CheckViolation
-from sqlalchemy import Date, DateTime, Text, bindparam, func, or_, select, text
+from sqlalchemy import DateTime, Text, bindparam, select, text
 from sqlalchemy.dialects.postgresql import UUID
 
 from db.models import Consent, PartnerAgency
 from db.models.consent import MAX_ACTIVE_CONSENTS
 from db.queries.compile import compile_query
+from db.queries.organisation import active
 from db.queries.paging import PageParams, fetch_pages, keyset_page
 from db.session import Reader, Row
 
@@ -38,10 +39,7 @@ AGENCY_BY_CODE = compile_query(
     "agency_by_code",
     select(PartnerAgency.__table__).where(
         PartnerAgency.code == bindparam("code", type_=Text),
-        or_(
-            PartnerAgency.deregistered_on.is_(None),
-            PartnerAgency.deregistered_on > func.current_date(type_=Date),
-        ),
+        active(PartnerAgency.deregistered_on),
     ),
 )
 CONSENT_BY_ID = compile_query(

@@ -20,7 +20,8 @@ class OrganisationKind(StrEnum):
     PARTNER_AGENCY = "partner agency"
 
 
-def _active(deregistered_on: InstrumentedAttribute[Any]) -> ColumnElement[bool]:
+def active(deregistered_on: InstrumentedAttribute[Any]) -> ColumnElement[bool]:
+    """Registered and not deregistered on or before today: the one definition of "active"."""
     return or_(deregistered_on.is_(None), deregistered_on > func.current_date(type_=Date))
 
 
@@ -32,15 +33,15 @@ _CODE = bindparam("code", type_=Text)
 _STATEMENTS: dict[OrganisationKind, Query] = {
     OrganisationKind.EMPLOYER: compile_query(
         "active_employer",
-        _exists(Employer.tax_code == _CODE, _active(Employer.deregistered_on)),
+        _exists(Employer.tax_code == _CODE, active(Employer.deregistered_on)),
     ),
     OrganisationKind.HEALTH_FACILITY: compile_query(
         "active_health_facility",
-        _exists(HealthFacility.code == _CODE, _active(HealthFacility.deregistered_on)),
+        _exists(HealthFacility.code == _CODE, active(HealthFacility.deregistered_on)),
     ),
     OrganisationKind.PARTNER_AGENCY: compile_query(
         "active_partner_agency",
-        _exists(PartnerAgency.code == _CODE, _active(PartnerAgency.deregistered_on)),
+        _exists(PartnerAgency.code == _CODE, active(PartnerAgency.deregistered_on)),
     ),
 }
 

@@ -31,7 +31,6 @@ from dataclasses import dataclass
 from typing import Final
 
 from cachetools import TTLCache
-from starlette.responses import JSONResponse
 
 from db.enums import ManagingAuthority
 from db.queries.organisation import OrganisationKind, is_active
@@ -61,17 +60,6 @@ class Refusal:
     """Why the token's organisation claim does not hold; safe to show the caller."""
 
     message: str
-
-    def response(self, request_id: str) -> JSONResponse:
-        """403: the token is authentic, but the organisation it names cannot act here (a new
-        token for the same organisation would not help, so not 401)."""
-        error = {
-            "message": self.message,
-            "extensions": {"code": "FORBIDDEN", "claim": "org", "requestId": request_id},
-        }
-        return JSONResponse(
-            {"errors": [error]}, status_code=403, headers={"X-Request-ID": request_id}
-        )
 
 
 def _static_refusal(principal: Principal) -> Refusal | None:

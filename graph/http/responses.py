@@ -35,11 +35,13 @@ def error_response(
     *,
     retry_after: int | None = None,
     headers: dict[str, str] | None = None,
+    extensions: dict[str, str] | None = None,
 ) -> JSONResponse:
     """`{"errors": [{"message", "extensions": {"code", "requestId"}}]}`, the GraphQL shape, so
     that clients read every refusal the same way."""
     all_headers = {"X-Request-ID": request_id, **(headers or {})}
     if retry_after is not None:
         all_headers["Retry-After"] = str(retry_after)
-    body = {"errors": [{"message": message, "extensions": {"code": code, "requestId": request_id}}]}
+    details = {"code": code, **(extensions or {}), "requestId": request_id}
+    body = {"errors": [{"message": message, "extensions": details}]}
     return JSONResponse(body, status_code=status, headers=all_headers)

@@ -25,11 +25,8 @@ Make = Callable[[Path], EmbeddedPostgres]
 
 
 @pytest.fixture(scope="module")
-def bindir() -> Path:
-    try:
-        return find_pg_bindir()
-    except EmbeddedPostgresError as exc:
-        pytest.skip(str(exc))
+def bindir(pg_bindir: Path) -> Path:
+    return pg_bindir
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ import os
 import subprocess
 import sys
 import threading
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -34,26 +33,6 @@ def runtime(runtime_url: str, conn: psycopg.Connection) -> Iterator[psycopg.Conn
     """The runtime role, in autocommit; `conn` (the owner) empties the tables afterwards."""
     with psycopg.connect(libpq_conninfo(runtime_url), autocommit=True) as connection:
         yield connection
-
-
-@pytest.fixture
-def scratch(server_url: str) -> Iterator[str]:
-    """A migrated database of this test's own, for tests that change the schema or grants."""
-    url = create_database(server_url)
-    try:
-        migrate.upgrade(url)
-        yield url
-    finally:
-        drop_database(server_url, url)
-
-
-@pytest.fixture
-def role_name(server_url: str) -> Iterator[str]:
-    """A role name no other test run uses (roles are cluster-wide), dropped afterwards."""
-    name = f"bhxh_test_{uuid.uuid4().hex[:10]}"
-    yield name
-    with psycopg.connect(libpq_conninfo(server_url), autocommit=True) as conn:
-        conn.execute(f'DROP ROLE IF EXISTS "{name}"')
 
 
 def _log_a_read(runtime: psycopg.Connection, person_id: int) -> None:
@@ -247,10 +226,10 @@ def test_truncate_is_refused_even_to_the_owner(conn: psycopg.Connection) -> None
 
 
 def test_every_upgrade_grants_afresh_and_covers_later_tables(
-    scratch: str, monkeypatch: pytest.MonkeyPatch
+    scratch_database: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    runtime_url = with_user(scratch, RUNTIME)
-    with psycopg.connect(libpq_conninfo(scratch), autocommit=True) as owner:
+    runtime_url = with_user(scratch_database, RUNTIME)
+    with psycopg.connect(libpq_conninfo(scratch_database), autocommit=True) as owner:
         # Privileges granted by hand, and a table a later revision adds with a serial key.
         owner.execute(f"GRANT DELETE, TRUNCATE ON access_log TO {RUNTIME}")
         owner.execute(f"GRANT UPDATE (purpose) ON consent TO {RUNTIME}")
@@ -261,7 +240,7 @@ def test_every_upgrade_grants_afresh_and_covers_later_tables(
         assert {"DELETE", "TRUNCATE"} <= before["access_log"]
 
         monkeypatch.setattr(roles, "WRITES", {**WRITES, "later": (Write("INSERT"),)})
-        migrate.upgrade(scratch)  # at head: only the grants run
+        migrate.upgrade(scratch_database)  # at head: only the grants run
         after = _privileges(owner, RUNTIME)
         assert after == _expected(set(after))
         assert after["later"] == {"SELECT", "INSERT"}
@@ -270,23 +249,23 @@ def test_every_upgrade_grants_afresh_and_covers_later_tables(
 
 
 def test_a_role_that_owns_anything_is_refused(
-    scratch: str, role_name: str, server_url: str
+    scratch_database: str, role_name: str, server_url: str
 ) -> None:
-    with psycopg.connect(libpq_conninfo(scratch), autocommit=True) as owner:
+    with psycopg.connect(libpq_conninfo(scratch_database), autocommit=True) as owner:
         owner.execute(f"CREATE ROLE {role_name} LOGIN")
         owner.execute(f"ALTER TABLE consent OWNER TO {role_name}")
     with pytest.raises(RoleError, match="owns consent"):
-        migrate.upgrade(scratch, runtime=RuntimeRole(role_name))
-    problems = roles.runtime_problems(libpq_conninfo(with_user(scratch, role_name)))
+        migrate.upgrade(scratch_database, runtime=RuntimeRole(role_name))
+    problems = roles.runtime_problems(libpq_conninfo(with_user(scratch_database, role_name)))
     assert problems == f"database user {role_name!r} owns consent"
-    drop_database(server_url, scratch)  # before the role: it owns a table there
+    drop_database(server_url, scratch_database)  # before the role: it owns a table there
 
 
-def test_the_migrating_user_cannot_be_the_runtime_role(scratch: str) -> None:
-    with psycopg.connect(libpq_conninfo(scratch)) as owner:
+def test_the_migrating_user_cannot_be_the_runtime_role(scratch_database: str) -> None:
+    with psycopg.connect(libpq_conninfo(scratch_database)) as owner:
         user = owner.execute("SELECT current_user::text").fetchone()[0]  # type: ignore[index]
     with pytest.raises(RoleError, match=r"migrating user|superuser"):
-        migrate.upgrade(scratch, runtime=RuntimeRole(user))
+        migrate.upgrade(scratch_database, runtime=RuntimeRole(user))
 
 
 def test_concurrent_creations_of_one_role_all_succeed(server_url: str, role_name: str) -> None:

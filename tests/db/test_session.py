@@ -1,6 +1,11 @@
 """The API's pooled connections carry the session settings the service relies on."""
 
-from db.session import Database, Query, Timeouts
+import socket
+import threading
+
+import pytest
+
+from db.session import Database, DatabaseUnavailable, Query, Timeouts, wait_until_reachable
 from db.urls import libpq_conninfo
 
 SETTINGS = Query(
@@ -21,3 +26,32 @@ async def test_every_connection_has_timeouts_and_no_jit(database_url: str) -> No
     finally:
         await database.close()
     assert row == {"statement_timeout": "3s", "lock_timeout": "1500ms", "jit": "off"}
+
+
+def test_waiting_for_the_database_retries_until_the_wait_is_over() -> None:
+    """`serve`'s bounded wait: a server that never speaks PostgreSQL is tried again and again
+    until the wait runs out, then one reason naming the server (never its password)."""
+    accepted = 0
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        port = listener.getsockname()[1]
+
+        def refuse() -> None:
+            nonlocal accepted
+            while True:
+                try:
+                    conn, _ = listener.accept()
+                except OSError:
+                    return  # the listener closed: the test is over
+                accepted += 1
+                conn.close()
+
+        threading.Thread(target=refuse, daemon=True).start()
+        conninfo = f"host=127.0.0.1 port={port} dbname=bhxh user=u password=secret"
+        with pytest.raises(DatabaseUnavailable) as refused:
+            wait_until_reachable(conninfo, seconds=1, interval=0.1)
+    assert accepted >= 3
+    message = str(refused.value)
+    assert message.startswith(f"the database bhxh at 127.0.0.1:{port} did not answer within 1 s")
+    assert "secret" not in message and "\n" not in message

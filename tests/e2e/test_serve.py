@@ -12,16 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from db.embedded import EmbeddedPostgres, EmbeddedPostgresError, find_pg_bindir
+from db.embedded import EmbeddedPostgres
 from tests.e2e.conftest import ROOT, free_port
 
 
 @pytest.mark.e2e
-def test_serve_on_the_embedded_database_and_stop_cleanly() -> None:
-    try:
-        find_pg_bindir()
-    except EmbeddedPostgresError as exc:
-        pytest.skip(str(exc))
+def test_serve_on_the_embedded_database_and_stop_cleanly(pg_bindir: Path) -> None:
     data_dir = Path(tempfile.mkdtemp(prefix="bhxh-serve-"))
     data_dir.chmod(0o755)  # the postgres user must reach the cluster under it
     port = free_port()

@@ -1,7 +1,5 @@
 """The `bhxh` commands that need no server process: token, schema, db."""
 
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
@@ -14,7 +12,7 @@ from db.urls import libpq_conninfo, sqlalchemy_url, with_user
 from graph.authz import tokens
 from graph.authz.principal import Role
 from graph.cli import main
-from tests.conftest import create_database, drop_database
+from tests.conftest import drop_database
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -109,28 +107,10 @@ def test_token_refuses_what_the_api_would_refuse(
 # --- the database roles: the owner migrates, the runtime role serves -----------------------------
 
 
-@pytest.fixture
-def empty_database(server_url: str) -> Iterator[str]:
-    url = create_database(server_url)
-    try:
-        yield url
-    finally:
-        drop_database(server_url, url)
-
-
-@pytest.fixture
-def runtime_name(server_url: str) -> Iterator[str]:
-    """A runtime role of this test's own (roles are cluster-wide), dropped after its database."""
-    name = f"bhxh_test_{uuid.uuid4().hex[:10]}"
-    yield name
-    with psycopg.connect(libpq_conninfo(server_url), autocommit=True) as conn:
-        conn.execute(f'DROP ROLE IF EXISTS "{name}"')
-
-
 def test_db_upgrade_creates_and_grants_the_runtime_role(
-    tmp_path: Path, empty_database: str, runtime_name: str, server_url: str
+    tmp_path: Path, empty_database: str, role_name: str, server_url: str
 ) -> None:
-    runtime_url = sqlalchemy_url(empty_database).set(username=runtime_name, password="s3cret")
+    runtime_url = sqlalchemy_url(empty_database).set(username=role_name, password="s3cret")
     env = {
         "BHXH_DATA_DIR": str(tmp_path),
         "BHXH_ENV": "prod",  # `db` needs no identity provider
@@ -144,10 +124,10 @@ def test_db_upgrade_creates_and_grants_the_runtime_role(
         role = conn.execute(
             "SELECT rolcanlogin, rolsuper, rolpassword LIKE 'SCRAM-SHA-256$%%'"
             " FROM pg_authid WHERE rolname = %s",
-            [runtime_name],
+            [role_name],
         ).fetchone()
     assert role == (True, False, True)
-    as_runtime = libpq_conninfo(with_user(empty_database, runtime_name))
+    as_runtime = libpq_conninfo(with_user(empty_database, role_name))
     assert roles.runtime_problems(as_runtime) is None
     with psycopg.connect(as_runtime) as conn:
         assert conn.execute("SELECT version_num FROM alembic_version").fetchone() == (

@@ -27,7 +27,7 @@ import pytest
 from joserfc.jwk import ECKey
 
 from db import migrate
-from db.embedded import EmbeddedPostgres, EmbeddedPostgresError, find_pg_bindir
+from db.embedded import EmbeddedPostgres
 from db.session import Database, DatabaseUnavailable, Query, Timeouts
 from db.urls import libpq_conninfo
 from graph.app import create_app
@@ -53,14 +53,10 @@ class Cluster:
 
 
 @pytest.fixture(scope="module")
-def cluster() -> Iterator[Cluster]:
-    try:
-        bindir = find_pg_bindir()
-    except EmbeddedPostgresError as exc:
-        pytest.skip(str(exc))
+def cluster(pg_bindir: Path) -> Iterator[Cluster]:
     root = Path(tempfile.mkdtemp(prefix="bhxh-faults-"))
     root.chmod(0o755)  # the postgres user must reach the cluster under it
-    postgres = EmbeddedPostgres(root / "pg", bindir=bindir, extra_settings=FAST)
+    postgres = EmbeddedPostgres(root / "pg", bindir=pg_bindir, extra_settings=FAST)
     try:
         url = postgres.start()
         migrate.upgrade(url)

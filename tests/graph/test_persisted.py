@@ -46,25 +46,6 @@ def make_api(runtime_url: str, dev_key: ECKey) -> MakeApi:
     return make
 
 
-@pytest.fixture
-def redis_url() -> str:
-    """The Redis of the machine (REDIS_URL or the local default); skipped when none answers."""
-    import os
-
-    from redis import Redis
-    from redis.exceptions import RedisError
-
-    url = os.environ.get("REDIS_URL") or REDIS_URL
-    client = Redis.from_url(url, socket_connect_timeout=0.5)
-    try:
-        client.ping()
-    except RedisError:
-        pytest.skip(f"no Redis at {url}")
-    finally:
-        client.close()
-    return url
-
-
 async def _store(kind: str, redis_url: str | None) -> DocumentStore:
     if kind == "memory":
         return MemoryStore()

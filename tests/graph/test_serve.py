@@ -43,7 +43,6 @@ def test_without_a_database_serve_waits_then_exits_with_one_line(tmp_path: Path)
         DATABASE_URL=f"postgresql://postgres@127.0.0.1:{_free_port()}/bhxh",
         BHXH_DB_WAIT="2",
     )
-    started = time.monotonic()
     done = subprocess.run(
         [BHXH, "serve", "--port", str(_free_port())],
         cwd=ROOT,
@@ -52,7 +51,6 @@ def test_without_a_database_serve_waits_then_exits_with_one_line(tmp_path: Path)
         text=True,
         timeout=60,
     )
-    elapsed = time.monotonic() - started
     assert done.returncode == 1
     assert done.stdout == ""
     lines = done.stderr.strip().splitlines()
@@ -60,7 +58,7 @@ def test_without_a_database_serve_waits_then_exits_with_one_line(tmp_path: Path)
     (line,) = lines
     assert line.startswith("Error: the database bhxh at 127.0.0.1:")
     assert "did not answer within 2 s" in line and "BHXH_DB_WAIT" in line
-    assert 2 <= elapsed < 30
+    # That it retried meanwhile: tests/db/test_session.py counts the attempts.
 
 
 def _lock_waiters(conn: psycopg.Connection) -> int:
