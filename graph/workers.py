@@ -354,7 +354,7 @@ def supervise(spec: AppSpec, *, host: str, port: int, workers: int, grace: int) 
     metrics_dir = tempfile.mkdtemp(prefix="bhxh-metrics-")
     os.environ[METRICS_DIR_VARIABLE] = metrics_dir
     try:
-        log.info("%d workers on http://%s:%d", workers, bound[0], bound[1])
+        log.info("%d workers on http://%s:%d (metrics in %s)", workers, *bound[:2], metrics_dir)
         supervisor = Supervisor(
             replace(spec, metrics_dir=metrics_dir), sockets, workers, grace=grace
         )
