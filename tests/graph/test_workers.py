@@ -8,6 +8,7 @@ import asyncio
 import http.client
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -456,3 +457,20 @@ def test_serve_on_a_taken_port_exits_1_with_one_line(
         )
     assert result.exit_code == 1, result.output
     assert f"Error: cannot listen on 127.0.0.1:{port}: Address already in use" in result.output
+
+
+def test_workers_stop_when_the_supervisor_is_killed_outright(
+    tmp_path: Path, database_url: str, conn: psycopg.Connection
+) -> None:
+    book(conn)
+    with serving(tmp_path, database_url) as served:
+        pids = set(served.workers().values())
+        served.process.kill()  # SIGKILL: no handler runs, nobody sends the workers SIGTERM
+        served.process.wait(timeout=10)
+        deadline = time.monotonic() + 30
+        while not all(_zombie_or_gone(pid) for pid in pids):
+            assert time.monotonic() < deadline, "the workers outlived their supervisor"
+            time.sleep(0.2)
+        assert _refuses_connections(served.port)
+    assert served.output().count("the supervisor is gone: stopping") == 2
+    shutil.rmtree(re.findall(r"\(metrics in (\S+)\)", served.output())[0], ignore_errors=True)
