@@ -273,7 +273,7 @@ class Supervisor:
         process = slot.process
         assert process is not None and process.pid is not None
         process.join()
-        _forget(process.pid)
+        _forget(process.pid, self.spec.metrics_dir)
         if slot.ready is not None:
             slot.ready.close()
         slot.process, slot.ready = None, None
@@ -318,7 +318,7 @@ class Supervisor:
                 process.kill()
                 process.join()
             if process.pid is not None:
-                _forget(process.pid)
+                _forget(process.pid, self.spec.metrics_dir)
         for slot in self.slots:
             if slot.ready is not None:
                 slot.ready.close()
@@ -334,9 +334,8 @@ def _exit_status(code: int | None) -> str:
     return f"with status {code}"
 
 
-def _forget(pid: int) -> None:
+def _forget(pid: int, directory: str | None) -> None:
     """A dead worker's live gauges leave /metrics (its counters stay in the sums)."""
-    directory = os.environ.get(METRICS_DIR_VARIABLE)
     if directory:
         from prometheus_client.multiprocess import mark_process_dead
 
