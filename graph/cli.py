@@ -202,12 +202,13 @@ def main() -> None:
     default=default_workers,
     show_default="the usable cores",
     help="Worker processes. Each listens on the port with a socket of its own (SO_REUSEPORT),"
-    " so the kernel spreads connections over them, keep-alive ones included; where"
-    " SO_REUSEPORT does not exist (not Linux) they share one socket. The database is prepared"
-    " once, before they start; a worker that dies is restarted. /metrics answers for all of"
-    " them. Persisted queries registered by clients are shared through REDIS_URL; without it"
-    " each worker keeps its own (a client may have to send a document once per worker);"
-    " trusted documents load in every worker. 1: one process, no supervisor.",
+    " so the kernel spreads connections over them, keep-alive ones included; where it does not"
+    " balance (not Linux) they share one socket. The database is prepared once, before they"
+    " start; a worker that dies is restarted. Each has its own pool (BHXH_DB_POOL_SIZE)."
+    " /metrics answers for all of them. Persisted queries registered by clients are shared"
+    " through REDIS_URL; without it each worker keeps its own (a client may have to send a"
+    " document once per worker); trusted documents load in every worker. 1: one process, no"
+    " supervisor.",
 )
 def serve(host: str, port: int, workers: int) -> None:
     """Migrate, seed demo data into an empty database, and serve GraphQL (GraphiQL in dev).
