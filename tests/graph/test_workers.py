@@ -40,7 +40,6 @@ from graph.workers import (
     WorkersFailed,
     WorkerSpec,
     listening_sockets,
-    reuse_port_balances,
 )
 from tests.conftest import throwaway_database
 from tests.factories.book import book
@@ -51,10 +50,6 @@ BHXH = Path(sys.executable).parent / "bhxh"
 ROOT = Path(__file__).resolve().parents[2]
 SERVING = re.compile(r"worker (\d+) serving \(pid (\d+)\)")
 TYPENAME = b'{"query": "{ __typename }"}'
-
-pytestmark = pytest.mark.skipif(
-    not reuse_port_balances(), reason="balancing is proven with Linux's SO_REUSEPORT and /proc"
-)
 
 
 @dataclass
