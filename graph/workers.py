@@ -71,9 +71,11 @@ def reuse_port_balances() -> bool:
     return sys.platform == "linux" and hasattr(socket, "SO_REUSEPORT")
 
 
-def listening_sockets(host: str, port: int, count: int) -> list[socket.socket]:
+def listening_sockets(
+    host: str, port: int, count: int, *, reuse_port: bool | None = None
+) -> list[socket.socket]:
     """`count` sockets listening on host:port with SO_REUSEPORT, or one where it does not
-    balance. Port 0 picks a free port for all of them."""
+    balance (`reuse_port` None: this platform's answer). Port 0 picks a free port for all."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     # A socket without SO_REUSEPORT cannot bind while anyone listens on the port: not even
     # another server of this user with SO_REUSEPORT, with which ours would silently share it.
@@ -84,7 +86,8 @@ def listening_sockets(host: str, port: int, count: int) -> list[socket.socket]:
         except OSError as exc:
             raise PortUnavailable(f"cannot listen on {host}:{port}: {exc.strerror}") from None
         port = probe.getsockname()[1]
-    reuse_port = reuse_port_balances()
+    if reuse_port is None:
+        reuse_port = reuse_port_balances()
     sockets: list[socket.socket] = []
     try:
         for _ in range(count if reuse_port else 1):
@@ -191,7 +194,8 @@ class Supervisor:
         self.slots = [_Slot(i, sockets[i % len(sockets)]) for i in range(workers)]
         self._context = multiprocessing.get_context("spawn")
         self._stopping = False
-        self._wakeup_read, self._wakeup_write = socket.socketpair()
+        self._wakeup: tuple[socket.socket, socket.socket] | None = None
+        """A socket pair that wakes `_step` up when a stop is asked for, while `run` runs."""
 
     def run(self) -> None:
         with self._signals():
@@ -205,7 +209,8 @@ class Supervisor:
 
     def stop(self) -> None:
         self._stopping = True
-        self._wakeup_write.send(b"\0")
+        if self._wakeup is not None:
+            self._wakeup[1].send(b"\0")
 
     @contextmanager
     def _signals(self) -> Iterator[None]:
@@ -214,14 +219,16 @@ class Supervisor:
                 log.info("%s: stopping the workers", signal.Signals(signum).name)
             self.stop()
 
+        self._wakeup = wakeup = socket.socketpair()
         previous = {sig: signal.signal(sig, requested) for sig in (signal.SIGTERM, signal.SIGINT)}
         try:
             yield
         finally:
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
-            self._wakeup_read.close()
-            self._wakeup_write.close()
+            self._wakeup = None
+            for end in wakeup:
+                end.close()
 
     def _start(self, slot: _Slot) -> None:
         receive, send = self._context.Pipe(duplex=False)
@@ -239,12 +246,14 @@ class Supervisor:
         now = time.monotonic()
         due = [s.restart_at for s in self.slots if s.restart_at is not None]
         timeout = max(0.0, min(due) - now) if due else None
-        handles: list[object] = [self._wakeup_read]
+        assert self._wakeup is not None
+        wakeup = self._wakeup[0]
+        handles: list[object] = [wakeup]
         handles += [s.ready for s in self.slots if s.ready is not None]
         handles += [s.process.sentinel for s in self.slots if s.process is not None]
         fired = set(wait(handles, timeout))  # type: ignore[arg-type]
-        if self._wakeup_read in fired:
-            self._wakeup_read.recv(64)
+        if wakeup in fired:
+            wakeup.recv(64)
         for slot in self.slots:  # "serving" before "exited": a worker may do both at once
             if slot.ready is not None and slot.ready in fired:
                 self._serving(slot)

@@ -425,6 +425,17 @@ def test_each_worker_gets_a_socket_of_its_own_on_the_same_port() -> None:
             sock.close()
 
 
+def test_where_so_reuseport_does_not_balance_the_workers_share_one_socket() -> None:
+    (shared,) = listening_sockets("127.0.0.1", 0, 3, reuse_port=False)
+    try:
+        assert not shared.getsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT)
+        spec = AppSpec(settings=Settings.from_env({}), runtime_conninfo="")
+        supervisor = Supervisor(spec, [shared], 3, grace=1)
+        assert [slot.sock for slot in supervisor.slots] == [shared] * 3
+    finally:
+        shared.close()
+
+
 @pytest.mark.parametrize("reuse_port", [False, True])
 def test_a_taken_port_is_refused_even_by_a_server_that_would_share_it(reuse_port: bool) -> None:
     with socket.socket() as other:
