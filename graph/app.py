@@ -139,12 +139,14 @@ def create_app(
     persisted: PersistedQueries | None = None,
     federation_subjects: frozenset[str] = frozenset(),
     limits: EdgeLimits = DEFAULT_LIMITS,
+    metrics_dir: str | None = None,
 ) -> Starlette:
     """`persisted` defaults to an in-process store with no trusted clients (the CLI passes the
     configured one); `federation_subjects` may read `_service` in prod (graph.federation);
-    `limits` are the edge's (deadline, shedding, body size)."""
+    `limits` are the edge's (deadline, shedding, body size); `metrics_dir` is the workers'
+    shared metrics directory when this is one of several (graph.workers)."""
     persisted = persisted or PersistedQueries()
-    metrics = Metrics(known_operations=persisted.operation_names())
+    metrics = Metrics(known_operations=persisted.operation_names(), multiprocess_dir=metrics_dir)
     schema = build_schema(
         dev=dev,
         extra=[persisted.extension, metrics.extension],
@@ -168,7 +170,8 @@ def create_app(
         # Serve at once: the pool connects in the background, and /readyz says when it can.
         await database.open(wait=False)
         try:
-            yield
+            async with metrics.sampling():
+                yield
         finally:
             await database.close()
             await persisted.store.close()

@@ -13,14 +13,14 @@ import click
 from graph.authz.policy import OFFICER_DEFAULT_SCOPES, OFFICER_SCOPES
 from graph.authz.principal import Role
 from graph.config import ConfigError, Settings
+from graph.serving import configure_logging, default_workers
 
 if TYPE_CHECKING:
     from starlette.types import ASGIApp
 
     from db.roles import RuntimeRole
-    from db.session import Database
-    from graph.http.edge import EdgeLimits
-    from graph.persisted import PersistedQueries
+    from graph.authz.tokens import TokenVerifier
+    from graph.serving import AppSpec
 
 DEMO_PERSONS = 3000
 log = logging.getLogger(__name__)
@@ -165,48 +165,52 @@ def _wait_for_database(url: str, settings: Settings) -> None:
         raise click.ClickException(f"{exc}; check DATABASE_URL or raise BHXH_DB_WAIT") from None
 
 
-def _api_database(conninfo: str, settings: Settings) -> "Database":
-    from db.session import Database, Timeouts
+def _serve(spec: "AppSpec", host: str, port: int, workers: int, verifier: "TokenVerifier") -> None:
+    """Serve the prepared database: in this process with one worker, else under a supervisor
+    of `workers` processes (graph.workers), each building its own app from `spec`."""
+    from graph.serving import build_app, check_manifests
 
-    timeouts = Timeouts(
-        statement=settings.statement_timeout,
-        lock=settings.lock_timeout,
-        checkout=settings.checkout_timeout,
-        connect=settings.checkout_timeout,
-    )
-    return Database(conninfo, max_size=settings.pool_size, timeouts=timeouts)
-
-
-def _edge_limits(settings: Settings) -> "EdgeLimits":
-    from graph.http.edge import EdgeLimits
-
-    return EdgeLimits(
-        request_timeout=settings.request_timeout,
-        max_in_flight=settings.max_in_flight,
-        max_body_bytes=settings.max_body_bytes,
-    )
-
-
-def _persisted(settings: Settings) -> "PersistedQueries":
-    from graph.persisted import PersistedQueries
+    grace = spec.settings.shutdown_grace
+    if workers == 1:
+        try:
+            app = build_app(spec, verifier)
+        except (OSError, ValueError) as exc:
+            raise click.ClickException(str(exc)) from exc
+        _run(app, host, port, grace=grace)
+        return
+    from graph.workers import PortUnavailable, WorkersFailed, supervise
 
     try:
-        return PersistedQueries.from_settings(settings)
-    except (OSError, ValueError) as exc:
+        check_manifests(spec.settings)  # once here, rather than N times at the workers' start
+        supervise(spec, host=host, port=port, workers=workers, grace=grace)
+    except (OSError, ValueError, PortUnavailable, WorkersFailed) as exc:
         raise click.ClickException(str(exc)) from exc
 
 
 @click.group()
 def main() -> None:
     """bhxh-graph: the National Insurance Database as a GraphQL subgraph."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)  # a line per plugin
+    configure_logging()
 
 
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
-def serve(host: str, port: int) -> None:
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=default_workers,
+    show_default="the usable cores",
+    help="Worker processes. Each listens on the port with a socket of its own (SO_REUSEPORT),"
+    " so the kernel spreads connections over them, keep-alive ones included; where it does not"
+    " balance (not Linux) they share one socket. The database is prepared once, before they"
+    " start; a worker that dies is restarted. Each has its own pool (BHXH_DB_POOL_SIZE)."
+    " /metrics answers for all of them. Persisted queries registered by clients are shared"
+    " through REDIS_URL; without it each worker keeps its own (a client may have to send a"
+    " document once per worker); trusted documents load in every worker. 1: one process, no"
+    " supervisor.",
+)
+def serve(host: str, port: int, workers: int) -> None:
     """Migrate, seed demo data into an empty database, and serve GraphQL (GraphiQL in dev).
 
     In prod (BHXH_ENV=prod): migrate and serve only, with tokens from the identity provider."""
@@ -214,12 +218,12 @@ def serve(host: str, port: int) -> None:
     from db import demo
     from db.seed import seed_database
     from db.urls import libpq_conninfo
-    from graph.app import create_app
     from graph.authz import tokens
+    from graph.serving import AppSpec
 
     settings = _settings()
     if not settings.dev:
-        _serve_prod(settings, host, port)
+        _serve_prod(settings, host, port, workers)
         return
     key = tokens.load_or_create_dev_key(settings.dev_key_path)
     with _database(settings) as databases:
@@ -231,14 +235,7 @@ def serve(host: str, port: int) -> None:
             seed_database(conninfo, persons=DEMO_PERSONS, seed=1)
         citizen = demo.richest_book(conninfo)
         _check_runtime(settings, databases.runtime)
-        app = create_app(
-            database=_api_database(libpq_conninfo(databases.runtime), settings),
-            verifier=tokens.dev_verifier(key),
-            dev=settings.dev,
-            graphiql=settings.graphiql,
-            persisted=_persisted(settings),
-            limits=_edge_limits(settings),
-        )
+        spec = AppSpec(settings=settings, runtime_conninfo=libpq_conninfo(databases.runtime))
         base = f"http://{host}:{port}"
         click.echo(f"\nGraphiQL: {base}/graphql\n")
         if citizen:
@@ -254,18 +251,18 @@ def serve(host: str, port: int) -> None:
             ttl_seconds=8 * 3600,
         )
         click.echo(f'Insurance officer:\n{{"Authorization": "Bearer {officer}"}}\n')
-        _run(app, host, port, grace=settings.shutdown_grace)
+        _serve(spec, host, port, workers, tokens.dev_verifier(key))
 
 
-def _serve_prod(settings: Settings, host: str, port: int) -> None:
+def _serve_prod(settings: Settings, host: str, port: int, workers: int) -> None:
     """Only the identity provider's tokens (never the development key), the configured database
     (never the embedded one), no demo data and no tokens printed. Serves as DATABASE_URL's user;
     migrates first with BHXH_MIGRATION_URL when given, else expects a migrated database."""
     import asyncio
 
     from db.urls import libpq_conninfo
-    from graph.app import create_app
     from graph.authz.jwks import IdentityProviderUnavailable, JwksVerifier
+    from graph.serving import AppSpec
 
     try:
         provider = settings.identity_provider()
@@ -294,16 +291,8 @@ def _serve_prod(settings: Settings, host: str, port: int) -> None:
             _migrate(databases.runtime)
         else:
             _require_head(databases.runtime)
-    app = create_app(
-        database=_api_database(libpq_conninfo(databases.runtime), settings),
-        verifier=verifier,
-        dev=False,
-        graphiql=settings.graphiql,
-        persisted=_persisted(settings),
-        federation_subjects=settings.federation_subjects,
-        limits=_edge_limits(settings),
-    )
-    _run(app, host, port, grace=settings.shutdown_grace)
+    spec = AppSpec(settings=settings, runtime_conninfo=libpq_conninfo(databases.runtime))
+    _serve(spec, host, port, workers, verifier)
 
 
 @main.group()

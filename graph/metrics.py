@@ -12,6 +12,12 @@
   `GRAPHQL_VALIDATION_FAILED`, `BAD_USER_INPUT`, `SERVICE_UNAVAILABLE`, `INTERNAL_SERVER_ERROR`…).
 - the process's CPU, memory and file descriptors (`process_*`).
 
+With several workers (`bhxh serve --workers N`, `graph.workers`) every worker writes its series to
+files in one directory (prometheus-client's multiprocess mode) and whichever worker a scrape
+reaches answers for all: counters and histograms summed over the workers, the dead ones included
+(a restart does not reset a counter), and `process_*` as gauges per live worker, with a `pid`
+label, sampled every few seconds by each worker.
+
 `operation` is the GraphQL operation name when it is one of the trusted documents' operations
 (`graph.persisted`: the examples and the front ends' manifests), `(other)` for any other name,
 `(anonymous)` for an unnamed operation, `(batch)` for the duration and statements of a batch, and
@@ -24,8 +30,10 @@ last in the list so that it sees errors before `MaskErrors` replaces them, recor
 operation's name, outcome and error codes.
 """
 
+import asyncio
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import AsyncIterator, Iterable, Iterator
+from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from time import perf_counter
@@ -33,8 +41,10 @@ from typing import Final, Protocol
 
 import orjson
 from graphql import GraphQLError
-from prometheus_client import CollectorRegistry, Counter, Histogram, ProcessCollector
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, ProcessCollector
+from prometheus_client import values as metric_values
 from prometheus_client.exposition import choose_encoder
+from prometheus_client.multiprocess import MultiProcessCollector
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -49,6 +59,8 @@ UNKNOWN: Final = "(unknown)"
 OTHER: Final = "(other)"
 DURATION_BUCKETS: Final = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 STATEMENT_BUCKETS: Final = (0, 1, 2, 4, 8, 12, 16, 20, 24, 32, 48, 64, 128)
+PROCESS_SAMPLE_SECONDS: Final = 5.0
+"""How often each worker copies its `process_*` figures to the shared files."""
 
 _CODE: Final = re.compile(r"^[A-Z][A-Z0-9_]{0,63}$")
 
@@ -73,40 +85,86 @@ class _Request:
 _current: ContextVar[_Request | None] = ContextVar("bhxh_metrics_request", default=None)
 
 
-class Metrics:
-    """One app's metrics (a private registry: nothing shared between apps or tests)."""
+class MultiprocessModeMissing(RuntimeError):
+    pass
 
-    def __init__(self, known_operations: Iterable[str] = ()) -> None:
+
+class Metrics:
+    """One app's metrics (a private registry: nothing shared between apps or tests).
+
+    `multiprocess_dir`: the workers' shared directory (`graph.serving.METRICS_DIR_VARIABLE`,
+    which must be in the environment before prometheus-client is imported); `/metrics` then
+    reads every worker's files, and this process's own series are written there."""
+
+    def __init__(
+        self, known_operations: Iterable[str] = (), multiprocess_dir: str | None = None
+    ) -> None:
         self.known_operations = frozenset(known_operations)
         self.registry = CollectorRegistry()
-        ProcessCollector(registry=self.registry)
+        self.multiprocess_dir = multiprocess_dir
+        self._process: _ProcessGauges | None = None
+        owner: CollectorRegistry | None = self.registry
+        if multiprocess_dir is None:
+            ProcessCollector(registry=self.registry)
+        else:
+            if not getattr(metric_values.ValueClass, "_multiprocess", False):
+                raise MultiprocessModeMissing(
+                    "prometheus-client was imported before PROMETHEUS_MULTIPROC_DIR was set:"
+                    " its series would not reach the shared files"
+                )
+            MultiProcessCollector(self.registry, path=multiprocess_dir)  # type: ignore[no-untyped-call]
+            # The series go to the files (through their mmap-backed values), not to the registry
+            # that answers: registered there too, this process's would be counted twice.
+            owner = None
+            self._process = _ProcessGauges()
         self.requests = Counter(
             "bhxh_graphql_requests",
             "GraphQL operations by operation name and outcome"
             " (success, partial, error, rejected, failed)",
             ["operation", "outcome"],
-            registry=self.registry,
+            registry=owner,
         )
         self.duration = Histogram(
             "bhxh_graphql_request_duration_seconds",
             "Time from a GraphQL request's arrival to its response, access-log write included",
             ["operation"],
             buckets=DURATION_BUCKETS,
-            registry=self.registry,
+            registry=owner,
         )
         self.statements = Histogram(
             "bhxh_graphql_sql_statements",
             "SQL statements one GraphQL request ran (batched reads and the access-log insert)",
             ["operation"],
             buckets=STATEMENT_BUCKETS,
-            registry=self.registry,
+            registry=owner,
         )
         self.errors = Counter(
             "bhxh_graphql_errors",
             "GraphQL errors in responses by extensions.code",
             ["code"],
-            registry=self.registry,
+            registry=owner,
         )
+
+    @asynccontextmanager
+    async def sampling(self) -> AsyncIterator[None]:
+        """While the app runs: in multiprocess mode, copy this process's `process_*` figures to
+        its files every few seconds (a scrape reaches one worker, which cannot read the others'
+        /proc entries). Nothing to do in a single process: its collector reads them on scrape."""
+        process = self._process
+        if process is None:
+            yield
+            return
+
+        async def sample() -> None:
+            while True:
+                process.sample()
+                await asyncio.sleep(PROCESS_SAMPLE_SECONDS)
+
+        task = asyncio.create_task(sample())
+        try:
+            yield
+        finally:
+            task.cancel()
 
     def extension(self) -> SchemaExtension:
         """The schema extension factory (goes last in the schema's extensions)."""
@@ -143,6 +201,27 @@ class Metrics:
         self.duration.labels(label).observe(seconds)
         if request.reader is not None:
             self.statements.labels(label).observe(request.reader.statements)
+
+
+class _ProcessGauges:
+    """`ProcessCollector`'s figures as gauges of this worker, one series per live worker."""
+
+    def __init__(self) -> None:
+        self._collector = ProcessCollector(registry=None)
+        self._gauges: dict[str, Gauge] = {}
+
+    def sample(self) -> None:
+        for family in self._collector.collect():
+            for sample in family.samples:
+                gauge = self._gauges.get(sample.name)
+                if gauge is None:
+                    gauge = self._gauges[sample.name] = Gauge(
+                        sample.name,
+                        f"{family.documentation} (per worker)",
+                        registry=None,
+                        multiprocess_mode="liveall",
+                    )
+                gauge.set(sample.value)
 
 
 class _Instrumented:

@@ -17,6 +17,7 @@ from graph.app import create_app
 from graph.authz import tokens
 from graph.authz.policy import OFFICER_DEFAULT_SCOPES
 from graph.authz.principal import Role
+from graph.serving import AppSpec
 
 
 class CountingDatabase(Database):
@@ -116,10 +117,8 @@ def served_as(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """`bhxh serve` without serving: the database user each start would have served as."""
     users: list[str] = []
 
-    def create_app(*, database: Database, **_: Any) -> object:
-        users.append(conninfo_to_dict(database.pool.conninfo).get("user") or "")
-        return object()
+    def serve(spec: AppSpec, *_: Any) -> None:
+        users.append(conninfo_to_dict(spec.runtime_conninfo).get("user") or "")
 
-    monkeypatch.setattr("graph.app.create_app", create_app)
-    monkeypatch.setattr("graph.cli._run", lambda app, host, port, **_: None)
+    monkeypatch.setattr("graph.cli._serve", serve)
     return users

@@ -2,6 +2,7 @@
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -10,7 +11,7 @@ from hypothesis import strategies as st
 from joserfc.jwk import ECKey
 from prometheus_client.parser import text_string_to_metric_families
 
-from graph.metrics import OTHER, Metrics
+from graph.metrics import OTHER, Metrics, MultiprocessModeMissing
 from graph.persisted import PersistedQueries
 from tests.factories.book import book
 from tests.graph.conftest import Api, serving
@@ -149,3 +150,12 @@ def test_a_label_is_a_known_name_or_a_fixed_one(name: str) -> None:
     label = Metrics(known_operations=known).label(name)
     assert label in known | {OTHER, "(anonymous)", "(batch)", "(unknown)"}
     assert label == name or name not in known
+
+
+def test_multiprocess_mode_refuses_a_client_imported_before_the_directory_was_set(
+    tmp_path: Path,
+) -> None:
+    # This process imported prometheus-client without PROMETHEUS_MULTIPROC_DIR: its series
+    # would stay in memory, and /metrics would show every worker's but this one's.
+    with pytest.raises(MultiprocessModeMissing, match="PROMETHEUS_MULTIPROC_DIR"):
+        Metrics(multiprocess_dir=str(tmp_path))
