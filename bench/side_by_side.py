@@ -22,7 +22,7 @@ from pathlib import Path
 
 import psycopg
 
-from bench.sidebyside import database, load, report, servers, verify
+from bench.sidebyside import database, load, metrics, report, servers, verify
 from bench.sidebyside.workloads import (
     ENTRY_POINTS,
     ROOT,
@@ -61,6 +61,11 @@ NOTES = [
     " are not counted; wrk shares the two cores with the servers and PostgreSQL.",
     "The peer runs paired with an entry point are that round's runs of the peers' equivalent"
     " (one book: personByIdentificationNumber; 50 books: 50 aliased ones), run right after it.",
+    "wrk counts the requests that complete within a run: at the end up to c requests are cut"
+    " off, which weighs on the 50-book runs (hence their longer duration) alike for each server.",
+    "SQL statements per request: this project's own `bhxh_graphql_sql_statements` histogram on"
+    " /metrics, before and after the run (the access-log insert included). The peers are not"
+    " instrumented; v5 and v4 send one statement per root field.",
 ]
 
 
@@ -88,6 +93,20 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
         "--warmup", type=float, default=5.0, help="seconds of untimed load before each run"
     )
     parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 8, 32])
+    parser.add_argument(
+        "--concurrency-50",
+        type=int,
+        nargs="+",
+        default=[1, 8],
+        help="concurrency of the 50-book requests (at 32, 1,600 books are in flight at once)",
+    )
+    parser.add_argument(
+        "--duration-50",
+        type=float,
+        default=30.0,
+        help="seconds per timed 50-book run: a request takes seconds under load, and wrk counts"
+        " only the requests that complete in the run",
+    )
     parser.add_argument(
         "--entry-points", nargs="+", choices=list(ENTRY_POINTS), default=list(ENTRY_POINTS)
     )
@@ -183,8 +202,8 @@ def main(argv: list[str] | None = None) -> None:
 
         runs: list[load.Run] = []
         for round_ in range(1, args.rounds + 1):
-            for connections in args.concurrency:
-                for entry in args.entry_points:
+            for connections in sorted({*args.concurrency, *args.concurrency_50}):
+                for entry in _entries_at(args, connections):
                     books = ENTRY_POINTS[entry].books
                     for server, wname in (
                         ("ours", entry),
@@ -199,7 +218,8 @@ def main(argv: list[str] | None = None) -> None:
                         print(
                             f"round {round_} c={connections} {entry:<10} {server:<4} {run.books_per_s:8.1f} books/s"
                             f"  p50 {run.p50_ms:7.1f} ms  p99 {run.p99_ms:7.1f} ms"
-                            f"  cpu {run.cpu_ms_per_book:6.2f} ms/book  errors {run.errors}",
+                            f"  cpu {run.cpu_ms_per_book:6.2f} ms/book  errors {run.errors}"
+                            + ("" if run.valid else "  INVALID"),
                             flush=True,
                         )
     finally:
@@ -218,8 +238,13 @@ def main(argv: list[str] | None = None) -> None:
         "date": date,
         "database": f"{name}: {args.persons:,} persons (`bhxh seed --persons {args.persons} --seed {args.seed}`)",
         "rounds": args.rounds,
-        "timed seconds per run": f"{args.duration:g} (after {args.warmup:g} s of warm-up)",
-        "concurrency (wrk connections)": ", ".join(map(str, args.concurrency)),
+        "timed seconds per run": (
+            f"{args.duration:g}; 50-book runs {args.duration_50:g} (each after {args.warmup:g} s of warm-up)"
+        ),
+        "concurrency (wrk connections)": (
+            f"{', '.join(map(str, args.concurrency))}; 50-book requests"
+            f" {', '.join(map(str, args.concurrency_50))}"
+        ),
         "entry points": ", ".join(args.entry_points),
         "processes per server": f"{args.workers} (this project: {workers_note})",
         "persons the load picks from": f"{len(load_persons):,} Finance-managed, at random",
@@ -240,6 +265,19 @@ def main(argv: list[str] | None = None) -> None:
     print(f"wrote {out} and {out.with_suffix('.json').name}")
 
 
+def _entries_at(args: argparse.Namespace, connections: int) -> list[str]:
+    """The entry points timed at this concurrency: 50-book requests at --concurrency-50's."""
+    return [
+        e
+        for e in args.entry_points
+        if connections in (args.concurrency_50 if ENTRY_POINTS[e].books > 1 else args.concurrency)
+    ]
+
+
+def _seconds(args: argparse.Namespace, books: int) -> float:
+    return float(args.duration_50 if books > 1 else args.duration)
+
+
 def _run(
     args: argparse.Namespace, work: Path, process: servers.Process, backends: load.Backends,
     keys_path: Path, server: str, wname: str, entry: str, books: int, connections: int, round_: int,
@@ -250,11 +288,13 @@ def _run(
             process.url, workload_path, keys_path, connections=connections, seconds=args.warmup,
             seed=round_ * 7919 + connections, threads=args.wrk_threads,
         )  # fmt: skip
+    before = metrics.scrape(process.url) if server == "ours" else None
     result, server_cpu, pg_cpu, rss = load.timed_run(
         url=process.url, root=process.pid, backends=backends, workload_path=workload_path,
-        keys_path=keys_path, connections=connections, seconds=args.duration,
+        keys_path=keys_path, connections=connections, seconds=_seconds(args, books),
         seed=round_ * 104729 + connections, threads=args.wrk_threads,
     )  # fmt: skip
+    after = metrics.scrape(process.url) if server == "ours" else None
     latency = result.latency_us
     return load.Run(
         round=round_, connections=connections, entry=entry, server=server, workload=wname,
@@ -262,6 +302,7 @@ def _run(
         errors=result.errors, bad_sample=result.bad_sample,
         p50_ms=latency["p50"] / 1000, p90_ms=latency["p90"] / 1000, p99_ms=latency["p99"] / 1000,
         server_cpu_s=round(server_cpu, 3), pg_cpu_s=round(pg_cpu, 3), rss_mb=rss,
+        statements_per_request=metrics.per_request(before, after),
     )  # fmt: skip
 
 

@@ -69,6 +69,8 @@ class Run:
     pg_cpu_s: float
     rss_mb: dict[str, float]
     """Peak resident memory of each serving process during the run, by pid."""
+    statements_per_request: float | None = None
+    """This project's SQL statements per request (its /metrics), the access-log insert included."""
 
     @property
     def books(self) -> int:

@@ -81,6 +81,11 @@ def _median(runs: list[Run], attribute: str) -> float:
     return statistics.median(values) if values else 0.0
 
 
+def _statements(runs: list[Run]) -> str:
+    values = [r.statements_per_request for r in runs if r.statements_per_request is not None]
+    return f"{statistics.median(values):.1f}" if values else "–"
+
+
 def _rss(runs: list[Run]) -> float:
     return max((mb for r in runs for mb in r.rss_mb.values()), default=0.0)
 
@@ -150,8 +155,9 @@ def markdown(
     out += [
         "", "## Summary (medians over rounds; valid runs only)", "",
         "| entry point (peers: their equivalent) | c | books/s ours | v5 | v4 | ours/v5 | ours/v4"
-        " | CPU ms/book ours | v5 | v4 | p50 ms ours | v5 | v4 | p99 ms ours | v5 | v4 |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        " | CPU ms/book ours | v5 | v4 | p50 ms ours | v5 | v4 | p99 ms ours | v5 | v4"
+        " | SQL statements per request ours |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]  # fmt: skip
     for g in all_groups:
         b = [_median(x, "books_per_s") for x in (g.ours, g.v5, g.v4)]
@@ -162,15 +168,16 @@ def markdown(
             f"| {g.entry} | {g.connections} | {b[0]:,.0f} | {b[1]:,.0f} | {b[2]:,.0f}"
             f" | {_ratio(b[0], b[1])} | {_ratio(b[0], b[2])}"
             f" | {cpu[0]:.1f} | {cpu[1]:.1f} | {cpu[2]:.1f}"
-            f" | {_ms(p50[0])} | {_ms(p50[1])} | {_ms(p50[2])} | {_ms(p99[0])} | {_ms(p99[1])} | {_ms(p99[2])} |"
+            f" | {_ms(p50[0])} | {_ms(p50[1])} | {_ms(p50[2])} | {_ms(p99[0])} | {_ms(p99[1])} | {_ms(p99[2])}"
+            f" | {_statements(g.ours)} |"
         )
     out += ["", "## Targets (issue 10 §2)", ""] + [f"- {line}" for line in targets(all_groups)]
     out += [
         "", "## Every run, in the order run", "",
         "Ratios are this project's run against the peer runs that followed it in the same round.", "",
         "| round | c | entry point | server | books/s | p50 ms | p90 ms | p99 ms | CPU s server | CPU s PG"
-        " | CPU ms/book | peak RSS MB per process | errors | ours/v5 | ours/v4 |",
-        "| ---: | ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: |",
+        " | CPU ms/book | peak RSS MB per process | SQL statements per request | errors | ours/v5 | ours/v4 |",
+        "| ---: | ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: |",
     ]  # fmt: skip
     for run in runs:
         ratio5 = ratio4 = ""
@@ -182,12 +189,21 @@ def markdown(
             ratio5 = _ratio(run.books_per_s, paired["v5"].books_per_s) if "v5" in paired else "–"
             ratio4 = _ratio(run.books_per_s, paired["v4"].books_per_s) if "v4" in paired else "–"
         rss = ", ".join(f"{mb:.0f}" for mb in run.rss_mb.values())
-        errors = f"**{run.errors} (invalid)**" if not run.valid else "0"
+        statements = (
+            "" if run.statements_per_request is None else f"{run.statements_per_request:.1f}"
+        )
+        errors = "0"
+        if not run.valid:
+            errors = (
+                f"**{run.errors} (invalid)**"
+                if run.errors
+                else "**no request completed (invalid)**"
+            )
         out.append(
             f"| {run.round} | {run.connections} | {run.entry} | {run.server} ({run.workload})"
             f" | {run.books_per_s:,.1f} | {_ms(run.p50_ms)} | {_ms(run.p90_ms)} | {_ms(run.p99_ms)}"
             f" | {run.server_cpu_s:.1f} | {run.pg_cpu_s:.1f} | {run.cpu_ms_per_book:.2f} | {rss}"
-            f" | {errors} | {ratio5} | {ratio4} |"
+            f" | {statements} | {errors} | {ratio5} | {ratio4} |"
         )
     bad = [r for r in runs if r.bad_sample]
     if bad:
