@@ -102,11 +102,11 @@ def supports_workers() -> bool:
 def _start(
     server: Server, command: list[str], env: dict[str, str], cwd: Path, log: Path, url: str
 ) -> Process:
-    out = log.open("wb")
-    process = subprocess.Popen(
-        command, cwd=cwd, env={**os.environ, **env}, stdout=out, stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )  # fmt: skip
+    with log.open("wb") as out:  # the child keeps its own descriptor
+        process = subprocess.Popen(
+            command, cwd=cwd, env={**os.environ, **env}, stdout=out, stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )  # fmt: skip
     return Process(server, url, process, log)
 
 

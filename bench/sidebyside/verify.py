@@ -124,7 +124,8 @@ def verify(
             ):  # fmt: skip
                 result.entry_point_differences.append(f"{person}: {name} holds other rows")
 
-    # Every workload's request, as wrk will send it, once, for persons of the load's keys.
+    # Every workload's request, as wrk will send it (the same substitution), once, for readable
+    # persons of the sample.
     for workload in workloads:
         persons = (readable * 50)[: max(1, workload.body.count("@@KEY@@"))]
         authorization, body = fill(workload, persons, tokens)
