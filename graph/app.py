@@ -139,16 +139,18 @@ def create_app(
     persisted: PersistedQueries | None = None,
     federation_subjects: frozenset[str] = frozenset(),
     limits: EdgeLimits = DEFAULT_LIMITS,
+    compiled: bool = True,
 ) -> Starlette:
     """`persisted` defaults to an in-process store with no trusted clients (the CLI passes the
     configured one); `federation_subjects` may read `_service` in prod (graph.federation);
-    `limits` are the edge's (deadline, shedding, body size)."""
+    `limits` are the edge's (deadline, shedding, body size); `compiled` goes to build_schema."""
     persisted = persisted or PersistedQueries()
     metrics = Metrics(known_operations=persisted.operation_names())
     schema = build_schema(
         dev=dev,
         extra=[persisted.extension, metrics.extension],
         federation_subjects=federation_subjects,
+        compiled=compiled,
     )
     graphiql_page = GraphiQLPage(schema._schema) if graphiql else None
     view = GraphQLView(schema, graphiql=graphiql_page)
