@@ -108,19 +108,16 @@ async def _keys(
         return [str(row[0]) for row in owner.execute(sql)]
 
     people = [p["identification_number"] for p in w.people]
+    tax_codes = column("SELECT tax_code FROM employer ORDER BY 1")
+    households = column("SELECT id FROM household ORDER BY 1")
     cards = column(
-        "SELECT code FROM health_insurance_card UNION SELECT short_code FROM health_insurance_card ORDER BY 1"
+        "SELECT code FROM health_insurance_card"
+        " UNION SELECT short_code FROM health_insurance_card ORDER BY 1"
     )
     representations: list[dict[str, Any]] = [
         *({"__typename": "Person", "identificationNumber": i} for i in people),
-        *(
-            {"__typename": "Employer", "taxCode": t}
-            for t in column("SELECT tax_code FROM employer ORDER BY 1")
-        ),
-        *(
-            {"__typename": "Household", "id": h}
-            for h in column("SELECT id FROM household ORDER BY 1")
-        ),
+        *({"__typename": "Employer", "taxCode": t} for t in tax_codes),
+        *({"__typename": "Household", "id": h} for h in households),
         {"__typename": "HealthInsuranceCard", "code": cards[0]},
         {"__typename": "Person"},
         {"__typename": "Person", "identificationNumber": "12"},
@@ -129,9 +126,9 @@ async def _keys(
     ]
     return Keys(
         identification_numbers=people,
-        tax_codes=column("SELECT tax_code FROM employer ORDER BY 1"),
+        tax_codes=tax_codes,
         card_codes=cards,
-        household_ids=column("SELECT id FROM household ORDER BY 1"),
+        household_ids=households,
         cursors=await _cursors(api, effects, w, callers),
         representations=representations,
     )
