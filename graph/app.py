@@ -140,17 +140,20 @@ def create_app(
     federation_subjects: frozenset[str] = frozenset(),
     limits: EdgeLimits = DEFAULT_LIMITS,
     metrics_dir: str | None = None,
+    compiled: bool = True,
 ) -> Starlette:
     """`persisted` defaults to an in-process store with no trusted clients (the CLI passes the
     configured one); `federation_subjects` may read `_service` in prod (graph.federation);
     `limits` are the edge's (deadline, shedding, body size); `metrics_dir` is the workers'
-    shared metrics directory when this is one of several (graph.workers)."""
+    shared metrics directory when this is one of several (graph.workers); `compiled` goes to
+    build_schema."""
     persisted = persisted or PersistedQueries()
     metrics = Metrics(known_operations=persisted.operation_names(), multiprocess_dir=metrics_dir)
     schema = build_schema(
         dev=dev,
         extra=[persisted.extension, metrics.extension],
         federation_subjects=federation_subjects,
+        compiled=compiled,
     )
     graphiql_page = GraphiQLPage(schema._schema) if graphiql else None
     view = GraphQLView(schema, graphiql=graphiql_page)

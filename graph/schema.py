@@ -60,9 +60,16 @@ class Schema(strawberry.federation.Schema):
 
 
 def build_schema(
-    *, dev: bool, extra: Sequence[Any] = (), federation_subjects: frozenset[str] = frozenset()
+    *,
+    dev: bool,
+    extra: Sequence[Any] = (),
+    federation_subjects: frozenset[str] = frozenset(),
+    compiled: bool = True,
 ) -> Schema:
-    """The schema with the abuse limits (graph.limits) and the check of every input string
+    """`compiled` will choose the compiled execution path for the documents it covers (not built
+    yet: today both values run Strawberry's executor, the differential test's reference).
+
+    The schema with the abuse limits (graph.limits) and the check of every input string
     (graph.input_text); outside dev, errors are masked, introspection is refused and `_service`
     answers only `federation_subjects` (graph.federation). Every error gets its code
     (graph.masking), which runs after the `extra` extensions (the app's persisted queries and
