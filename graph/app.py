@@ -139,16 +139,19 @@ def create_app(
     persisted: PersistedQueries | None = None,
     federation_subjects: frozenset[str] = frozenset(),
     limits: EdgeLimits = DEFAULT_LIMITS,
+    compiled: bool = True,
 ) -> Starlette:
     """`persisted` defaults to an in-process store with no trusted clients (the CLI passes the
     configured one); `federation_subjects` may read `_service` in prod (graph.federation);
-    `limits` are the edge's (deadline, shedding, body size)."""
+    `limits` are the edge's (deadline, shedding, body size); `compiled`: queries run through
+    compiled plans where they cover them (graph.compiled)."""
     persisted = persisted or PersistedQueries()
     metrics = Metrics(known_operations=persisted.operation_names())
     schema = build_schema(
         dev=dev,
         extra=[persisted.extension, metrics.extension],
         federation_subjects=federation_subjects,
+        compiled=compiled,
     )
     graphiql_page = GraphiQLPage(schema._schema) if graphiql else None
     view = GraphQLView(schema, graphiql=graphiql_page)
@@ -173,7 +176,7 @@ def create_app(
             await database.close()
             await persisted.store.close()
 
-    return Starlette(
+    app = Starlette(
         routes=[
             Route(
                 "/graphql",
@@ -189,3 +192,5 @@ def create_app(
         ],
         lifespan=lifespan,
     )
+    app.state.schema = schema  # its executor's plan cache says which operations it compiled
+    return app

@@ -238,6 +238,7 @@ def serve(host: str, port: int) -> None:
             graphiql=settings.graphiql,
             persisted=_persisted(settings),
             limits=_edge_limits(settings),
+            compiled=settings.compiled_execution,
         )
         base = f"http://{host}:{port}"
         click.echo(f"\nGraphiQL: {base}/graphql\n")
@@ -302,6 +303,7 @@ def _serve_prod(settings: Settings, host: str, port: int) -> None:
         persisted=_persisted(settings),
         federation_subjects=settings.federation_subjects,
         limits=_edge_limits(settings),
+        compiled=settings.compiled_execution,
     )
     _run(app, host, port, grace=settings.shutdown_grace)
 
