@@ -22,5 +22,5 @@ class Batch(Protocol):
     """All objects of one level at once: a value (or an exception) per source, in order."""
 
     def __call__(
-        self, info: PlanInfo, sources: Sequence[Any], kwargs: dict[str, Any]
+        self, info: PlanInfo, sources: Sequence[Any], kwargs: dict[str, Any], /
     ) -> Awaitable[list[Any]]: ...
