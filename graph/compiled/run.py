@@ -11,9 +11,19 @@ field's path and recorded at the position it nulled, as graphql-core records it.
 import asyncio
 from collections.abc import Awaitable, Sequence
 from inspect import isawaitable
+from math import isfinite
 from typing import Any
 
-from graphql import GraphQLError, GraphQLLeafType, located_error
+from graphql import (
+    GraphQLBoolean,
+    GraphQLError,
+    GraphQLFloat,
+    GraphQLID,
+    GraphQLInt,
+    GraphQLLeafType,
+    GraphQLString,
+    located_error,
+)
 from graphql.execution.executor import CollectedErrors, Executor
 from graphql.pyutils import Path, is_iterable
 
@@ -56,9 +66,21 @@ class Position:
         return self._path
 
 
+_INT_MIN, _INT_MAX = -(2**31), 2**31 - 1
+
+
 def _leaf(type_: GraphQLLeafType, value: Any) -> Any:
-    if type(value) is str and type_.name in ("String", "ID"):
-        return value  # what serialize_string / serialize_id return for a str
+    """`Executor.complete_leaf_value`, answered at once for the values the built-in scalars
+    return unchanged (a str for String and ID, a bool, an int in range, a finite float)."""
+    kind = type(value)
+    if kind is str and (type_ is GraphQLString or type_ is GraphQLID):
+        return value
+    if kind is int and type_ is GraphQLInt and _INT_MIN <= value <= _INT_MAX:
+        return value
+    if kind is bool and type_ is GraphQLBoolean:
+        return value
+    if kind is float and type_ is GraphQLFloat and isfinite(value):
+        return value
     return Executor.complete_leaf_value(type_, value)
 
 

@@ -6,6 +6,9 @@ from datetime import UTC, datetime, timedelta
 import psycopg
 
 from graph.authz.principal import Role
+from graph.compiled.executor import CompiledExecutor, OrderedExecutor
+from graph.config import Settings
+from graph.schema import build_schema
 from tests.factories.book import book
 from tests.graph.compiled.conftest import Both, compiled_runs
 from tests.graph.test_ebook import EVERY_SCOPE
@@ -131,3 +134,12 @@ async def test_what_plans_do_not_cover_falls_back(both: Both, conn: psycopg.Conn
     granted = await both.compiled.query(mutation, citizen, {"input": grant})
     assert "errors" not in granted, granted
     assert compiled_runs(both.compiled) == runs
+
+
+def test_the_operator_turns_compiled_execution_off() -> None:
+    assert Settings.from_env({}).compiled_execution
+    assert not Settings.from_env({"BHXH_COMPILED_EXECUTION": "0"}).compiled_execution
+    on = build_schema(dev=True).execution_context_class
+    off = build_schema(dev=True, compiled=False).execution_context_class
+    assert issubclass(on, CompiledExecutor)
+    assert off is OrderedExecutor
