@@ -7,6 +7,7 @@ compiled plan (graph.compiled.plan, .run) when every field of it is covered and 
 of the variables that @skip/@include read.
 """
 
+import logging
 from collections import OrderedDict
 from collections.abc import Iterable
 from typing import Any, ClassVar, Final
@@ -29,6 +30,8 @@ from graph.compiled.info import PlanInfo
 from graph.compiled.plan import Plan, compile_plan
 from graph.compiled.resolvers import DEFINITION
 from graph.compiled.run import Run
+
+log = logging.getLogger("bhxh.compiled")
 
 PLAN_CACHE_SIZE: Final = 256
 
@@ -97,13 +100,20 @@ class PlanCache:
         if key in self._plans:
             self._plans.move_to_end(key)
             return self._plans[key]
-        plan = compile_plan(
-            executor.schema,
-            executor.fragments,
-            executor.variable_values,
-            operation,
-            executor.hide_suggestions,
-        )
+        try:
+            plan = compile_plan(
+                executor.schema,
+                executor.fragments,
+                executor.variable_values,
+                operation,
+                executor.hide_suggestions,
+            )
+        except Exception:
+            # A fault of the compiler must not fail requests Strawberry's executor can answer.
+            log.exception(
+                "no plan for operation %s", operation.name.value if operation.name else ""
+            )
+            plan = None
         self._plans[key] = plan
         while len(self._plans) > self.maxsize:
             self._plans.popitem(last=False)
