@@ -172,7 +172,12 @@ class CompiledExecutor(OrderedExecutor):
         return self.schema._strawberry_schema.schema_converter  # type: ignore[attr-defined]
 
     async def _execute(self, plan: Plan, arguments: list[dict[str, Any]]) -> Any:
-        info = PlanInfo(self.context_value, self.operation)
+        info = PlanInfo(
+            self.context_value,
+            self.operation,
+            fragments=self.fragment_definitions,
+            variable_values=self.variable_values.coerced,
+        )
         run = Run(plan, info, arguments, self.collected_errors, self.root_value)
         data = await run.execute()
         return self.build_response(data)

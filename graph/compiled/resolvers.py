@@ -29,8 +29,8 @@ from graph.compiled.info import Batch, PlanInfo
 DEFINITION = "strawberry-definition"
 """Where Strawberry keeps a GraphQL field's StrawberryField (GraphQLCoreConverter)."""
 
-NEEDS_FULL_INFO = frozenset({("Query", "persons")})
-"""Resolvers that read more of Info than `PlanInfo` has (selected_fields)."""
+ASKS_SELECTIONS = frozenset({("Query", "persons")})
+"""Resolvers that read `info.selected_fields` (a `PlanInfo` of their own per level)."""
 
 
 class NotCoveredField(Exception):
@@ -47,9 +47,11 @@ class Resolver:
     """(source, info, converted arguments) → value or awaitable."""
     is_async: bool
     batch: Batch | None = None
+    selections: bool = False
+    """Whether the resolver reads `info.selected_fields`."""
 
     def with_batch(self, batch: Batch) -> "Resolver":
-        return Resolver(self.field, self.permissions, None, None, True, batch)
+        return Resolver(self.field, self.permissions, None, None, True, batch, self.selections)
 
 
 def _permissions(field: StrawberryField) -> tuple[BasePermission, ...]:
@@ -79,7 +81,7 @@ def _caller(field: StrawberryField) -> Callable[[Any, PlanInfo, dict[str, Any]],
 
 def generic_resolver(parent: GraphQLObjectType, name: str, definition: GraphQLField) -> Resolver:
     field = (definition.extensions or {}).get(DEFINITION)
-    if not isinstance(field, StrawberryField) or (parent.name, name) in NEEDS_FULL_INFO:
+    if not isinstance(field, StrawberryField):
         raise NotCoveredField(f"{parent.name}.{name}")
     permissions = _permissions(field)
     resolver = field.base_resolver
@@ -91,7 +93,8 @@ def generic_resolver(parent: GraphQLObjectType, name: str, definition: GraphQLFi
         if resolver.self_parameter is not None:
             return Resolver(field, permissions, resolver, None, False)
         return Resolver(field, permissions, lambda _source: resolver(), None, False)
-    return Resolver(field, permissions, None, _caller(field), resolver.is_async)
+    selections = (parent.name, name) in ASKS_SELECTIONS
+    return Resolver(field, permissions, None, _caller(field), resolver.is_async, None, selections)
 
 
 def resolver_for(parent: GraphQLObjectType, name: str, definition: GraphQLField) -> Resolver:

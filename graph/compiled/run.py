@@ -10,6 +10,7 @@ field's path and recorded at the position it nulled, as graphql-core records it.
 
 import asyncio
 from collections.abc import Awaitable, Sequence
+from dataclasses import replace
 from inspect import isawaitable
 from math import isfinite
 from typing import Any
@@ -112,21 +113,24 @@ class Run:
         for field in plan.fields:
             resolver = field.resolver
             kwargs = self.arguments[field.index] if field.index >= 0 else _NO_ARGUMENTS
+            info = replace(self.info, field_nodes=field.nodes) if resolver.selections else self.info
             if resolver.is_async:
-                pending.append(self.resolve_async(field, objects, kwargs))
+                pending.append(self.resolve_async(field, objects, kwargs, info))
                 continue
-            values = [self.resolve(resolver, o.source, kwargs) for o in objects]
+            values = [self.resolve(resolver, o.source, kwargs, info) for o in objects]
             if resolver.call is not None and any(_has_awaitables(field, v) for v in values):
                 pending.append(self.settle_and_complete(field, objects, values))
                 continue
             pending.extend(self.complete(field, objects, values))
         return pending
 
-    def denied(self, resolver: Resolver, source: Any, kwargs: dict[str, Any]) -> Any:
+    def denied(
+        self, resolver: Resolver, source: Any, kwargs: dict[str, Any], info: PlanInfo
+    ) -> Any:
         """As Strawberry's PermissionExtension: the first permission refused decides the value
         (its `on_unauthorized` raises: the error is the value); None when all allow."""
         for permission in resolver.permissions:
-            if not permission.has_permission(source, self.info, **kwargs):  # type: ignore[arg-type]
+            if not permission.has_permission(source, info, **kwargs):  # type: ignore[arg-type]
                 try:
                     permission.on_unauthorized()
                 except Exception as error:
@@ -134,26 +138,30 @@ class Run:
                 return _Refused(None)
         return None
 
-    def resolve(self, resolver: Resolver, source: Any, kwargs: dict[str, Any]) -> Any:
+    def resolve(
+        self, resolver: Resolver, source: Any, kwargs: dict[str, Any], info: PlanInfo
+    ) -> Any:
         try:
-            if resolver.permissions and (refused := self.denied(resolver, source, kwargs)):
+            if resolver.permissions and (refused := self.denied(resolver, source, kwargs, info)):
                 return refused.value
             if resolver.get is not None:
                 return resolver.get(source)
             assert resolver.call is not None
-            return resolver.call(source, self.info, kwargs)
+            return resolver.call(source, info, kwargs)
         except Exception as error:
             return error
 
     async def resolve_async(
-        self, field: FieldPlan, objects: list[Position], kwargs: dict[str, Any]
+        self, field: FieldPlan, objects: list[Position], kwargs: dict[str, Any], info: PlanInfo
     ) -> None:
         resolver = field.resolver
         values: list[Any] = [None] * len(objects)
         allowed: list[int] = []
         for i, o in enumerate(objects):
             try:
-                if resolver.permissions and (refused := self.denied(resolver, o.source, kwargs)):
+                if resolver.permissions and (
+                    refused := self.denied(resolver, o.source, kwargs, info)
+                ):
                     values[i] = refused.value
                     continue
             except Exception as error:
@@ -164,23 +172,23 @@ class Run:
             if resolver.batch is not None:
                 try:
                     results = await resolver.batch(
-                        self.info, [objects[i].source for i in allowed], kwargs
+                        info, [objects[i].source for i in allowed], kwargs
                     )
                 except Exception as error:
                     results = [error] * len(allowed)
             else:
                 assert resolver.call is not None
                 results = await _settle(
-                    [self._call(resolver, objects[i].source, kwargs) for i in allowed]
+                    [self._call(resolver, objects[i].source, kwargs, info) for i in allowed]
                 )
             for i, value in zip(allowed, results, strict=True):
                 values[i] = value
         await _wait(self.complete(field, objects, values))
 
-    def _call(self, resolver: Resolver, source: Any, kwargs: dict[str, Any]) -> Any:
+    def _call(self, resolver: Resolver, source: Any, kwargs: dict[str, Any], info: PlanInfo) -> Any:
         assert resolver.call is not None
         try:
-            return resolver.call(source, self.info, kwargs)
+            return resolver.call(source, info, kwargs)
         except Exception as error:
             return error
 

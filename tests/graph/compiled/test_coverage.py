@@ -4,6 +4,7 @@ and what the plans do not cover (answered by Strawberry's executor, identically)
 from datetime import UTC, datetime, timedelta
 
 import psycopg
+from joserfc.jwk import ECKey
 
 from graph.authz.principal import Role
 from graph.compiled.executor import CompiledExecutor, OrderedExecutor
@@ -11,6 +12,7 @@ from graph.config import Settings
 from graph.schema import build_schema
 from tests.factories.book import book
 from tests.graph.compiled.conftest import Both, compiled_runs
+from tests.graph.conftest import serving
 from tests.graph.test_ebook import EVERY_SCOPE
 from tests.graph.test_examples import _document
 
@@ -115,25 +117,47 @@ async def test_errors_of_every_kind(both: Both, conn: psycopg.Connection) -> Non
     await both.compare(conn, "{ me { fullName } }", hr)  # FORBIDDEN at the root
 
 
-async def test_what_plans_do_not_cover_falls_back(both: Both, conn: psycopg.Connection) -> None:
+async def test_persons_reads_its_selections_from_the_plan(
+    both: Both, conn: psycopg.Connection
+) -> None:
     book(conn, periods=2)
     token = both.compiled.officer(EVERY_SCOPE)
-    persons = "{ persons(first: 5) { totalCount edges { node { fullName } } } }"
-    body = await both.compare(conn, persons, token, planned=False)
-    assert body["data"]["persons"]["totalCount"] == len(body["data"]["persons"]["edges"]) > 0
-    mutation = GRANT
-    citizen = both.compiled.citizen(book(conn).person)
-    valid_until = (datetime.now(UTC) + timedelta(days=30)).isoformat()
-    grant = {
-        "grantee": "BYT",
-        "dataGroups": ["IDENTITY"],
-        "purpose": "x",
-        "validUntil": valid_until,
-    }
-    runs = compiled_runs(both.compiled)
-    granted = await both.compiled.query(mutation, citizen, {"input": grant})
-    assert "errors" not in granted, granted
-    assert compiled_runs(both.compiled) == runs
+    for persons in (
+        "{ persons(first: 5) { totalCount edges { node { fullName } } } }",
+        "{ persons(first: 5) { edges { cursor } ...Page } }"
+        " fragment Page on PersonConnection { c: totalCount }",
+        "{ persons(first: 5) { edges { node { fullName } } } }",  # no count asked: none run
+    ):
+        body = await both.compare(conn, persons, token)
+        assert len(body["data"]["persons"]["edges"]) == 2
+        assert both.statements[0] == both.statements[1]
+    assert body["data"]["persons"].get("totalCount") is None
+
+
+async def test_what_plans_do_not_cover_falls_back(
+    runtime_url: str, dev_key: ECKey, conn: psycopg.Connection
+) -> None:
+    b = book(conn)
+    citizen_of = b.person
+    introspecting = '{ __type(name: "Person") { name } me { fullName } }'
+    async with (
+        serving(runtime_url, dev_key, dev=True, compiled=True) as compiled,
+        serving(runtime_url, dev_key, dev=True, compiled=False) as strawberry,
+    ):
+        both = Both(compiled, strawberry)
+        body = await both.compare(conn, introspecting, compiled.citizen(citizen_of), planned=False)
+        assert body["data"] == {"__type": {"name": "Person"}, "me": {"fullName": "Nguyễn Thị Lan"}}
+        valid_until = (datetime.now(UTC) + timedelta(days=30)).isoformat()
+        grant = {
+            "grantee": "BYT",
+            "dataGroups": ["IDENTITY"],
+            "purpose": "x",
+            "validUntil": valid_until,
+        }
+        runs = compiled_runs(compiled)
+        granted = await compiled.query(GRANT, compiled.citizen(citizen_of), {"input": grant})
+        assert "errors" not in granted, granted
+        assert compiled_runs(compiled) == runs
 
 
 def test_the_operator_turns_compiled_execution_off() -> None:
