@@ -71,11 +71,16 @@ def _raw_seconds(conninfo: str, batches: list[list[tuple[int, str]]]) -> list[fl
 
 
 async def _graph_seconds(
-    conninfo: str, key: ECKey, batches: list[list[tuple[int, str]]]
-) -> tuple[list[float], list[int]]:
+    conninfo: str, key: ECKey, batches: list[list[tuple[int, str]]], compiled: bool = True
+) -> tuple[list[float], list[int], float]:
+    """Latencies, statements per request, and the process's CPU seconds over all requests."""
     database = CountingDatabase(conninfo)
     app = create_app(
-        database=database, verifier=tokens.dev_verifier(key), dev=False, graphiql=False
+        database=database,
+        verifier=tokens.dev_verifier(key),
+        dev=False,
+        graphiql=False,
+        compiled=compiled,
     )
     officer = tokens.mint(
         key, role=Role.OFFICER, subject="bench", scopes=[g.value.lower() for g in BOOK]
@@ -83,6 +88,7 @@ async def _graph_seconds(
     headers = {"Authorization": f"Bearer {officer}"}
     timings, statements = [], []
     await database.open()
+    cpu = time.process_time()
     try:
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
@@ -100,8 +106,9 @@ async def _graph_seconds(
                 assert "errors" not in body, body["errors"][:2]
                 statements.append(sum(r.statements for r in database.readers[before:]))
     finally:
+        cpu = time.process_time() - cpu
         await database.close()
-    return timings, statements
+    return timings, statements, cpu
 
 
 def _ms(values: list[float], q: float) -> float:
@@ -116,6 +123,12 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--books", type=int, default=1, help="books per request")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--executor",
+        choices=["compiled", "strawberry"],
+        default="compiled",
+        help="compiled plans (the default) or Strawberry's executor alone",
+    )
     args = parser.parse_args()
     conninfo = libpq_conninfo(args.database_url)
     sample = _sample(conninfo, args.requests * args.books, args.seed)
@@ -123,15 +136,20 @@ def main() -> None:
     key = ECKey.generate_key("P-256", private=True, auto_kid=True)
 
     _raw_seconds(conninfo, batches[:20])  # warm caches and psycopg's prepared statements
-    asyncio.run(_graph_seconds(conninfo, key, batches[:20]))
+    compiled = args.executor == "compiled"
+    asyncio.run(_graph_seconds(conninfo, key, batches[:20], compiled))
     raw = _raw_seconds(conninfo, batches)
-    graph, statements = asyncio.run(_graph_seconds(conninfo, key, batches))
+    graph, statements, cpu = asyncio.run(_graph_seconds(conninfo, key, batches, compiled))
 
     print(f"requests: {len(batches)} × {args.books} book(s)")
     print(f"graph  p50 {_ms(graph, 50):7.2f} ms  p95 {_ms(graph, 95):7.2f} ms")
     print(f"raw    p50 {_ms(raw, 50):7.2f} ms  p95 {_ms(raw, 95):7.2f} ms")
     print(f"ratio  p50 {statistics.median(graph) / statistics.median(raw):.1f}×")
     print(f"statements per request: min {min(statements)}  max {max(statements)}")
+    books = len(batches) * args.books
+    print(
+        f"CPU per book (this process: app, client, PostgreSQL excluded) {cpu / books * 1000:.2f} ms"
+    )
 
 
 if __name__ == "__main__":

@@ -145,8 +145,8 @@ def create_app(
     """`persisted` defaults to an in-process store with no trusted clients (the CLI passes the
     configured one); `federation_subjects` may read `_service` in prod (graph.federation);
     `limits` are the edge's (deadline, shedding, body size); `metrics_dir` is the workers'
-    shared metrics directory when this is one of several (graph.workers); `compiled` goes to
-    build_schema."""
+    shared metrics directory when this is one of several (graph.workers); `compiled`: queries
+    run through compiled plans where they cover them (graph.compiled)."""
     persisted = persisted or PersistedQueries()
     metrics = Metrics(known_operations=persisted.operation_names(), multiprocess_dir=metrics_dir)
     schema = build_schema(
@@ -179,7 +179,7 @@ def create_app(
             await database.close()
             await persisted.store.close()
 
-    return Starlette(
+    app = Starlette(
         routes=[
             Route(
                 "/graphql",
@@ -195,3 +195,5 @@ def create_app(
         ],
         lifespan=lifespan,
     )
+    app.state.schema = schema  # its executor's plan cache says which operations it compiled
+    return app

@@ -66,6 +66,9 @@ class Settings:
     """Seconds `serve` waits for the database to answer before giving up."""
     shutdown_grace: int = 15
     """Seconds in-flight requests get to finish after SIGTERM."""
+    compiled_execution: bool = True
+    """Queries run through compiled plans where they cover them (graph.compiled); off: every
+    operation through Strawberry's executor (the operator's escape hatch)."""
 
     @property
     def dev(self) -> bool:
@@ -145,6 +148,7 @@ class Settings:
             max_body_bytes=_count(environ, "BHXH_MAX_BODY_BYTES", cls.max_body_bytes),
             database_wait=_seconds(environ, "BHXH_DB_WAIT", cls.database_wait, zero=True),
             shutdown_grace=_count(environ, "BHXH_SHUTDOWN_GRACE", cls.shutdown_grace, least=0),
+            compiled_execution=_flag(environ.get("BHXH_COMPILED_EXECUTION", "1")),
         )
 
 

@@ -11,6 +11,7 @@ from strawberry.federation.schema import FederationAny
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext, Info
 
+from graph.compiled.executor import OrderedExecutor, compiled_executor
 from graph.errors import INTERNAL, RETRYABLE_CODES, BadUserInput, code_of
 from graph.federation import federation_surface
 from graph.input_text import InputText
@@ -66,15 +67,13 @@ def build_schema(
     federation_subjects: frozenset[str] = frozenset(),
     compiled: bool = True,
 ) -> Schema:
-    """`compiled` will choose the compiled execution path for the documents it covers (not built
-    yet: today both values run Strawberry's executor, the differential test's reference).
-
-    The schema with the abuse limits (graph.limits) and the check of every input string
+    """The schema with the abuse limits (graph.limits) and the check of every input string
     (graph.input_text); outside dev, errors are masked, introspection is refused and `_service`
     answers only `federation_subjects` (graph.federation). Every error gets its code
     (graph.masking), which runs after the `extra` extensions (the app's persisted queries and
     metrics, which see errors as raised), and the cache of parsed and validated documents
-    (graph.persisted) last."""
+    (graph.persisted) last. `compiled`: queries the compiled plans cover run through them
+    (graph.compiled), the rest through Strawberry's executor; both order errors alike."""
     extensions: list[Any] = [*LIMITS, InputText]
     if not dev:
         extensions.append(DisableIntrospection)
@@ -86,6 +85,7 @@ def build_schema(
         mutation=Mutation,
         federation_version="2.9",
         extensions=extensions,
+        execution_context_class=compiled_executor() if compiled else OrderedExecutor,
         config=StrawberryConfig(
             scalar_map=SCALARS, batching_config=BATCHING, disable_field_suggestions=True
         ),

@@ -114,4 +114,5 @@ def build_app(spec: AppSpec, verifier: "TokenVerifier | None" = None) -> "Starle
         federation_subjects=frozenset() if settings.dev else settings.federation_subjects,
         limits=edge_limits(settings),
         metrics_dir=spec.metrics_dir,
+        compiled=settings.compiled_execution,
     )

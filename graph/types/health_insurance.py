@@ -174,11 +174,26 @@ class HealthInsurance:
         from_date: FromDate = None,
         to_date: ToDate = None,
     ) -> Connection[HealthInsuranceCard] | None:
-        require_whole_history(self.access, DataGroup.HEALTH_INSURANCE)
-        start, end = date_range(from_date, to_date, "fromDate")
-        args = PageArgs(page_params(first, after, date), start=start, end=end)
-        rows = await info.context.loaders.cards.load(PagedKey(self.person_id, args))
-        return connection(rows, first, "valid_from", lambda r: HealthInsuranceCard(row=r))
+        key = cards_key(self.person_id, self.access, first, after, from_date, to_date)
+        return cards_page(await info.context.loaders.cards.load(key), first)
+
+
+def cards_key(
+    person_id: int,
+    access: Access,
+    first: int,
+    after: str | None,
+    from_date: date | None,
+    to_date: date | None,
+) -> PagedKey[PageArgs]:
+    """The `cards` loader's key, or the field's error (employer, arguments)."""
+    require_whole_history(access, DataGroup.HEALTH_INSURANCE)
+    start, end = date_range(from_date, to_date, "fromDate")
+    return PagedKey(person_id, PageArgs(page_params(first, after, date), start=start, end=end))
+
+
+def cards_page(rows: list[Row], first: int) -> Connection[HealthInsuranceCard]:
+    return connection(rows, first, "valid_from", lambda r: HealthInsuranceCard(row=r))
 
 
 async def medical_visits(
@@ -190,6 +205,19 @@ async def medical_visits(
     from_date: date | None,
     to_date: date | None,
 ) -> Connection[MedicalVisit]:
+    key = medical_visits_key(person_id, access, first, after, from_date, to_date)
+    return visits_page(await info.context.loaders.medical_visits.load(key), first)
+
+
+def medical_visits_key(
+    person_id: int,
+    access: Access,
+    first: int,
+    after: str | None,
+    from_date: date | None,
+    to_date: date | None,
+) -> PagedKey[PageArgs]:
+    """The `medical_visits` loader's key, or the field's error (arguments)."""
     start, end = date_range(from_date, to_date, "fromDate")
     args = PageArgs(
         page_params(first, after, datetime),
@@ -197,7 +225,10 @@ async def medical_visits(
         end=end,
         facility_code=access.facility_code,
     )
-    rows = await info.context.loaders.medical_visits.load(PagedKey(person_id, args))
+    return PagedKey(person_id, args)
+
+
+def visits_page(rows: list[Row], first: int) -> Connection[MedicalVisit]:
     return connection(rows, first, "admitted_at", lambda r: MedicalVisit(row=r))
 
 

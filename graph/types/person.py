@@ -85,6 +85,16 @@ class Relative:
     passport_number: str | None = strawberry.field(description="Số hộ chiếu — passport number.")
     relative_person_id: strawberry.Private[int | None]
 
+    @classmethod
+    def from_row(cls, r: Row) -> "Relative":
+        return cls(
+            kind=db_enums.RelativeKind(r["kind"]),
+            full_name=r["full_name"],
+            identification_number=r["identification_number"],
+            passport_number=r["passport_number"],
+            relative_person_id=r["relative_person_id"],
+        )
+
     @strawberry.field(
         description=(
             "The relative's own record, when the caller may see it; null otherwise. Null means "
@@ -239,16 +249,7 @@ class Person:
     )
     async def relatives(self, info: Info) -> list[Relative] | None:
         rows: list[Any] = await info.context.loaders.relatives.load(self.row["id"])
-        return [
-            Relative(
-                kind=db_enums.RelativeKind(r["kind"]),
-                full_name=r["full_name"],
-                identification_number=r["identification_number"],
-                passport_number=r["passport_number"],
-                relative_person_id=r["relative_person_id"],
-            )
-            for r in rows
-        ]
+        return [Relative.from_row(r) for r in rows]
 
     @strawberry.field(
         description="Hộ gia đình — the household the person belongs to.",

@@ -202,7 +202,7 @@ class SocialInsurance:
     async def totals(self, info: Info) -> list[SchemeTotal] | None:
         require_whole_history(self.access, DataGroup.SOCIAL_INSURANCE)
         rows: list[Row] = await info.context.loaders.contribution_totals.load(self.person_id)
-        return [SchemeTotal(scheme=db_enums.Scheme(r["scheme"]), months=r["months"]) for r in rows]
+        return scheme_totals(rows)
 
     @strawberry.field(description="Quyết định hưởng — benefit decisions, oldest first.")
     async def benefits(
@@ -213,11 +213,30 @@ class SocialInsurance:
         from_month: FromMonth = None,
         to_month: ToMonth = None,
     ) -> Connection[Benefit] | None:
-        require_whole_history(self.access, DataGroup.SOCIAL_INSURANCE)
-        start, end = date_range(from_month, to_month)
-        args = PageArgs(page_params(first, after, date), start=start, end=end)
-        rows = await info.context.loaders.benefits.load(PagedKey(self.person_id, args))
-        return connection(rows, first, "period_from", lambda r: Benefit(row=r))
+        key = benefits_key(self.person_id, self.access, first, after, from_month, to_month)
+        return benefits_page(await info.context.loaders.benefits.load(key), first)
+
+
+def scheme_totals(rows: list[Row]) -> list[SchemeTotal]:
+    return [SchemeTotal(scheme=db_enums.Scheme(r["scheme"]), months=r["months"]) for r in rows]
+
+
+def benefits_key(
+    person_id: int,
+    access: Access,
+    first: int,
+    after: str | None,
+    from_month: date | None,
+    to_month: date | None,
+) -> PagedKey[PageArgs]:
+    """The `benefits` loader's key, or the field's error (employer, arguments)."""
+    require_whole_history(access, DataGroup.SOCIAL_INSURANCE)
+    start, end = date_range(from_month, to_month)
+    return PagedKey(person_id, PageArgs(page_params(first, after, date), start=start, end=end))
+
+
+def benefits_page(rows: list[Row], first: int) -> Connection[Benefit]:
+    return connection(rows, first, "period_from", lambda r: Benefit(row=r))
 
 
 async def contribution_periods(
@@ -230,6 +249,20 @@ async def contribution_periods(
     from_month: date | None,
     to_month: date | None,
 ) -> Connection[ContributionPeriod]:
+    key = contribution_periods_key(person_id, access, first, after, schemes, from_month, to_month)
+    return contribution_page(await info.context.loaders.contribution_periods.load(key), first)
+
+
+def contribution_periods_key(
+    person_id: int,
+    access: Access,
+    first: int,
+    after: str | None,
+    schemes: list[Any] | None,
+    from_month: date | None,
+    to_month: date | None,
+) -> PagedKey[PageArgs]:
+    """The `contribution_periods` loader's key, or the field's error (arguments)."""
     start, end = date_range(from_month, to_month)
     args = PageArgs(
         page_params(first, after, date),
@@ -238,7 +271,10 @@ async def contribution_periods(
         end=end,
         employer_id=access.employer_id,
     )
-    rows = await info.context.loaders.contribution_periods.load(PagedKey(person_id, args))
+    return PagedKey(person_id, args)
+
+
+def contribution_page(rows: list[Row], first: int) -> Connection[ContributionPeriod]:
     return connection(rows, first, "from_month", lambda r: ContributionPeriod(row=r))
 
 

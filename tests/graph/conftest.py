@@ -10,6 +10,7 @@ import httpx
 import pytest
 from joserfc.jwk import ECKey
 from psycopg.conninfo import conninfo_to_dict
+from starlette.applications import Starlette
 
 from db.session import DEFAULT_TIMEOUTS, Database, Reader, Timeouts
 from db.urls import libpq_conninfo
@@ -42,6 +43,7 @@ class Api:
     database: CountingDatabase
     key: ECKey
     last_statements: int = field(default=0)
+    app: Starlette | None = None
 
     def token(self, role: Role = Role.CITIZEN, subject: str = "x", **kwargs: Any) -> str:
         return tokens.mint(self.key, role=role, subject=subject, **kwargs)
@@ -98,7 +100,7 @@ async def serving(
     try:
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-            yield Api(client=client, database=database, key=key)
+            yield Api(client=client, database=database, key=key, app=app)
     finally:
         await database.close()
 

@@ -1,15 +1,17 @@
 """The whole e-book in one query, and what it costs the database."""
 
+from collections.abc import AsyncIterator
 from datetime import date
 from typing import Any
 
 import psycopg
 import pytest
+from joserfc.jwk import ECKey
 
 from graph.authz.policy import BOOK
 from tests.conftest import empty_tables
 from tests.factories.book import book
-from tests.graph.conftest import Api
+from tests.graph.conftest import Api, serving
 from tests.graph.operations import ENTITIES, ME, PERSON, PERSONS
 
 # Statements for a whole book: person, relatives, linked persons, membership, household, members,
@@ -18,6 +20,15 @@ from tests.graph.operations import ENTITIES, ME, PERSON, PERSONS
 # the point: it must not grow with the data.
 EBOOK_STATEMENTS = 17 + 1  # reads, and the one access-log insert for someone else's book
 EVERY_SCOPE = frozenset(g.value.lower() for g in BOOK)
+
+
+@pytest.fixture(params=[True, False], ids=["compiled", "strawberry"])
+async def api(
+    request: pytest.FixtureRequest, runtime_url: str, dev_key: ECKey, conn: Any
+) -> AsyncIterator[Api]:
+    """Every test of this module through both executors: the counts hold for each."""
+    async with serving(runtime_url, dev_key, compiled=request.param) as api:
+        yield api
 
 
 async def test_citizen_reads_whole_book(api: Api, conn: psycopg.Connection) -> None:

@@ -1,0 +1,189 @@
+"""The executors the schema runs operations with.
+
+`OrderedExecutor` is Strawberry's executor with one change: the response's errors follow the
+deterministic rule of graph.compiled.errors. `CompiledExecutor` runs a query through its
+compiled plan (graph.compiled.plan, .run) when every field of it is covered and falls back on
+`OrderedExecutor` otherwise; plans are cached per schema by document, operation and the values
+of the variables that @skip/@include read.
+"""
+
+import logging
+from collections import OrderedDict
+from collections.abc import Iterable
+from typing import Any, ClassVar, Final
+
+from graphql import (
+    BooleanValueNode,
+    DirectiveNode,
+    ExecutionResult,
+    Node,
+    VariableNode,
+    Visitor,
+    visit,
+)
+from graphql.execution.values import get_argument_values
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+from strawberry.types.arguments import convert_arguments
+
+from graph.compiled.errors import RecordedErrors, kept_errors
+from graph.compiled.info import PlanInfo
+from graph.compiled.plan import Plan, compile_plan
+from graph.compiled.resolvers import DEFINITION
+from graph.compiled.run import Run
+
+log = logging.getLogger("bhxh.compiled")
+
+PLAN_CACHE_SIZE: Final = 256
+
+
+class OrderedExecutor(StrawberryGraphQLCoreExecutionContext):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.collected_errors = RecordedErrors()
+
+    def build_response(self, data: dict[str, Any] | None) -> Any:
+        result = super().build_response(data)
+        recorded = self.collected_errors
+        if isinstance(result, ExecutionResult) and isinstance(recorded, RecordedErrors):
+            result.errors = kept_errors(recorded.recorded, data) or None
+        return result
+
+
+class _ShapeVariables(Visitor):
+    """Names of the variables @skip/@include read anywhere in a document."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.names: set[str] = set()
+
+    def enter_directive(self, node: DirectiveNode, *_args: Any) -> None:
+        if node.name.value in ("skip", "include"):
+            for argument in node.arguments or ():
+                if isinstance(argument.value, VariableNode):
+                    self.names.add(argument.value.name.value)
+                elif not isinstance(argument.value, BooleanValueNode):
+                    self.names.add("")  # unreachable after validation; refuse to share plans
+
+
+def shape_variables(definitions: Iterable[Node]) -> tuple[str, ...]:
+    visitor = _ShapeVariables()
+    for definition in definitions:
+        visit(definition, visitor)
+    return tuple(sorted(visitor.names))
+
+
+class PlanCache:
+    """Compiled plans (None: not covered) by document text, operation and shape."""
+
+    def __init__(self, maxsize: int = PLAN_CACHE_SIZE) -> None:
+        self.maxsize = maxsize
+        self._shapes: dict[str, tuple[str, ...]] = {}
+        self._plans: OrderedDict[tuple[Any, ...], Plan | None] = OrderedDict()
+        self.compiled = 0
+        """How many operations ran through a plan: tests check the plan really ran."""
+
+    def plan(self, executor: "CompiledExecutor") -> Plan | None:
+        operation = executor.operation
+        if operation.loc is None:
+            return None
+        text = operation.loc.source.body
+        shape = self._shapes.get(text)
+        if shape is None:
+            if len(self._shapes) >= self.maxsize:
+                self._shapes.clear()
+            shape = shape_variables([operation, *executor.fragment_definitions.values()])
+            self._shapes[text] = shape
+        if "" in shape:
+            return None
+        coerced = executor.variable_values.coerced
+        key = (text, operation.loc.start, *(coerced.get(name) for name in shape))
+        if key in self._plans:
+            self._plans.move_to_end(key)
+            return self._plans[key]
+        try:
+            plan = compile_plan(
+                executor.schema,
+                executor.fragments,
+                executor.variable_values,
+                operation,
+                executor.hide_suggestions,
+            )
+        except Exception:
+            # A fault of the compiler must not fail requests Strawberry's executor can answer.
+            log.exception(
+                "no plan for operation %s", operation.name.value if operation.name else ""
+            )
+            plan = None
+        self._plans[key] = plan
+        while len(self._plans) > self.maxsize:
+            self._plans.popitem(last=False)
+        return plan
+
+
+class CompiledExecutor(OrderedExecutor):
+    plans: ClassVar[PlanCache]
+
+    def execute_operation(self, serially: bool | None = None) -> Any:
+        plan = self._runnable_plan()
+        if plan is None:
+            return super().execute_operation(serially)
+        arguments = self._arguments(plan)
+        if arguments is None:
+            return super().execute_operation(serially)
+        self.plans.compiled += 1
+        return self._execute(plan, arguments)
+
+    def _runnable_plan(self) -> Plan | None:
+        if self.middleware_manager is not None and self.middleware_manager.middlewares:
+            return None  # an extension resolves fields itself: it must see every field
+        if self.abort_signal is not None or self.error_propagation is False:
+            return None
+        return self.plans.plan(self)
+
+    def _arguments(self, plan: Plan) -> list[dict[str, Any]] | None:
+        """Each field's arguments, converted as Strawberry converts them; None when one cannot
+        be read (graphql-core would report it at every position: the fallback does)."""
+        schema_converter = self.context_value_schema_converter()
+        arguments: list[dict[str, Any]] = []
+        try:
+            for field in plan.fields:
+                raw = get_argument_values(
+                    field.definition,
+                    field.nodes[0],
+                    self.variable_values,
+                    field.details[0].fragment_variable_values,
+                    self.hide_suggestions,
+                )
+                strawberry_field = field.definition.extensions[DEFINITION]
+                kwargs = convert_arguments(
+                    raw,
+                    strawberry_field.arguments,
+                    scalar_registry=schema_converter.scalar_registry,
+                    config=schema_converter.config,
+                )
+                for extension in strawberry_field.extensions:
+                    kwargs = extension.map_arguments(kwargs)
+                arguments.append(kwargs)
+        except Exception:
+            return None
+        return arguments
+
+    def context_value_schema_converter(self) -> Any:
+        return self.schema._strawberry_schema.schema_converter  # type: ignore[attr-defined]
+
+    async def _execute(self, plan: Plan, arguments: list[dict[str, Any]]) -> Any:
+        info = PlanInfo(
+            self.context_value,
+            self.operation,
+            fragments=self.fragment_definitions,
+            variable_values=self.variable_values.coerced,
+        )
+        run = Run(plan, info, arguments, self.collected_errors, self.root_value)
+        data = await run.execute()
+        return self.build_response(data)
+
+
+def compiled_executor(plans: PlanCache | None = None) -> type[CompiledExecutor]:
+    """A CompiledExecutor class with a plan cache of its own (one per schema)."""
+    cache = plans or PlanCache()
+    return type("CompiledExecutor", (CompiledExecutor,), {"plans": cache})

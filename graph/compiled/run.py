@@ -1,0 +1,363 @@
+"""Executes a plan for one request, level by level: each field of a plan node is resolved for
+every object of the level at once, and the objects it yields form the next level.
+
+The response is written as plain dicts and lists while it is built. Completion follows
+graphql-core's `complete_value` (exceptions as field errors, non-null checks, lists, leaves
+through the type's `coerce_output_value`, objects, unions); a non-null field that fails nulls
+the nearest nullable position above it, and each error is located with `located_error` at the
+field's path and recorded at the position it nulled, as graphql-core records it.
+"""
+
+import asyncio
+from collections.abc import Awaitable, Sequence
+from dataclasses import replace
+from inspect import isawaitable
+from math import isfinite
+from typing import Any
+
+from graphql import (
+    GraphQLBoolean,
+    GraphQLError,
+    GraphQLFloat,
+    GraphQLID,
+    GraphQLInt,
+    GraphQLLeafType,
+    GraphQLString,
+    located_error,
+)
+from graphql.execution.executor import CollectedErrors, Executor
+from graphql.pyutils import Path, is_iterable
+
+from graph.compiled.info import PlanInfo
+from graph.compiled.plan import FieldPlan, ObjectPlan, Plan
+from graph.compiled.resolvers import Resolver
+
+_NO_ARGUMENTS: dict[str, Any] = {}
+
+
+class Position:
+    """A place in the response that holds an object or a list: `holder[key]`. `up` is the
+    position of the object it belongs to; a non-null position that fails fails `up` too."""
+
+    __slots__ = ("_path", "holder", "key", "nonnull", "out", "source", "typename", "up")
+
+    def __init__(
+        self,
+        holder: Any,
+        key: str | int,
+        nonnull: bool,
+        up: "Position | None",
+        typename: str | None,
+        source: Any = None,
+        out: Any = None,
+    ) -> None:
+        self.holder = holder
+        self.key = key
+        self.nonnull = nonnull
+        self.up = up
+        self.typename = typename
+        self.source = source
+        self.out = out
+        self._path: Path | None = None
+
+    @property
+    def path(self) -> Path | None:
+        if self._path is None and self.up is not None:
+            self._path = Path(self.up.path, self.key, self.typename)
+        return self._path
+
+
+_INT_MIN, _INT_MAX = -(2**31), 2**31 - 1
+
+
+def _leaf(type_: GraphQLLeafType, value: Any) -> Any:
+    """`Executor.complete_leaf_value`, answered at once for the values the built-in scalars
+    return unchanged (a str for String and ID, a bool, an int in range, a finite float)."""
+    kind = type(value)
+    if kind is str and (type_ is GraphQLString or type_ is GraphQLID):
+        return value
+    if kind is int and type_ is GraphQLInt and _INT_MIN <= value <= _INT_MAX:
+        return value
+    if kind is bool and type_ is GraphQLBoolean:
+        return value
+    if kind is float and type_ is GraphQLFloat and isfinite(value):
+        return value
+    return Executor.complete_leaf_value(type_, value)
+
+
+class Run:
+    def __init__(
+        self,
+        plan: Plan,
+        info: PlanInfo,
+        arguments: Sequence[dict[str, Any]],
+        errors: CollectedErrors,
+        root_value: Any,
+    ) -> None:
+        self.plan = plan
+        self.info = info
+        self.arguments = arguments
+        self.errors = errors
+        self.root = Position(None, "", True, None, None, root_value, dict(plan.root.template))
+        self.data: dict[str, Any] | None = self.root.out
+
+    async def execute(self) -> dict[str, Any] | None:
+        await _wait(self.level(self.plan.root, [self.root]))
+        return self.data
+
+    # -- resolving ---------------------------------------------------------------------------
+
+    def level(self, plan: ObjectPlan, objects: list[Position]) -> list[Awaitable[None]]:
+        """Resolves the synchronous fields of `objects` now; returns the asynchronous work."""
+        pending: list[Awaitable[None]] = []
+        for field in plan.fields:
+            resolver = field.resolver
+            kwargs = self.arguments[field.index] if field.index >= 0 else _NO_ARGUMENTS
+            info = replace(self.info, field_nodes=field.nodes) if resolver.selections else self.info
+            if resolver.is_async:
+                pending.append(self.resolve_async(field, objects, kwargs, info))
+                continue
+            values = [self.resolve(resolver, o.source, kwargs, info) for o in objects]
+            if resolver.call is not None and any(_has_awaitables(field, v) for v in values):
+                pending.append(self.settle_and_complete(field, objects, values))
+                continue
+            pending.extend(self.complete(field, objects, values))
+        return pending
+
+    def denied(
+        self, resolver: Resolver, source: Any, kwargs: dict[str, Any], info: PlanInfo
+    ) -> Any:
+        """As Strawberry's PermissionExtension: the first permission refused decides the value
+        (its `on_unauthorized` raises: the error is the value); None when all allow."""
+        for permission in resolver.permissions:
+            if not permission.has_permission(source, info, **kwargs):  # type: ignore[arg-type]
+                try:
+                    permission.on_unauthorized()
+                except Exception as error:
+                    return _Refused(error)
+                return _Refused(None)
+        return None
+
+    def resolve(
+        self, resolver: Resolver, source: Any, kwargs: dict[str, Any], info: PlanInfo
+    ) -> Any:
+        try:
+            if resolver.permissions and (refused := self.denied(resolver, source, kwargs, info)):
+                return refused.value
+            if resolver.get is not None:
+                return resolver.get(source)
+            assert resolver.call is not None
+            return resolver.call(source, info, kwargs)
+        except Exception as error:
+            return error
+
+    async def resolve_async(
+        self, field: FieldPlan, objects: list[Position], kwargs: dict[str, Any], info: PlanInfo
+    ) -> None:
+        resolver = field.resolver
+        values: list[Any] = [None] * len(objects)
+        allowed: list[int] = []
+        for i, o in enumerate(objects):
+            try:
+                if resolver.permissions and (
+                    refused := self.denied(resolver, o.source, kwargs, info)
+                ):
+                    values[i] = refused.value
+                    continue
+            except Exception as error:
+                values[i] = error
+                continue
+            allowed.append(i)
+        if allowed:
+            if resolver.batch is not None:
+                try:
+                    results = await resolver.batch(
+                        info, [objects[i].source for i in allowed], kwargs
+                    )
+                except Exception as error:
+                    results = [error] * len(allowed)
+            else:
+                assert resolver.call is not None
+                results = await _settle(
+                    [self._call(resolver, objects[i].source, kwargs, info) for i in allowed]
+                )
+            for i, value in zip(allowed, results, strict=True):
+                values[i] = value
+        await _wait(self.complete(field, objects, values))
+
+    def _call(self, resolver: Resolver, source: Any, kwargs: dict[str, Any], info: PlanInfo) -> Any:
+        assert resolver.call is not None
+        try:
+            return resolver.call(source, info, kwargs)
+        except Exception as error:
+            return error
+
+    async def settle_and_complete(
+        self, field: FieldPlan, objects: list[Position], values: list[Any]
+    ) -> None:
+        """A synchronous resolver returned awaitables (`_entities` returns one per
+        representation): awaited together, as graphql-core awaits list items."""
+        settled: list[Any] = []
+        for value in values:
+            if isawaitable(value):
+                value = (await _settle([value]))[0]
+            if is_iterable(value) and not isinstance(value, Exception):
+                value = await _settle(list(value))
+            settled.append(value)
+        await _wait(self.complete(field, objects, settled))
+
+    # -- completing --------------------------------------------------------------------------
+
+    def complete(
+        self, field: FieldPlan, objects: list[Position], values: list[Any]
+    ) -> list[Awaitable[None]]:
+        children: dict[int, tuple[ObjectPlan, list[Position]]] = {}
+        for o, value in zip(objects, values, strict=True):
+            self.complete_value(field, o, value, children)
+        pending: list[Awaitable[None]] = []
+        for plan, level in children.values():
+            pending.extend(self.level(plan, level))
+        return pending
+
+    def complete_value(
+        self,
+        field: FieldPlan,
+        o: Position,
+        value: Any,
+        children: dict[int, tuple[ObjectPlan, list[Position]]],
+    ) -> None:
+        out = o.out
+        key = field.key
+        if isinstance(value, Exception):
+            self.fail(field, Position(out, key, field.nonnull, o, field.parent_type), value)
+            return
+        if value is None:
+            if field.nonnull:
+                self.fail(field, Position(out, key, True, o, field.parent_type), _null(field))
+            return
+        if not field.is_list:
+            if field.leaf is not None:
+                try:
+                    out[key] = _leaf(field.leaf, value)
+                except Exception as error:
+                    self.fail(field, Position(out, key, field.nonnull, o, field.parent_type), error)
+                return
+            self.object(field, out, key, field.nonnull, o, field.parent_type, value, children)
+            return
+        if not is_iterable(value):
+            position = Position(out, key, field.nonnull, o, field.parent_type)
+            message = (
+                "Expected Iterable, but did not find one for field"
+                f" '{field.parent_type}.{field.field_name}'."
+            )
+            self.fail(field, position, GraphQLError(message))
+            return
+        items: list[Any] = []
+        out[key] = items
+        at = Position(out, key, field.nonnull, o, field.parent_type)
+        leaf = field.leaf
+        for index, item in enumerate(value):
+            items.append(None)
+            if isinstance(item, Exception):
+                self.fail(field, Position(items, index, field.item_nonnull, at, None), item)
+            elif item is None:
+                if field.item_nonnull:
+                    position = Position(items, index, True, at, None)
+                    self.fail(field, position, _null(field))
+            elif leaf is not None:
+                try:
+                    items[index] = _leaf(leaf, item)
+                except Exception as error:
+                    self.fail(field, Position(items, index, field.item_nonnull, at, None), error)
+            else:
+                self.object(field, items, index, field.item_nonnull, at, None, item, children)
+
+    def object(
+        self,
+        field: FieldPlan,
+        holder: Any,
+        key: str | int,
+        nonnull: bool,
+        up: Position,
+        typename: str | None,
+        value: Any,
+        children: dict[int, tuple[ObjectPlan, list[Position]]],
+    ) -> None:
+        if len(field.child) == 1:
+            plan = next(iter(field.child.values()))
+        elif (found := field.child.get(_runtime_type(value) or "")) is not None:
+            plan = found
+        else:
+            message = f"No runtime type for field '{field.parent_type}.{field.field_name}'."
+            self.fail(field, Position(holder, key, nonnull, up, typename), TypeError(message))
+            return
+        out = dict(plan.template)
+        holder[key] = out
+        position = Position(holder, key, nonnull, up, typename, value, out)
+        entry = children.get(id(plan))
+        if entry is None:
+            children[id(plan)] = (plan, [position])
+        else:
+            entry[1].append(position)
+
+    def fail(self, field: FieldPlan, position: Position, error: Exception) -> None:
+        """`error` at `position` (a field or list item): located at its path, and the nearest
+        nullable position at or above it nulled."""
+        located = located_error(error, field.nodes, _keys(position.path))
+        while position.nonnull:
+            if position.up is None:
+                self.data = None
+                self.errors.add(located, None)
+                return
+            position = position.up
+        position.holder[position.key] = None
+        self.errors.add(located, position.path)
+
+
+class _Refused:
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+
+def _keys(path: Path | None) -> list[str | int] | None:
+    return path.as_list() if path is not None else None
+
+
+def _null(field: FieldPlan) -> TypeError:
+    return TypeError(
+        f"Cannot return null for non-nullable field {field.parent_type}.{field.field_name}."
+    )
+
+
+def _runtime_type(value: Any) -> str | None:
+    definition = getattr(type(value), "__strawberry_definition__", None)
+    return getattr(definition, "name", None)
+
+
+def _has_awaitables(field: FieldPlan, value: Any) -> bool:
+    if isawaitable(value):
+        return True
+    return field.is_list and isinstance(value, list) and any(isawaitable(v) for v in value)
+
+
+async def _settle(values: list[Any]) -> list[Any]:
+    """Awaits the awaitables among `values` together; an exception becomes the value."""
+    awaiting = [i for i, v in enumerate(values) if isawaitable(v)]
+    if not awaiting:
+        return values
+    results = await asyncio.gather(*(values[i] for i in awaiting), return_exceptions=True)
+    settled = list(values)
+    for i, result in zip(awaiting, results, strict=True):
+        if isinstance(result, BaseException) and not isinstance(result, Exception):
+            raise result
+        settled[i] = result
+    return settled
+
+
+async def _wait(pending: list[Awaitable[None]]) -> None:
+    if len(pending) == 1:
+        await pending[0]
+    elif pending:
+        await asyncio.gather(*pending)
