@@ -7,7 +7,7 @@ import strawberry
 from db.session import Reader
 from graph.authz.facts import FactLoaders
 from graph.authz.principal import Principal
-from graph.authz.recorder import AccessRecorder
+from graph.authz.recorder import Notes
 from graph.errors import Unauthenticated
 from graph.loaders import Loaders
 
@@ -18,7 +18,8 @@ class Context:
     principal: Principal | None
     reader: Reader
     loaders: Loaders
-    recorder: AccessRecorder
+    recorder: Notes
+    """The request's AccessRecorder; during an operation, that operation's OperationReads."""
     facts: FactLoaders | None
 
     def require_principal(self) -> Principal:

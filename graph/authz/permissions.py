@@ -26,7 +26,7 @@ def note_read(info: strawberry.Info, person_id: int, group: DataGroup, access: A
     """`group` of the person leaves in this response: the access log will say so (reads of
     one's own data excepted), on the grounds `access` was decided on."""
     operation = info.operation.name.value if info.operation.name else None
-    info.context.recorder.note(person_id, group, access, operation)
+    info.context.recorder.note(person_id, group, access, operation, info.path)
 
 
 @cache

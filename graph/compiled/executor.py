@@ -10,6 +10,7 @@ of the variables that @skip/@include read.
 import logging
 from collections import OrderedDict
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import Any, ClassVar, Final
 
 from graphql import (
@@ -25,11 +26,13 @@ from graphql.execution.values import get_argument_values
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.types.arguments import convert_arguments
 
+from graph.authz.recorder import AccessRecorder, OperationReads
 from graph.compiled.errors import RecordedErrors, kept_errors
 from graph.compiled.info import PlanInfo
 from graph.compiled.plan import Plan, compile_plan
 from graph.compiled.resolvers import DEFINITION
 from graph.compiled.run import Run
+from graph.context import Context
 
 log = logging.getLogger("bhxh.compiled")
 
@@ -40,12 +43,21 @@ class OrderedExecutor(StrawberryGraphQLCoreExecutionContext):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.collected_errors = RecordedErrors()
+        # The operation's reads are held until its response is complete (graph.authz.recorder).
+        self.reads: OperationReads | None = None
+        context = self.context_value
+        if isinstance(context, Context) and isinstance(context.recorder, AccessRecorder):
+            self.reads = context.recorder.operation()
+            self.context_value = replace(context, recorder=self.reads)
 
     def build_response(self, data: dict[str, Any] | None) -> Any:
         result = super().build_response(data)
         recorded = self.collected_errors
-        if isinstance(result, ExecutionResult) and isinstance(recorded, RecordedErrors):
-            result.errors = kept_errors(recorded.recorded, data) or None
+        if isinstance(recorded, RecordedErrors):
+            if isinstance(result, ExecutionResult):
+                result.errors = kept_errors(recorded.recorded, data) or None
+            if self.reads is not None:
+                self.reads.settle({position for _, position in recorded.recorded})
         return result
 
 

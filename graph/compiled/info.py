@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from graphql import FieldNode, FragmentDefinitionNode, OperationDefinitionNode
+from graphql.pyutils import Path
 from strawberry.types.nodes import Selection, convert_selections
 
 from graph.context import Context
@@ -22,6 +23,31 @@ class PlanInfo:
     field_nodes: Sequence[FieldNode] = ()
     fragments: dict[str, FragmentDefinitionNode] = field(default_factory=dict)
     variable_values: dict[str, Any] = field(default_factory=dict)
+    at: Any = None
+    """The object (graph.compiled.run.Position) whose field `key` is being resolved, for
+    `path`; None inside a batch, which resolves many objects at once."""
+    key: str = ""
+
+    def at_field(self, at: Any, key: str) -> "PlanInfo":
+        """This info for the field `key` of the object `at`: its own, as a resolver may note a
+        read after the level has moved on (an awaitable it returns runs later)."""
+        return PlanInfo(
+            self.context,
+            self.operation,
+            self.field_nodes,
+            self.fragments,
+            self.variable_values,
+            at,
+            key,
+        )
+
+    @property
+    def path(self) -> Path | None:
+        """As `strawberry.Info.path`: where the field being resolved sits in the response (the
+        access log keeps a read only if its data leaves: graph.authz.recorder)."""
+        if self.at is None:
+            return None
+        return Path(self.at.path, self.key, None)
 
     @property
     def selected_fields(self) -> list[Selection]:

@@ -117,7 +117,12 @@ class Run:
             if resolver.is_async:
                 pending.append(self.resolve_async(field, objects, kwargs, info))
                 continue
-            values = [self.resolve(resolver, o.source, kwargs, info) for o in objects]
+            values = []
+            for o in objects:
+                # Guards note at once (the shared info will do); a resolver may note later.
+                info.at, info.key = o, field.key
+                own = info.at_field(o, field.key) if resolver.call is not None else info
+                values.append(self.resolve(resolver, o.source, kwargs, info, own))
             if resolver.call is not None and any(_has_awaitables(field, v) for v in values):
                 pending.append(self.settle_and_complete(field, objects, values))
                 continue
@@ -139,7 +144,12 @@ class Run:
         return None
 
     def resolve(
-        self, resolver: Resolver, source: Any, kwargs: dict[str, Any], info: PlanInfo
+        self,
+        resolver: Resolver,
+        source: Any,
+        kwargs: dict[str, Any],
+        info: PlanInfo,
+        own: PlanInfo,
     ) -> Any:
         try:
             if resolver.permissions and (refused := self.denied(resolver, source, kwargs, info)):
@@ -147,7 +157,7 @@ class Run:
             if resolver.get is not None:
                 return resolver.get(source)
             assert resolver.call is not None
-            return resolver.call(source, info, kwargs)
+            return resolver.call(source, own, kwargs)
         except Exception as error:
             return error
 
@@ -158,6 +168,7 @@ class Run:
         values: list[Any] = [None] * len(objects)
         allowed: list[int] = []
         for i, o in enumerate(objects):
+            info.at, info.key = o, field.key
             try:
                 if resolver.permissions and (
                     refused := self.denied(resolver, o.source, kwargs, info)
@@ -171,15 +182,25 @@ class Run:
         if allowed:
             if resolver.batch is not None:
                 try:
+                    # Many objects at once, and `info` is shared by the level's other tasks: a
+                    # read noted in a batch has no position, so it is kept whatever is nulled.
                     results = await resolver.batch(
-                        info, [objects[i].source for i in allowed], kwargs
+                        replace(info, at=None), [objects[i].source for i in allowed], kwargs
                     )
                 except Exception as error:
                     results = [error] * len(allowed)
             else:
                 assert resolver.call is not None
                 results = await _settle(
-                    [self._call(resolver, objects[i].source, kwargs, info) for i in allowed]
+                    [
+                        self._call(
+                            resolver,
+                            objects[i].source,
+                            kwargs,
+                            info.at_field(objects[i], field.key),
+                        )
+                        for i in allowed
+                    ]
                 )
             for i, value in zip(allowed, results, strict=True):
                 values[i] = value
