@@ -271,7 +271,7 @@ def _errors(name: str, measure: Measure, node: OperationDefinitionNode) -> Itera
 # A measure reads the variables through two arguments only: `first` (an int, clamped, or the
 # default) and `representations` (a list's length, or 1). A variable that is the whole value of
 # one of them is all the shape there is; anything nested in a list literal leaves its length alone.
-# So the measures, hence the verdict, of a document are a function of `_shape(variables)`.
+# So the measures, hence the verdict, of a document are a function of `Shapes.shape(variables)`.
 
 _ABSENT: Final = object()
 
