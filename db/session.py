@@ -6,6 +6,13 @@ an asyncio lock around each statement, so two loaders dispatching in the same ti
 the connection instead of interleaving protocol messages; the number of statements, not their
 overlap, is what the design budgets. Reads run in autocommit: no BEGIN/ROLLBACK per batch.
 
+Statements are prepared once per connection: `Reader` asks psycopg to prepare every `Query` at its
+first run, and parameters reach the server untyped (`_ADAPTERS`), so the SQL's casts and context
+decide every parameter's type. psycopg would otherwise type a Python int by its value (smallint,
+integer or bigint, and arrays of them) and send None untyped: one SQL text became several prepared
+statements, each planned apart and counted under a query id of its own, as the keys of a batch
+crossed 32,767 or a cursor went from None to a value.
+
 Faults: every connection carries a statement and a lock timeout; a checkout waits at most
 `Timeouts.checkout` and checks the connection first (a server restart leaves the pool full of
 dead ones); the pool retries connecting every fraction of a second, so it is back within about a
@@ -19,13 +26,20 @@ import time
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any, Final
+from uuid import UUID
 
 import psycopg
 import psycopg_pool.pool_async
 from psycopg import AsyncConnection, AsyncCursor, errors
+from psycopg.adapt import AdaptersMap, Dumper, PyFormat
 from psycopg.conninfo import conninfo_to_dict
 from psycopg.rows import DictRow, dict_row
+from psycopg.types.bool import BoolDumper
+from psycopg.types.datetime import DateDumper, DatetimeDumper
+from psycopg.types.numeric import Int8Dumper
+from psycopg.types.uuid import UUIDDumper
 from psycopg_pool import AsyncConnectionPool
 from psycopg_pool.base import AttemptWithBackoff
 
@@ -63,6 +77,48 @@ class Timeouts:
 DEFAULT_TIMEOUTS: Final = Timeouts()
 
 
+class _UntypedInt(Int8Dumper):
+    oid = 0  # "unknown": the server gives the parameter the type its context asks for
+
+
+class _UntypedBool(BoolDumper):
+    oid = 0
+
+
+class _UntypedDate(DateDumper):
+    oid = 0
+
+
+class _UntypedUUID(UUIDDumper):
+    oid = 0
+
+
+class _UntypedDatetime(DatetimeDumper):
+    oid = 0
+
+    def upgrade(self, obj: Any, format: PyFormat) -> Dumper:
+        return self  # naive or aware, the text is parsed as the context's type
+
+
+def _untyped_adapters() -> AdaptersMap:
+    """psycopg's adapters, except that ints, bools, dates, timestamps and UUIDs, alone or in lists,
+    are sent as text of unknown type, as psycopg already sends strings and None: a parameter's
+    type no longer depends on its value, so each statement text is one prepared statement."""
+    adapters = AdaptersMap(psycopg.adapters)
+    for cls, dumper in (
+        (int, _UntypedInt),
+        (bool, _UntypedBool),
+        (date, _UntypedDate),
+        (datetime, _UntypedDatetime),
+        (UUID, _UntypedUUID),
+    ):
+        adapters.register_dumper(cls, dumper)
+    return adapters
+
+
+_ADAPTERS: Final = _untyped_adapters()
+
+
 @dataclass(frozen=True)
 class Query:
     """A statement compiled once to psycopg's `%(name)s` form; `name` labels it in metrics."""
@@ -97,7 +153,7 @@ class Reader:
                 conn = await self._checkout(query)
                 self._conn = conn
             self.statements += 1
-            return await self._conn.execute(query.sql.encode(), params)
+            return await self._conn.execute(query.sql.encode(), params, prepare=True)
         except errors.QueryCanceled as exc:
             if "statement timeout" in (exc.diag.message_primary or ""):
                 raise StatementTimeout(f"{query.name}: statement timeout") from exc
@@ -170,6 +226,7 @@ class Database:
             kwargs={
                 "autocommit": True,
                 "row_factory": dict_row,
+                "context": _ADAPTERS,
                 "connect_timeout": _connect_timeout(timeouts.connect),
             },
             configure=self._configure,

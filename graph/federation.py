@@ -10,14 +10,43 @@ compose from `bhxh schema` (or the published schema.graphql) instead. Dev stays 
 from collections.abc import Iterator
 from typing import Any
 
-from graphql import FieldNode, GraphQLError, ValidationRule
+from graphql import (
+    BREAK,
+    DocumentNode,
+    FieldNode,
+    GraphQLError,
+    GraphQLSchema,
+    Visitor,
+    VisitorAction,
+    visit,
+)
 from strawberry.extensions import SchemaExtension
+
+from graph.request_rules import DocumentFacts, RequestRule
 
 SERVICE_FIELD = "_service"
 
 
-def _service_rule(allowed: bool) -> type[ValidationRule]:
-    class ServiceSdl(ValidationRule):
+def selects_service(_schema: GraphQLSchema, document: DocumentNode) -> bool:
+    """A `DocumentFacts` fact: whether a field named `_service` appears anywhere."""
+    found = False
+
+    class Find(Visitor):
+        def enter_field(self, node: FieldNode, *_args: Any) -> VisitorAction:
+            nonlocal found
+            found = node.name.value == SERVICE_FIELD
+            return BREAK if found else None
+
+    visit(document, Find())
+    return found
+
+
+def _service_rule(allowed: bool) -> type[RequestRule]:
+    class ServiceSdl(RequestRule):
+        @classmethod
+        def quiet(cls, facts: DocumentFacts) -> bool:
+            return allowed or not facts.get(selects_service)
+
         def enter_field(self, node: FieldNode, *_args: Any) -> None:
             if allowed or node.name.value != SERVICE_FIELD:
                 return

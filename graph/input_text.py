@@ -14,20 +14,26 @@ the resolvers (graph.validation); this is the floor under all of them.
 
 import re
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any, Final
 
 from graphql import (
     ArgumentNode,
+    DocumentNode,
     GraphQLError,
+    GraphQLSchema,
     ListValueNode,
     ObjectValueNode,
     StringValueNode,
-    ValidationRule,
     ValueNode,
     VariableDefinitionNode,
     VariableNode,
+    Visitor,
+    visit,
 )
 from strawberry.extensions import SchemaExtension
+
+from graph.request_rules import DocumentFacts, RequestRule
 
 _REFUSED: Final = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 
@@ -67,6 +73,79 @@ def _literal(node: ValueNode, path: str, variables: Mapping[str, Any]) -> Iterat
             yield from _raw(variables[item.name.value], where)
 
 
+def _clean(value: Any) -> bool:
+    """Whether every string of a JSON value (keys too) is clean: `_raw` without the paths."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if _REFUSED.search(item):
+                return False
+        elif isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, dict):
+            if any(_REFUSED.search(str(key)) for key in item):
+                return False
+            stack.extend(item.values())
+    return True
+
+
+def _variables_in(node: ValueNode) -> Iterator[str]:
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, VariableNode):
+            yield item.name.value
+        elif isinstance(item, ListValueNode):
+            stack.extend(item.values)
+        elif isinstance(item, ObjectValueNode):
+            stack.extend(f.value for f in item.fields)
+
+
+@dataclass(frozen=True)
+class TextFacts:
+    """What the rule sees of a document before the variables: whether its literal strings are
+    clean, which variables its arguments read, and whether each variable's default is clean."""
+
+    literals_clean: bool
+    variables: frozenset[str]
+    defaults_clean: Mapping[str, bool]
+
+    def clean(self, variables: Mapping[str, Any]) -> bool:
+        """Whether the rule would report nothing for these variables."""
+        if not self.literals_clean:
+            return False
+        for name, clean in self.defaults_clean.items():
+            if not clean and name not in variables:
+                return False
+        return all(_clean(variables[name]) for name in self.variables if name in variables)
+
+
+def text_facts(_schema: GraphQLSchema, document: DocumentNode) -> TextFacts:
+    """A `DocumentFacts` fact, gathered on the nodes the rule visits."""
+    literals_clean = True
+    names: set[str] = set()
+    defaults: dict[str, bool] = {}
+
+    class Collect(Visitor):
+        def enter_argument(self, node: ArgumentNode, *_args: Any) -> None:
+            nonlocal literals_clean
+            literals_clean = literals_clean and not any(
+                refused_character(text) for _, text in _literal(node.value, "", {})
+            )
+            names.update(_variables_in(node.value))
+
+        def enter_variable_definition(self, node: VariableDefinitionNode, *_args: Any) -> None:
+            if node.default_value is not None:
+                name = node.variable.name.value
+                strings = _literal(node.default_value, "", {})
+                clean = not any(refused_character(text) for _, text in strings)
+                defaults[name] = defaults.get(name, True) and clean
+
+    visit(document, Collect())
+    return TextFacts(literals_clean, frozenset(names), defaults)
+
+
 def _error(path: str, character: str) -> GraphQLError:
     return GraphQLError(
         f"{path}: must not contain control characters (found {character})",
@@ -74,10 +153,14 @@ def _error(path: str, character: str) -> GraphQLError:
     )
 
 
-def text_rule(variables: Mapping[str, Any]) -> type[ValidationRule]:
+def text_rule(variables: Mapping[str, Any]) -> type[RequestRule]:
     """The rule for one request's variables (validated documents are cached; this is not)."""
 
-    class InputText(ValidationRule):
+    class InputText(RequestRule):
+        @classmethod
+        def quiet(cls, facts: DocumentFacts) -> bool:
+            return facts.get(text_facts).clean(variables)
+
         def _check(self, strings: Iterator[tuple[str, str]]) -> None:
             for path, text in strings:
                 if (character := refused_character(text)) is not None:

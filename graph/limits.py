@@ -33,12 +33,15 @@ limit admits it for a page of 100 persons or 100 representations, and refuses pa
 (persons → contribution periods → employer → employees is millions).
 """
 
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from collections import OrderedDict
+from collections.abc import Hashable, Iterator, Mapping
+from dataclasses import dataclass, field
 from typing import Any, Final
 
 from graphql import (
     SKIP,
+    ArgumentNode,
+    DocumentNode,
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
@@ -47,12 +50,15 @@ from graphql import (
     GraphQLInterfaceType,
     GraphQLNamedType,
     GraphQLObjectType,
+    GraphQLSchema,
     GraphQLSyntaxError,
     InlineFragmentNode,
     OperationDefinitionNode,
     SelectionSetNode,
+    TypeInfo,
     ValidationContext,
-    ValidationRule,
+    VariableNode,
+    Visitor,
     VisitorAction,
     get_named_type,
     get_nullable_type,
@@ -60,11 +66,13 @@ from graphql import (
     is_list_type,
     type_from_ast,
     value_from_ast_untyped,
+    visit,
 )
 from strawberry.extensions import MaxTokensLimiter, SchemaExtension
 from strawberry.schema.config import BatchingConfig
 
 from graph.pagination import DEFAULT_PAGE, MAX_PAGE
+from graph.request_rules import DocumentFacts, RequestRule
 
 MAX_TOKENS: Final = 2_000
 MAX_DEPTH: Final = 12
@@ -81,6 +89,9 @@ BATCHING: Final = BatchingConfig(max_operations=MAX_BATCH)
 
 _SATURATION: Final = 10**15
 """Measures stop growing here: fragment fan-out can describe astronomically large queries."""
+SHAPES_PER_DOCUMENT: Final = 64
+"""Verdicts kept per cached document, one per shape of its variables (least recently used go)."""
+_SHAPE_ARGUMENTS: Final = frozenset({"first", "representations"})
 
 
 @dataclass(frozen=True)
@@ -180,11 +191,19 @@ class _Walk:
         )
 
 
+def _int(value: object) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
 def _first(definition: GraphQLField, arguments: Mapping[str, Any]) -> int:
     """The page size asked for (a variable may be missing or of the wrong type: then the default)."""
     candidates = (arguments.get("first"), definition.args["first"].default_value)
-    value = next((v for v in candidates if isinstance(v, int) and not isinstance(v, bool)), None)
-    return max(0, min(DEFAULT_PAGE if value is None else value, MAX_PAGE))
+    value = next((v for v in map(_int, candidates) if v is not None), None)
+    return _clamp(DEFAULT_PAGE if value is None else value)
+
+
+def _clamp(first: int) -> int:
+    return max(0, min(first, MAX_PAGE))
 
 
 def _list_size(definition: GraphQLField, arguments: Mapping[str, Any], page: int | None) -> int:
@@ -247,10 +266,86 @@ def _errors(name: str, measure: Measure, node: OperationDefinitionNode) -> Itera
         )
 
 
-def limits_rule(variables: Mapping[str, Any]) -> type[ValidationRule]:
+# --- once per document shape -------------------------------------------------------------------
+#
+# A measure reads the variables through two arguments only: `first` (an int, clamped, or the
+# default) and `representations` (a list's length, or 1). A variable that is the whole value of
+# one of them is all the shape there is; anything nested in a list literal leaves its length alone.
+# So the measures, hence the verdict, of a document are a function of `Shapes.shape(variables)`.
+
+_ABSENT: Final = object()
+
+
+@dataclass
+class Shapes:
+    """The variables a document's measures depend on, and the verdict per shape of them."""
+
+    schema: GraphQLSchema
+    document: DocumentNode
+    variables: tuple[str, ...]
+    verdicts: OrderedDict[tuple[Hashable, ...], bool] = field(default_factory=OrderedDict)
+    measured: int = 0
+    """How many shapes were measured (tests count it)."""
+
+    def shape(self, values: Mapping[str, Any]) -> tuple[Hashable, ...]:
+        return tuple(_variable_shape(values.get(name, _ABSENT)) for name in self.variables)
+
+    def within_limits(self, values: Mapping[str, Any]) -> bool:
+        key = self.shape(values)
+        verdict = self.verdicts.get(key)
+        if verdict is None:
+            self.measured += 1
+            verdict = self.verdicts[key] = not any(self._errors(values))
+            while len(self.verdicts) > SHAPES_PER_DOCUMENT:
+                self.verdicts.popitem(last=False)
+        else:
+            self.verdicts.move_to_end(key)
+        return verdict
+
+    def _errors(self, values: Mapping[str, Any]) -> Iterator[GraphQLError]:
+        context = ValidationContext(self.schema, self.document, TypeInfo(self.schema), _ignore)
+        for node in self.document.definitions:
+            if isinstance(node, OperationDefinitionNode):
+                yield from _errors("", measure_operation(context, node, values), node)
+
+
+def _variable_shape(value: object) -> Hashable:
+    """What of one variable's value a measure can see (see `_first` and `_list_size`)."""
+    if value is _ABSENT:
+        return _ABSENT  # the operation's default applies
+    first = _int(value)
+    return (
+        None if first is None else _clamp(first),
+        len(value) if isinstance(value, list) else 1,
+    )
+
+
+def _ignore(_error: GraphQLError) -> None:
+    return None
+
+
+def shapes(schema: GraphQLSchema, document: DocumentNode) -> Shapes:
+    """A `DocumentFacts` fact: the variables that are the whole value of a `first` or
+    `representations` argument anywhere in the document."""
+    names: dict[str, None] = {}
+
+    class Collect(Visitor):
+        def enter_argument(self, node: ArgumentNode, *_args: Any) -> None:
+            if node.name.value in _SHAPE_ARGUMENTS and isinstance(node.value, VariableNode):
+                names[node.value.name.value] = None
+
+    visit(document, Collect())
+    return Shapes(schema, document, tuple(names))
+
+
+def limits_rule(variables: Mapping[str, Any]) -> type[RequestRule]:
     """A validation rule checking depth, aliases and cost of each operation of the document."""
 
-    class QueryLimits(ValidationRule):
+    class QueryLimits(RequestRule):
+        @classmethod
+        def quiet(cls, facts: DocumentFacts) -> bool:
+            return facts.get(shapes).within_limits(variables)
+
         def enter_operation_definition(
             self, node: OperationDefinitionNode, *_args: Any
         ) -> VisitorAction:

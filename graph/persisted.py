@@ -27,11 +27,16 @@ refusal is an ordinary GraphQL error, and no resolver — so no SQL — runs.
 
 **Document cache**: parsing and validating the whole e-book costs ~3 ms, more than executing it.
 `DocumentCache` keeps the parsed documents by text (bounded LRU), and remembers which of them
-passed the schema's fixed rules (the specification's, Strawberry's, no-introspection), so that a
-repeated document only runs the rules bound to the request (the cost limits, which depend on the
-variables). Strawberry's own `ParserCache` would do for parsing, but it raises a syntax error from
-its hook, which skips `graph.limits.TokenLimiter`'s error code; its `ValidationCache` keys on the
-rules, and the limits rule is a new class per request, so it would never hit.
+passed the schema's fixed rules (the specification's, Strawberry's, no-introspection). A repeated
+document is not walked again: the rules bound to the request (the limits and the input-text check
+on its variables, the `_service` gate on its caller) are `graph.request_rules.RequestRule`s that
+answer from facts derived once per document (the limits' verdict once per shape of the variables
+they read), and only a rule that may report an error runs graphql-core's visitor — so a refused
+request gets the very errors it always got, built afresh. An invalid document is validated in
+full on every request (its errors are not cached). Strawberry's own `ParserCache` would do for
+parsing, but it raises a syntax error from its hook, which skips `graph.limits.TokenLimiter`'s
+error code; its `ValidationCache` keys on the rules, and the limits rule is a new class per
+request, so it would never hit.
 """
 
 import hashlib
@@ -50,6 +55,7 @@ from graphql import (
     DocumentNode,
     FieldNode,
     GraphQLError,
+    GraphQLSchema,
     NameNode,
     NoSchemaIntrospectionCustomRule,
     OperationDefinitionNode,
@@ -64,6 +70,7 @@ from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import validate_document
 
 from graph.config import ConfigError, Settings
+from graph.request_rules import DocumentFacts, RequestRule
 
 log = logging.getLogger("bhxh.persisted")
 
@@ -447,17 +454,21 @@ CACHEABLE_RULES: Final[frozenset[type[ASTValidationRule]]] = frozenset(
     {*specified_rules, NoSchemaIntrospectionCustomRule}
 )
 """Rules whose verdict depends on the document and the schema only. Any other rule (the cost
-limits, bound to the request's variables) runs on every request."""
+limits, bound to the request's variables) runs on every request, unless it is a `RequestRule`
+that can tell from the document's facts that it has nothing to report."""
 
 
 @dataclass
 class _Entry:
     document: DocumentNode
     valid_under: tuple[type[ASTValidationRule], ...] | None = None
+    invalid_under: tuple[type[ASTValidationRule], ...] | None = None
+    facts: DocumentFacts | None = None
 
 
 class DocumentCache:
-    """Parsed documents by text, and whether they passed the fixed rules; one per schema."""
+    """Parsed documents by text, whether they passed the fixed rules, and the facts the rules bound
+    to a request derived about them; one per schema."""
 
     def __init__(self, maxsize: int = DOCUMENT_CACHE_SIZE) -> None:
         self.maxsize = maxsize
@@ -485,6 +496,33 @@ class DocumentCache:
             self._entries.popitem(last=False)
         return entry
 
+    def validate(
+        self,
+        entry: _Entry,
+        schema: GraphQLSchema,
+        rules: tuple[type[ASTValidationRule], ...],
+    ) -> list[GraphQLError]:
+        """The errors of `rules` on the entry's document, as one graphql-core validation of all of
+        them reports them (same errors, same order), with the fixed rules run once per document
+        and a quiet `RequestRule` not run at all."""
+        fixed = tuple(rule for rule in rules if rule in CACHEABLE_RULES)
+        per_request = [rule for rule in rules if rule not in CACHEABLE_RULES]
+        if entry.invalid_under == fixed:
+            return validate_document(schema, entry.document, rules)
+        if entry.valid_under != fixed:
+            # First sight under these rules: the fixed ones, and any rule that cannot be quiet,
+            # in one walk. Errors: the whole set again, so that they interleave as they always did.
+            loud = [rule for rule in per_request if not issubclass(rule, RequestRule)]
+            if validate_document(schema, entry.document, (*fixed, *loud)):
+                entry.invalid_under = fixed
+                return validate_document(schema, entry.document, rules)
+            entry.valid_under, entry.facts = fixed, DocumentFacts(schema, entry.document)
+        facts = entry.facts
+        assert facts is not None
+        if all(issubclass(rule, RequestRule) and rule.quiet(facts) for rule in per_request):
+            return []
+        return validate(schema, entry.document, per_request)
+
     def __len__(self) -> int:
         return len(self._entries)
 
@@ -511,14 +549,6 @@ class _DocumentCacheExtension(SchemaExtension):
             and context.graphql_document is entry.document
         ):
             rules = context.validation_rules
-            fixed = tuple(rule for rule in rules if rule in CACHEABLE_RULES)
-            per_request = [rule for rule in rules if rule not in CACHEABLE_RULES]
-            schema = context.schema._schema
-            if entry.valid_under == fixed:
-                errors = validate(schema, entry.document, per_request) if per_request else []
-            else:
-                errors = validate_document(schema, entry.document, rules)
-                if not errors:
-                    entry.valid_under = fixed
-            context.pre_execution_errors = errors  # set (even empty): Strawberry's is skipped
+            # Set (even empty): Strawberry's own validation is skipped.
+            context.pre_execution_errors = self.cache.validate(entry, context.schema._schema, rules)
         yield

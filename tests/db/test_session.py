@@ -11,21 +11,24 @@ from db.urls import libpq_conninfo
 SETTINGS = Query(
     "session_settings",
     "SELECT current_setting('statement_timeout') AS statement_timeout,"
-    " current_setting('lock_timeout') AS lock_timeout, current_setting('jit') AS jit",
+    " current_setting('lock_timeout') AS lock_timeout, current_setting('jit') AS jit,"
+    " pg_backend_pid() AS pid",
 )
 
 
 async def test_every_connection_has_timeouts_and_no_jit(database_url: str) -> None:
+    """Every connection of the pool, not only the first: three readers held at once take three."""
     database = Database(
-        libpq_conninfo(database_url), max_size=1, timeouts=Timeouts(statement=3, lock=1.5)
+        libpq_conninfo(database_url), max_size=3, timeouts=Timeouts(statement=3, lock=1.5)
     )
     await database.open()
     try:
-        async with database.reader() as reader:
-            (row,) = await reader.fetch(SETTINGS, {})
+        async with database.reader() as a, database.reader() as b, database.reader() as c:
+            rows = [(await reader.fetch(SETTINGS, {}))[0] for reader in (a, b, c)]
     finally:
         await database.close()
-    assert row == {"statement_timeout": "3s", "lock_timeout": "1500ms", "jit": "off"}
+    assert len({row.pop("pid") for row in rows}) == 3
+    assert rows == [{"statement_timeout": "3s", "lock_timeout": "1500ms", "jit": "off"}] * 3
 
 
 def test_waiting_for_the_database_retries_until_the_wait_is_over() -> None:

@@ -8,10 +8,12 @@ import psycopg
 import pytest
 from joserfc.jwk import ECKey
 
+from db.session import Query
+from db.urls import libpq_conninfo
 from graph.authz.policy import BOOK
 from tests.conftest import empty_tables
 from tests.factories.book import book
-from tests.graph.conftest import Api, serving
+from tests.graph.conftest import Api, CountingDatabase, serving
 from tests.graph.operations import ENTITIES, ME, PERSON, PERSONS
 
 # Statements for a whole book: person, relatives, linked persons, membership, household, members,
@@ -295,3 +297,76 @@ async def test_cards_and_visits_bring_their_own_facility(
     assert [e["node"]["facility"] for e in visits] == [visited] * 3
     assert data["healthInsuranceCard"]["initialFacility"] == registered
     assert data["_entities"] == [{"initialFacility": registered}]
+
+
+# --- prepared statements ---------------------------------------------------------------------------
+
+PREPARED = Query(
+    "prepared_statements",
+    "SELECT name, statement, generic_plans + custom_plans AS runs FROM pg_prepared_statements"
+    " WHERE statement NOT LIKE '%%pg_prepared_statements%%'",
+)
+PERIODS = """query($id: String!, $after: String, $from: YearMonth) {
+  person(identificationNumber: $id) { socialInsurance { contributionPeriods(first: 2, after: $after, fromMonth: $from) {
+    pageInfo { endCursor } edges { node { fromMonth } } } } } }"""
+
+
+async def _prepared(database: CountingDatabase) -> dict[str, dict[str, Any]]:
+    """The connection's prepared statements by name (the pool holds one connection)."""
+    async with database.reader() as reader:
+        return {row["name"]: row for row in await reader.fetch(PREPARED, {})}
+
+
+def _runs(prepared: dict[str, dict[str, Any]]) -> int:
+    return sum(row["runs"] for row in prepared.values())
+
+
+async def test_every_statement_is_prepared_once_per_connection(
+    runtime_url: str, dev_key: ECKey, conn: psycopg.Connection
+) -> None:
+    """Two books on one pooled connection, the second's keys past smallint's range (persons) and
+    integer's (households, employers) where the first's fit a smallint: the second book prepares
+    nothing new and runs every statement of the first again, prepared; each statement text is one
+    prepared statement (one plan cache, one query id)."""
+    small = book(conn)
+    for table, start in (("person", 70_000), ("household", 3 * 10**9), ("employer", 3 * 10**9)):
+        conn.execute("SELECT setval(pg_get_serial_sequence(%s, 'id'), %s)", (table, start))
+    large = book(conn)
+    assert small.person["id"] < 2**15 < large.person["id"]
+    assert large.household_id > 2**31 and large.employers[0]["id"] > 2**31
+    database = CountingDatabase(libpq_conninfo(runtime_url), max_size=1)
+    async with serving(database, dev_key) as api:
+        token = api.officer(EVERY_SCOPE)
+        body = await api.query(PERSON, token, {"id": small.person["identification_number"]})
+        assert "errors" not in body, body
+        first = await _prepared(database)
+        assert _runs(first) == api.last_statements  # every statement ran prepared
+        body = await api.query(PERSON, token, {"id": large.person["identification_number"]})
+        assert "errors" not in body, body
+        assert body["data"]["person"]["household"]["members"], body
+        second = await _prepared(database)
+    assert second.keys() == first.keys()
+    assert _runs(second) - _runs(first) == api.last_statements
+    assert all(second[name]["runs"] > row["runs"] for name, row in first.items())
+    texts = [row["statement"] for row in second.values()]
+    assert len(texts) == len(set(texts))
+
+
+async def test_a_cursor_or_a_filter_does_not_prepare_a_statement_again(
+    runtime_url: str, dev_key: ECKey, conn: psycopg.Connection
+) -> None:
+    """A page's parameters go from None (no cursor, no filter) to dates and ids: the same
+    prepared statement runs."""
+    b = book(conn, periods=6)
+    database = CountingDatabase(libpq_conninfo(runtime_url), max_size=1)
+    async with serving(database, dev_key) as api:
+        token, person = api.officer(EVERY_SCOPE), b.person["identification_number"]
+        body = await api.query(PERIODS, token, {"id": person})
+        page = body["data"]["person"]["socialInsurance"]["contributionPeriods"]
+        first = await _prepared(database)
+        variables = {"id": person, "after": page["pageInfo"]["endCursor"], "from": "2008-01"}
+        body = await api.query(PERIODS, token, variables)
+        assert body["data"]["person"]["socialInsurance"]["contributionPeriods"]["edges"], body
+        second = await _prepared(database)
+    assert second.keys() == first.keys()
+    assert _runs(second) - _runs(first) == api.last_statements

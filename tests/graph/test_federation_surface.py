@@ -168,3 +168,18 @@ def test_representations_count_in_the_cost_literal_or_variable(n: int) -> None:
     assert one > 300  # 1 + (socialInsurance + contributionPeriods + 100 × (edge, node, employer))
     assert _cost(by_variable, {"r": [REP] * n}) == n * one
     assert _cost(literal, {}) == n * one
+
+
+async def test_the_gate_is_per_request_when_the_document_is_cached(
+    gateway_app: httpx.AsyncClient, dev_key: ECKey
+) -> None:
+    """The gateway's request leaves the document cached as valid; the next caller is still refused."""
+    gateway = tokens.mint(dev_key, role=Role.OFFICER, subject=GATEWAY, scopes=[])
+    officer = tokens.mint(dev_key, role=Role.OFFICER, subject="officer-1")
+    for token, allowed in [(gateway, True), (officer, False), (gateway, True), (officer, False)]:
+        answer = await _sdl(gateway_app, token)
+        if allowed:
+            assert "type Person" in answer["data"]["_service"]["sdl"], answer
+        else:
+            assert answer["data"] is None, answer
+            assert [e["extensions"]["code"] for e in answer["errors"]] == ["FORBIDDEN"]

@@ -7,10 +7,13 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import graphql
 import psycopg
 import pytest
+from graphql import DocumentNode
 from joserfc.jwk import ECKey
 
+from graph import limits
 from graph import schema as schema_module
 from graph.config import ConfigError, Settings
 from graph.persisted import (
@@ -25,7 +28,8 @@ from graph.persisted import (
 )
 from tests.factories.book import book
 from tests.graph.conftest import Api, serving
-from tests.graph.operations import ME, PERSON
+from tests.graph.operations import ME, PERSON, PERSONS
+from tests.graph.test_ebook import EVERY_SCOPE
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 NAMES = "query Names($id: String!) { person(identificationNumber: $id) { fullName } }"
@@ -389,3 +393,99 @@ def test_document_cache_is_bounded() -> None:
     assert len(cache) == 2
     assert cache.lookup("{ a }", None) is not None
     assert cache.misses == 4
+
+
+@pytest.fixture
+def validations(monkeypatch: pytest.MonkeyPatch) -> list[DocumentNode]:
+    """The documents graphql-core's validation walked, whoever started the walk (the cache or
+    Strawberry): the real function, counted."""
+    walked: list[DocumentNode] = []
+    real = graphql.validate
+
+    def counted(schema: Any, document: DocumentNode, *args: Any, **kwargs: Any) -> Any:
+        walked.append(document)
+        return real(schema, document, *args, **kwargs)
+
+    monkeypatch.setattr("graph.persisted.validate", counted)
+    monkeypatch.setattr("strawberry.schema.schema.validate", counted)
+    return walked
+
+
+async def test_a_repeated_document_is_validated_once(
+    api: Api, conn: psycopg.Connection, validations: list[DocumentNode]
+) -> None:
+    b = book(conn)
+    other = book(conn, full_name="Lê Văn Nam")
+    token = api.officer(EVERY_SCOPE)
+    for person in (b.person, other.person, b.person, other.person, b.person):
+        body = await api.query(PERSON, token, {"id": person["identification_number"]})
+        assert "errors" not in body, body
+        assert body["data"]["person"]["fullName"] == person["full_name"]
+    assert len(validations) == 1
+    body = await api.query(ME, api.citizen(b.person))  # another document: validated, once
+    assert "errors" not in body, body
+    await api.query(ME, api.citizen(b.person))
+    assert len(validations) == 2
+    assert validations[0] is not validations[1]
+
+
+async def test_limits_are_measured_once_per_shape_of_the_variables(
+    api: Api, conn: psycopg.Connection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    measured: list[dict[str, Any]] = []
+    real = limits.measure_operation
+
+    def counted(context: Any, operation: Any, variables: Any) -> limits.Measure:
+        measured.append(dict(variables))
+        return real(context, operation, variables)
+
+    monkeypatch.setattr(limits, "measure_operation", counted)
+    token = api.officer(EVERY_SCOPE)
+    for first in (1, 2, 1, 2, 1, 1000, 100):  # 1000 and 100: one shape (pages are clamped)
+        body = await api.query(PERSONS, token, {"first": min(first, 100)})
+        assert "errors" not in body, body
+    assert measured == [{"first": 1}, {"first": 2}, {"first": 100}]
+
+
+async def test_refusals_bound_to_the_request_are_the_same_every_time(
+    api: Api, conn: psycopg.Connection, validations: list[DocumentNode]
+) -> None:
+    """A cached valid document, then variables that the limits or the text check refuse: the
+    refusal comes back in full each time, and the next clean request runs again."""
+    nested = """query($n: Int!, $id: String!) { persons(first: $n) { edges { node {
+      socialInsurance { contributionPeriods(first: $n) { edges { node { employer {
+        employees(first: $n) { edges { node { fullName } } } } } } } }
+      } } } person(identificationNumber: $id) { fullName } }"""
+    token, known = api.officer(EVERY_SCOPE), book(conn).person["identification_number"]
+    assert "errors" not in await api.query(nested, token, {"n": 2, "id": known})
+    assert len(validations) == 1
+    refusals = [
+        ({"n": 100, "id": known}, ["QUERY_TOO_COMPLEX"]),
+        ({"n": 2, "id": "0010\x0088012345"}, ["BAD_USER_INPUT"]),
+        ({"n": 100, "id": "\x07"}, ["QUERY_TOO_COMPLEX", "BAD_USER_INPUT"]),
+    ]
+    for variables, codes in refusals:
+        first = await api.query(nested, token, variables)
+        assert _codes(first) == codes and first["data"] is None
+        assert await api.query(nested, token, variables) == first
+        assert api.last_statements == 0
+    assert len(validations) == 1 + 2 * len(refusals)  # only the refused ones walked the document
+    assert "errors" not in await api.query(nested, token, {"n": 3, "id": known})
+    assert len(validations) == 1 + 2 * len(refusals)
+
+
+async def test_invalid_documents_get_the_same_errors_every_time(
+    api: Api, conn: psycopg.Connection, validations: list[DocumentNode]
+) -> None:
+    """Errors of the fixed rules (introspection is refused outside dev) are not cached: each
+    request validates the document in full, and they come back the same, with those of the
+    rules bound to the request in their usual order."""
+    token = api.officer(EVERY_SCOPE)
+    introspection = "query($id: String!) { __schema { queryType { name } } person(identificationNumber: $id) { fullName } }"
+    for variables in ({"id": "001088012345"}, {"id": "\x01"}):
+        bodies = [await api.query(introspection, token, variables) for _ in range(3)]
+        assert bodies[0] == bodies[1] == bodies[2]
+        assert "introspection" in bodies[0]["errors"][0]["message"]
+    assert _codes(bodies[0]) == ["GRAPHQL_VALIDATION_FAILED"] * 2 + ["BAD_USER_INPUT"]
+    # first sight: the fixed rules alone, then everything; afterwards one walk a request
+    assert len(validations) == 2 + 5
