@@ -12,8 +12,10 @@ single statement of its own, never pipelined with reads (db/pipeline.py says why
 Every caller gets its own rows or its own error, as if its statement had run alone: the reads of
 one pipeline share an implicit transaction, so when one fails the server skips the rest; those are
 sent again in the next pipeline (they are reads), unless the request has ended or the connection
-is gone, when they fail as `DatabaseUnavailable`. `statements` counts each statement once;
-`round_trips` counts the pipelines and single statements sent.
+is gone, when they fail as `DatabaseUnavailable`. A caller cancelled while its read is on the
+wire leaves the statement to finish (others share the pipeline); `release()` is what cancels the
+request's running statement in the server. `statements` counts each statement once; `round_trips`
+counts the pipelines and single statements sent.
 
 Faults: every connection carries a statement and a lock timeout; a checkout waits at most
 `Timeouts.checkout` and checks the connection first (a server restart leaves the pool full of

@@ -107,6 +107,25 @@ async def test_a_failing_read_fails_alone(
         assert (await reader.fetch(NUMBERED, {"n": 4}))[0]["n"] == 4
 
 
+async def test_reads_sent_again_are_answered_though_psycopg_meant_to_prepare_them(
+    database: Database,
+) -> None:
+    """psycopg prepares a statement on its sixth run on a connection; here that run is among the
+    reads skipped after a failure (which sleeps first, so that every read is sent before its
+    error comes back)."""
+    late_divide = Query(
+        "late_divide",  # pg_sleep is volatile: the planner cannot fold the division ahead
+        "SELECT 1 / (%(n)s::int + 0 * length(pg_sleep(0.05)::text)) AS quotient",
+    )
+    reads = [(late_divide, {"n": 0}), *[(NUMBERED, {"n": n}) for n in range(10)]]
+    async with database.reader() as reader:
+        await _outcomes(reader, reads[1:4])  # three runs, answered
+        failed, *rest = await _outcomes(reader, reads)
+        again = await _outcomes(reader, reads[1:])
+    assert isinstance(failed, errors.DivisionByZero)
+    assert [rows[0]["n"] for rows in rest] == [rows[0]["n"] for rows in again] == list(range(10))
+
+
 async def test_a_lock_timeout_is_retryable_and_fails_alone(
     database: Database, database_url: str
 ) -> None:
