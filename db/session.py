@@ -1,10 +1,21 @@
 """Database access for the API: a psycopg pool and a per-request `Reader`.
 
 Policy for concurrent resolvers: graphql-core resolves sibling fields concurrently, and every
-batch function of one request runs on the request's single pooled connection. The `Reader` takes
-an asyncio lock around each statement, so two loaders dispatching in the same tick queue up on
-the connection instead of interleaving protocol messages; the number of statements, not their
-overlap, is what the design budgets. Reads run in autocommit: no BEGIN/ROLLBACK per batch.
+batch function of one request runs on the request's single pooled connection. The `Reader` never
+interleaves protocol messages: one sender task per request owns the connection's reads. Reads
+handed to it while it is busy, or within a few event-loop turns of each other (the loaders of one
+level of the query dispatch together), go out together in one psycopg pipeline: one round trip
+for the level, the same statements; the number of statements, not their overlap, is what the
+design budgets. Reads run in autocommit: no BEGIN/ROLLBACK per batch; a write (`execute`) is a
+single statement of its own, never pipelined with reads (db/pipeline.py says why).
+
+Every caller gets its own rows or its own error, as if its statement had run alone: the reads of
+one pipeline share an implicit transaction, so when one fails the server skips the rest; those are
+sent again in the next pipeline (they are reads), unless the request has ended or the connection
+is gone, when they fail as `DatabaseUnavailable`. A caller cancelled while its read is on the
+wire leaves the statement to finish (others share the pipeline); `release()` is what cancels the
+request's running statement in the server. `statements` counts each statement once; `round_trips`
+counts the pipelines and single statements sent.
 
 Statements are prepared once per connection: `Reader` asks psycopg to prepare every `Query` at its
 first run, and parameters reach the server untyped (`_ADAPTERS`), so the SQL's casts and context
@@ -32,7 +43,7 @@ from uuid import UUID
 
 import psycopg
 import psycopg_pool.pool_async
-from psycopg import AsyncConnection, AsyncCursor, errors
+from psycopg import AsyncConnection, errors
 from psycopg.adapt import AdaptersMap, Dumper, PyFormat
 from psycopg.conninfo import conninfo_to_dict
 from psycopg.rows import DictRow, dict_row
@@ -43,6 +54,8 @@ from psycopg.types.uuid import UUIDDumper
 from psycopg_pool import AsyncConnectionPool
 from psycopg_pool.base import AttemptWithBackoff
 
+from db import pipeline
+
 log = logging.getLogger(__name__)
 
 Row = dict[str, Any]
@@ -52,6 +65,8 @@ STATEMENT_CANCEL_SECONDS: Final = 5.0
 RECONNECT_INITIAL_DELAY: Final = 0.1
 RECONNECT_MAX_DELAY: Final = 0.5
 """Seconds between attempts to reach a database that is down (see `_Backoff`)."""
+GATHER_IDLE_TURNS: Final = 2
+"""Event-loop turns without a new read after which the waiting reads are sent (`Reader._gather`)."""
 
 
 class DatabaseUnavailable(Exception):
@@ -127,57 +142,155 @@ class Query:
     sql: str
 
 
+@dataclass(eq=False)
+class _Pending:
+    query: Query
+    params: Mapping[str, Any]
+    answer: asyncio.Future[list[Row]]
+    sent: bool = False
+
+
 class Reader:
-    """One request's read access: lazily takes a pooled connection, counts statements."""
+    """One request's read access: lazily takes a pooled connection, counts statements, and sends
+    the reads that wait together in one pipeline (see the module's note)."""
 
     def __init__(self, pool: AsyncConnectionPool[AsyncConnection[DictRow]]) -> None:
         self._pool = pool
         self._conn: AsyncConnection[DictRow] | None = None
         self._lock = asyncio.Lock()
+        """Held by whoever uses the connection: a pipeline of reads, or a write."""
+        self._queue: list[_Pending] = []
+        self._sender: asyncio.Task[None] | None = None
         self._released = False
         self.statements = 0
+        self.round_trips = 0
+        """Pipelines and single statements sent: what the statements cost in waiting."""
 
     async def fetch(self, query: Query, params: Mapping[str, Any]) -> list[Row]:
-        async with self._lock:
-            cursor = await self._run(query, params)
-            return await cursor.fetchall()
+        if self._released:
+            raise _ended(query)
+        pending = _Pending(query, params, asyncio.get_running_loop().create_future())
+        self._queue.append(pending)
+        if self._sender is None:
+            self._sender = asyncio.create_task(self._send_queued())
+        return await pending.answer
 
     async def execute(self, query: Query, params: Mapping[str, Any]) -> None:
-        """A write: its own single-statement transaction (the connection is in autocommit)."""
+        """A write: its own single-statement transaction (the connection is in autocommit),
+        never part of a pipeline."""
         async with self._lock:
-            await self._run(query, params)
+            try:
+                conn = await self._connection()
+                if conn is None:
+                    raise _ended(query)
+                self.statements += 1
+                self.round_trips += 1
+                await conn.execute(query.sql.encode(), params, prepare=True)
+                return
+            except psycopg.Error as exc:
+                failure = exc
+        raise _mapped(query, failure)  # which keeps psycopg's error as its cause
 
-    async def _run(self, query: Query, params: Mapping[str, Any]) -> AsyncCursor[DictRow]:
+    async def _send_queued(self) -> None:
+        """The reader's one sender: waits for the reads of this wave, sends them, and again
+        while reads keep coming."""
+        batch: list[_Pending] = []
         try:
-            if self._conn is None:
-                conn = await self._checkout(query)
-                self._conn = conn
-            self.statements += 1
-            return await self._conn.execute(query.sql.encode(), params, prepare=True)
-        except errors.QueryCanceled as exc:
-            if "statement timeout" in (exc.diag.message_primary or ""):
-                raise StatementTimeout(f"{query.name}: statement timeout") from exc
-            raise DatabaseUnavailable(f"{query.name}: cancelled") from exc
-        except psycopg.OperationalError as exc:
-            # Connection lost or refused, pool checkout timed out, lock timeout, server
-            # shutting down: the request may succeed on a retry, so it is not the caller's fault
-            # and not a bug.
-            raise DatabaseUnavailable(f"{query.name}: {type(exc).__name__}") from exc
+            while True:
+                await self._gather()
+                batch = [p for p in self._queue if not p.answer.done()]
+                self._queue = []
+                if not batch:
+                    return
+                async with self._lock:
+                    await self._send(batch)
+        except BaseException as exc:
+            # A bug or the loop's shutdown: no caller may wait forever.
+            for pending in [*batch, *self._queue]:
+                _fail(pending, DatabaseUnavailable(f"{pending.query.name}: {type(exc).__name__}"))
+            self._queue = []
+            raise
+        finally:
+            self._sender = None
 
-    async def _checkout(self, query: Query) -> AsyncConnection[DictRow]:
-        if self._released:
-            raise DatabaseUnavailable(f"{query.name}: the request has ended")
-        conn = await self._pool.getconn()
-        if self._released:  # the request ended (cancelled) while this batch waited
-            await self._pool.putconn(conn)
-            raise DatabaseUnavailable(f"{query.name}: the request has ended")
-        return conn
+    async def _gather(self) -> None:
+        """A DataLoader dispatches its batch a few event-loop turns after its first `load`, and
+        the loaders of one level of the query do so in neighbouring turns: wait until
+        `GATHER_IDLE_TURNS` turns in a row brought no new read."""
+        idle = 0
+        while idle < GATHER_IDLE_TURNS:
+            waiting = len(self._queue)
+            await asyncio.sleep(0)
+            idle = idle + 1 if len(self._queue) == waiting else 0
+
+    async def _send(self, batch: list[_Pending]) -> None:
+        """Answers every read of `batch`. Statements the server skipped because an earlier one of
+        the pipeline failed are sent again: each caller gets the outcome it would have had alone."""
+        while batch:
+            try:
+                conn = await self._connection()
+            except psycopg.Error as exc:
+                for pending in batch:
+                    _fail(pending, _mapped(pending.query, exc))
+                return
+            if conn is None:
+                for pending in batch:
+                    _fail(pending, _ended(pending.query))
+                return
+            for pending in batch:
+                self.statements += not pending.sent
+                pending.sent = True
+            self.round_trips += 1
+            outcomes = await self._outcomes(conn, batch)
+            # Skipped statements go again unless nobody waits for them any more, the connection
+            # is gone, or nothing at all came back (which would repeat for ever).
+            retry = not (
+                self._released or conn.broken or all(o is pipeline.NOT_RUN for o in outcomes)
+            )
+            again = []
+            for pending, outcome in zip(batch, outcomes, strict=True):
+                if isinstance(outcome, psycopg.Error):
+                    _fail(pending, _mapped(pending.query, outcome))
+                elif outcome is not pipeline.NOT_RUN:
+                    _answer(pending, outcome)
+                elif retry:
+                    again.append(pending)
+                elif self._released:
+                    _fail(pending, _ended(pending.query))
+                else:
+                    _fail(pending, DatabaseUnavailable(f"{pending.query.name}: not run"))
+            batch = [p for p in again if not p.answer.done()]
+
+    async def _outcomes(
+        self, conn: AsyncConnection[DictRow], batch: list[_Pending]
+    ) -> list[pipeline.Outcome]:
+        if len(batch) > 1:
+            return await pipeline.run(conn, [(p.query.sql.encode(), p.params) for p in batch])
+        # One statement alone skips pipeline mode: the same round trip, less work in psycopg.
+        (pending,) = batch
+        try:
+            cursor = await conn.execute(pending.query.sql.encode(), pending.params, prepare=True)
+            return [await cursor.fetchall()]
+        except psycopg.Error as exc:
+            return [exc]
+
+    async def _connection(self) -> AsyncConnection[DictRow] | None:
+        """The request's connection, taken from the pool on first use; None once it has ended."""
+        if self._conn is None and not self._released:
+            conn = await self._pool.getconn()
+            if self._released:  # the request ended (cancelled) while this waited
+                await self._pool.putconn(conn)
+            else:
+                self._conn = conn
+        return None if self._released else self._conn
 
     async def release(self) -> None:
         """Returns the connection. A cancelled request (deadline, client gone) can end while a
-        loader's batch, which runs in a task of its own, still waits on a statement: that
-        statement is cancelled in the server, and the connection goes back once it has ended —
-        closing it instead would leave the statement running in the server."""
+        pipeline of its reads, sent by a task of its own, still waits on a statement: that
+        statement is cancelled in the server (the server then skips the rest of the pipeline, and
+        their callers get `DatabaseUnavailable`), and the connection goes back once it has ended —
+        closing it instead would leave the statement running in the server. Reads still waiting
+        to be sent are answered `DatabaseUnavailable` too."""
         self._released = True
         if self._lock.locked():
             if self._conn is not None:
@@ -189,6 +302,39 @@ class Reader:
         if self._conn is not None:
             conn, self._conn = self._conn, None
             await self._pool.putconn(conn)
+
+
+def _mapped(query: Query, exc: psycopg.Error) -> Exception:
+    """What a caller sees of a statement's failure: the retryable kinds as `DatabaseUnavailable`,
+    anything else (a bug in a statement) as it is."""
+    mapped: DatabaseUnavailable
+    if isinstance(exc, errors.QueryCanceled):
+        if "statement timeout" in (exc.diag.message_primary or ""):
+            mapped = StatementTimeout(f"{query.name}: statement timeout")
+        else:
+            mapped = DatabaseUnavailable(f"{query.name}: cancelled")
+    elif isinstance(exc, psycopg.OperationalError):
+        # Connection lost or refused, pool checkout timed out, lock timeout, server shutting
+        # down: the request may succeed on a retry, so it is not the caller's fault and not a bug.
+        mapped = DatabaseUnavailable(f"{query.name}: {type(exc).__name__}")
+    else:
+        return exc
+    mapped.__cause__ = exc
+    return mapped
+
+
+def _ended(query: Query) -> DatabaseUnavailable:
+    return DatabaseUnavailable(f"{query.name}: the request has ended")
+
+
+def _answer(pending: _Pending, rows: list[Row]) -> None:
+    if not pending.answer.done():  # its caller may have been cancelled
+        pending.answer.set_result(rows)
+
+
+def _fail(pending: _Pending, exc: BaseException) -> None:
+    if not pending.answer.done():
+        pending.answer.set_exception(exc)
 
 
 class _Backoff(AttemptWithBackoff):
