@@ -7,7 +7,7 @@ from typing import Any, ClassVar
 import strawberry
 from strawberry.permission import BasePermission
 
-from graph.authz.policy import Access, DataGroup
+from graph.authz.policy import PERSON_FIELDS, Access, DataGroup
 from graph.errors import Forbidden
 
 
@@ -41,6 +41,12 @@ def reads(group: DataGroup) -> type[BasePermission]:
             "error_extensions": {"code": "FORBIDDEN", "dataGroup": group.value},
         },
     )
+
+
+def guard(field: str) -> list[type[BasePermission]]:
+    """The guard of Person's field `field` (its GraphQL name): the group `PERSON_FIELDS` names;
+    a field missing from the table fails the import."""
+    return [reads(PERSON_FIELDS[field])]
 
 
 def require_whole_history(access: Access, group: DataGroup) -> None:

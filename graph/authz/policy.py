@@ -220,7 +220,7 @@ def list_scope(principal: Principal) -> ListScope:
 # The rule of every other GraphQL object type, for the schema walk that proves nothing is
 # unguarded: a type reached through a field guarded by group G must list G here. "PUBLIC" types
 # are reference lists; "ROOT" types are entry points that check the caller themselves (a Person
-# reached from them is decided afresh); Person's own fields name their group one by one.
+# reached from them is decided afresh); Person's own fields are in PERSON_FIELDS below.
 PUBLIC = "PUBLIC"
 ROOT = "ROOT"
 _G = DataGroup
@@ -271,3 +271,28 @@ _RULES: dict[str, set[str]] = {
 TYPE_RULES: Mapping[str, frozenset[str]] = {name: frozenset(r) for name, r in _RULES.items()}
 # Readable whenever the person is: whoever reached the record addressed it by this key.
 PERSON_KEY_FIELDS = frozenset({"identificationNumber"})
+# The data group of every other field of Person (GraphQL names): the field's guard reads it
+# (graph.authz.permissions.guard), and so does the compiled plan, through the same guard.
+PERSON_FIELDS: Mapping[str, DataGroup] = {
+    "passportNumber": _G.IDENTITY,
+    "fullName": _G.IDENTITY,
+    "birthDate": _G.IDENTITY,
+    "sex": _G.IDENTITY,
+    "ethnicity": _G.IDENTITY,
+    "nationality": _G.IDENTITY,
+    "birthRegistrationPlace": _G.IDENTITY,
+    "birthRegistrationProvince": _G.IDENTITY,
+    "hometown": _G.IDENTITY,
+    "permanentResidence": _G.IDENTITY,
+    "managingAuthority": _G.IDENTITY,
+    "contact": _G.CONTACT,
+    "relatives": _G.RELATIVES,
+    "household": _G.HOUSEHOLD,
+    "socialInsurance": _G.SOCIAL_INSURANCE,
+    "healthInsurance": _G.HEALTH_INSURANCE,
+    "medicalVisits": _G.MEDICAL,
+    "unemploymentInsurance": _G.UNEMPLOYMENT_INSURANCE,
+    "consents": _G.CONSENTS,
+    "consentHistory": _G.CONSENTS,
+    "accessLog": _G.ACCESS_LOG,
+}

@@ -12,7 +12,7 @@ from db.enums import DatePrecision, ManagingAuthority, RelativeKind, Sex
 from db.queries.paging import PageParams
 from db.session import Row
 from graph.arguments import After, First, FromDate, ToDate
-from graph.authz.permissions import note_read, reads
+from graph.authz.permissions import guard, note_read
 from graph.authz.policy import Access, DataGroup
 from graph.context import Info
 from graph.loaders import PagedKey
@@ -26,8 +26,6 @@ if TYPE_CHECKING:
     from graph.types.household import Household
     from graph.types.social_insurance import SocialInsurance
     from graph.types.unemployment_insurance import UnemploymentInsurance
-
-_IDENTITY = [reads(DataGroup.IDENTITY)]
 
 
 @strawberry.type(description="Ngày sinh — a birth date as precisely as the record knows it.")
@@ -171,39 +169,43 @@ class Person:
         note_read(info, self.person_id, DataGroup.IDENTITY, self.access)
         return str(self.row["identification_number"])
 
-    @strawberry.field(description="Số hộ chiếu — passport number.", permission_classes=_IDENTITY)
+    @strawberry.field(
+        description="Số hộ chiếu — passport number.", permission_classes=guard("passportNumber")
+    )
     def passport_number(self) -> str | None:
         return self.row["passport_number"]  # type: ignore[no-any-return]
 
     @strawberry.field(
-        description="Họ, chữ đệm và tên khai sinh — full birth name.", permission_classes=_IDENTITY
+        description="Họ, chữ đệm và tên khai sinh — full birth name.",
+        permission_classes=guard("fullName"),
     )
     def full_name(self) -> str | None:
         return self.row["full_name"]  # type: ignore[no-any-return]
 
     @strawberry.field(
-        description="Ngày, tháng, năm sinh — birth date.", permission_classes=_IDENTITY
+        description="Ngày, tháng, năm sinh — birth date.", permission_classes=guard("birthDate")
     )
     def birth_date(self) -> PartialDate | None:
         return PartialDate.of(self.row["birth_date"], self.row["birth_date_precision"])
 
-    @strawberry.field(description="Giới tính — sex.", permission_classes=_IDENTITY)
+    @strawberry.field(description="Giới tính — sex.", permission_classes=guard("sex"))
     def sex(self) -> Sex | None:
         return db_enums.Sex(self.row["sex"])
 
-    @strawberry.field(description="Dân tộc — ethnic group.", permission_classes=_IDENTITY)
+    @strawberry.field(description="Dân tộc — ethnic group.", permission_classes=guard("ethnicity"))
     def ethnicity(self) -> Ethnicity | None:
         return Ethnicity.of(self.row["ethnicity_code"])
 
     @strawberry.field(
-        description="Quốc tịch — nationality (ISO 3166 alpha-2).", permission_classes=_IDENTITY
+        description="Quốc tịch — nationality (ISO 3166 alpha-2).",
+        permission_classes=guard("nationality"),
     )
     def nationality(self) -> str | None:
         return self.row["nationality"]  # type: ignore[no-any-return]
 
     @strawberry.field(
         description="Nơi đăng ký khai sinh — place of birth registration.",
-        permission_classes=_IDENTITY,
+        permission_classes=guard("birthRegistrationPlace"),
     )
     def birth_registration_place(self) -> str | None:
         return self.row["birth_registration_place"]  # type: ignore[no-any-return]
@@ -213,31 +215,32 @@ class Person:
             "Tỉnh đăng ký khai sinh — the (pre-2025) province of birth registration, "
             "digits 1–3 of the personal ID."
         ),
-        permission_classes=_IDENTITY,
+        permission_classes=guard("birthRegistrationProvince"),
     )
     def birth_registration_province(self) -> Province | None:
         return Province.legacy(self.row["birth_registration_province_code"])
 
-    @strawberry.field(description="Quê quán — hometown.", permission_classes=_IDENTITY)
+    @strawberry.field(description="Quê quán — hometown.", permission_classes=guard("hometown"))
     def hometown(self) -> str | None:
         return self.row["hometown"]  # type: ignore[no-any-return]
 
     @strawberry.field(
-        description="Nơi thường trú — permanent residence.", permission_classes=_IDENTITY
+        description="Nơi thường trú — permanent residence.",
+        permission_classes=guard("permanentResidence"),
     )
     def permanent_residence(self) -> str | None:
         return self.row["permanent_residence"]  # type: ignore[no-any-return]
 
     @strawberry.field(
         description="Cơ quan quản lý — the ministry that keeps this person's book.",
-        permission_classes=_IDENTITY,
+        permission_classes=guard("managingAuthority"),
     )
     def managing_authority(self) -> ManagingAuthority | None:
         return db_enums.ManagingAuthority(self.row["managing_authority"])
 
     @strawberry.field(
         description="Thông tin liên hệ — contact information.",
-        permission_classes=[reads(DataGroup.CONTACT)],
+        permission_classes=guard("contact"),
     )
     def contact(self) -> Contact | None:
         row = self.row
@@ -245,7 +248,7 @@ class Person:
 
     @strawberry.field(
         description="Thân nhân — father, mother, spouse and legal representative.",
-        permission_classes=[reads(DataGroup.RELATIVES)],
+        permission_classes=guard("relatives"),
     )
     async def relatives(self, info: Info) -> list[Relative] | None:
         rows: list[Any] = await info.context.loaders.relatives.load(self.row["id"])
@@ -253,7 +256,7 @@ class Person:
 
     @strawberry.field(
         description="Hộ gia đình — the household the person belongs to.",
-        permission_classes=[reads(DataGroup.HOUSEHOLD)],
+        permission_classes=guard("household"),
     )
     async def household(
         self, info: Info
@@ -264,7 +267,7 @@ class Person:
 
     @strawberry.field(
         description="Bảo hiểm xã hội — social insurance: code, contribution history, benefits.",
-        permission_classes=[reads(DataGroup.SOCIAL_INSURANCE)],
+        permission_classes=guard("socialInsurance"),
     )
     async def social_insurance(
         self, info: Info
@@ -276,7 +279,7 @@ class Person:
 
     @strawberry.field(
         description="Bảo hiểm y tế — health insurance cards and their history.",
-        permission_classes=[reads(DataGroup.HEALTH_INSURANCE)],
+        permission_classes=guard("healthInsurance"),
     )
     def health_insurance(
         self,
@@ -287,7 +290,7 @@ class Person:
 
     @strawberry.field(
         description="Dữ liệu khám chữa bệnh — medical examination records, oldest first.",
-        permission_classes=[reads(DataGroup.MEDICAL)],
+        permission_classes=guard("medicalVisits"),
     )
     async def medical_visits(
         self,
@@ -308,7 +311,7 @@ class Person:
 
     @strawberry.field(
         description="Bảo hiểm thất nghiệp — unemployment insurance: decisions, reserved months.",
-        permission_classes=[reads(DataGroup.UNEMPLOYMENT_INSURANCE)],
+        permission_classes=guard("unemploymentInsurance"),
     )
     def unemployment_insurance(
         self,
@@ -325,7 +328,7 @@ class Person:
             "Sự đồng ý — the person's newest consents to partner agencies, at most 100"
             " (the person and their representative)."
         ),
-        permission_classes=[reads(DataGroup.CONSENTS)],
+        permission_classes=guard("consents"),
         deprecation_reason=(
             "Unbounded history in one list: use consentHistory (a page at a time, with"
             " totalCount). Returns only the newest 100."
@@ -345,7 +348,7 @@ class Person:
             "Sự đồng ý — the person's consents to partner agencies, newest first, a page at a"
             " time (the person and their representative)."
         ),
-        permission_classes=[reads(DataGroup.CONSENTS)],
+        permission_classes=guard("consentHistory"),
     )
     async def consent_history(
         self, info: Info, first: First = 20, after: After = None
@@ -358,7 +361,7 @@ class Person:
 
     @strawberry.field(
         description="Nhật ký truy cập — who read this person's data, newest first.",
-        permission_classes=[reads(DataGroup.ACCESS_LOG)],
+        permission_classes=guard("accessLog"),
     )
     async def access_log(
         self, info: Info, first: First = 20, after: After = None

@@ -4,7 +4,7 @@ type reached under a guarded field belongs to that group (or is a public referen
 from graphql import GraphQLList, GraphQLNonNull, GraphQLObjectType, GraphQLType
 
 from graph.authz.permissions import _GroupPermission
-from graph.authz.policy import PERSON_KEY_FIELDS, PUBLIC, ROOT, TYPE_RULES
+from graph.authz.policy import PERSON_FIELDS, PERSON_KEY_FIELDS, PUBLIC, ROOT, TYPE_RULES
 from graph.schema import schema
 
 FEDERATION = {"Query", "Mutation", "_Service", "Person"}
@@ -33,6 +33,15 @@ def test_every_person_field_names_its_group() -> None:
         f for f, g in _person_field_groups().items() if g is None and f not in PERSON_KEY_FIELDS
     ]
     assert unguarded == []
+
+
+def test_the_guards_are_the_table() -> None:
+    """Each field's guard checks the group the policy's table names, and the table names no
+    field the schema lacks."""
+    groups = _person_field_groups()
+    assert {f: g for f, g in groups.items() if g is not None} == {
+        f: g.value for f, g in PERSON_FIELDS.items()
+    }
 
 
 def test_every_object_type_has_a_rule() -> None:
