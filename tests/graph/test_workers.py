@@ -425,6 +425,27 @@ def test_each_worker_gets_a_socket_of_its_own_on_the_same_port() -> None:
             sock.close()
 
 
+@pytest.mark.parametrize("reuse_port", [True, False])
+async def test_connections_accepted_on_the_workers_sockets_send_without_delay(
+    reuse_port: bool,
+) -> None:
+    """Served as uvicorn serves a given socket (asyncio's create_server), an accepted connection
+    has TCP_NODELAY: no response waits for the client's delayed ACK."""
+    sock = listening_sockets("127.0.0.1", 0, 1, reuse_port=reuse_port)[0]
+    accepted: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+
+    def connected(_: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        conn = writer.get_extra_info("socket")
+        accepted.set_result(conn.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+        writer.close()
+
+    server = await asyncio.start_server(connected, sock=sock)
+    async with server:
+        _, writer = await asyncio.open_connection(*sock.getsockname()[:2])
+        assert await asyncio.wait_for(accepted, 5) == 1
+        writer.close()
+
+
 def test_where_so_reuseport_does_not_balance_the_workers_share_one_socket() -> None:
     (shared,) = listening_sockets("127.0.0.1", 0, 3, reuse_port=False)
     try:
