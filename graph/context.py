@@ -7,7 +7,7 @@ import strawberry
 from db.session import Reader
 from graph.authz.facts import FactLoaders
 from graph.authz.principal import Principal
-from graph.authz.recorder import Notes
+from graph.authz.recorder import AccessRecorder, OperationReads
 from graph.errors import Unauthenticated
 from graph.loaders import Loaders
 
@@ -18,8 +18,9 @@ class Context:
     principal: Principal | None
     reader: Reader
     loaders: Loaders
-    recorder: Notes
-    """The request's AccessRecorder; during an operation, that operation's OperationReads."""
+    recorder: AccessRecorder | OperationReads
+    """The request's AccessRecorder; during an operation, that operation's OperationReads (the
+    executors of graph.compiled put it there)."""
     facts: FactLoaders | None
 
     def require_principal(self) -> Principal:

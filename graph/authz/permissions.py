@@ -8,6 +8,7 @@ import strawberry
 from strawberry.permission import BasePermission
 
 from graph.authz.policy import PERSON_FIELDS, Access, DataGroup
+from graph.authz.recorder import OperationReads
 from graph.errors import Forbidden
 
 
@@ -26,7 +27,10 @@ def note_read(info: strawberry.Info, person_id: int, group: DataGroup, access: A
     """`group` of the person leaves in this response: the access log will say so (reads of
     one's own data excepted), on the grounds `access` was decided on."""
     operation = info.operation.name.value if info.operation.name else None
-    info.context.recorder.note(person_id, group, access, operation, info.path)
+    reads = info.context.recorder
+    # An operation the schema's executors did not run would leave this read unlogged: refuse.
+    assert isinstance(reads, OperationReads), "a read outside an operation's OperationReads"
+    reads.note(person_id, group, access, operation, info.path)
 
 
 @cache

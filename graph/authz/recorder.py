@@ -10,7 +10,6 @@ non-null part fails, logs nothing of what never left — whichever executor ran 
 
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
 
 from graphql.pyutils import Path
 
@@ -23,18 +22,6 @@ Position = tuple[str | int, ...] | None
 """A nulled position's keys; None is the whole `data`."""
 
 
-class Notes(Protocol):
-    def note(
-        self,
-        person_id: int,
-        group: DataGroup,
-        access: Access,
-        operation: str | None,
-        where: Path | None = None,
-    ) -> None:
-        """A guarded field of `group` was read at `where` (None: nowhere known, always kept)."""
-
-
 @dataclass
 class AccessRecorder:
     principal: Principal | None
@@ -42,22 +29,10 @@ class AccessRecorder:
     operation_names: set[str] = field(default_factory=set)
     _reads: dict[int, tuple[set[str], tuple[str, ...]]] = field(default_factory=dict)
 
-    def note(
-        self,
-        person_id: int,
-        group: DataGroup,
-        access: Access,
-        operation: str | None,
-        where: Path | None = None,
-    ) -> None:
-        """A read kept as it is (outside an operation's settling); own data is not logged."""
-        if not access.is_self:
-            self._add(person_id, group.value, access.grounds, operation)
-
     def operation(self) -> "OperationReads":
         return OperationReads(self)
 
-    def _add(
+    def add(
         self, person_id: int, group: str, grounds: tuple[str, ...], operation: str | None
     ) -> None:
         groups, _ = self._reads.setdefault(person_id, (set(), grounds))
@@ -124,7 +99,7 @@ class OperationReads:
         prefixes = [p for p in nulled if p is not None]
         for (person_id, group), noted in self._noted.items():
             if not prefixes or any(_left(where, prefixes) for where in noted.where):
-                self._recorder._add(person_id, group, noted.grounds, noted.operation)
+                self._recorder.add(person_id, group, noted.grounds, noted.operation)
         self._noted.clear()
 
 

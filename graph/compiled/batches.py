@@ -34,9 +34,6 @@ from graph.types.unemployment_insurance import UnemploymentBenefitDecision
 _SKIP: Final = object()
 """A key function's answer for an object whose value is None without a look-up."""
 
-DEFAULT_FIRST: Final = 20
-"""The paged fields' default `first` (graph.arguments), for kwargs without it."""
-
 Key = Callable[[Any, dict[str, Any]], Any]
 Build = Callable[[Any, Any, dict[str, Any]], Any]
 
@@ -77,19 +74,29 @@ def _whole_history(group: DataGroup) -> Key:
     return key
 
 
-def _periods_key(schemes: Callable[[dict[str, Any]], Any]) -> Key:
-    def key(source: Any, kw: dict[str, Any]) -> Any:
-        return contribution_periods_key(
-            source.person_id,
-            source.access,
-            kw.get("first", DEFAULT_FIRST),
+def _paged(
+    loader: Callable[[Loaders], Any],
+    key: Callable[..., Any],
+    page: Callable[[Any, int], Any],
+    start: str,
+    end: str,
+    *between: Callable[[dict[str, Any]], Any],
+) -> Batch:
+    """A paged field: `key(person_id, access, first, after, *between, start, end)` as its
+    resolver builds it, then `page(rows, first)`. `first` always arrives: the schema defaults it."""
+    return loaded(
+        loader,
+        lambda s, kw: key(
+            s.person_id,
+            s.access,
+            kw["first"],
             kw.get("after"),
-            schemes(kw),
-            kw.get("from_month"),
-            kw.get("to_month"),
-        )
-
-    return key
+            *(b(kw) for b in between),
+            kw.get(start),
+            kw.get(end),
+        ),
+        lambda _s, rows, kw: page(rows, kw["first"]),
+    )
 
 
 async def _relative_persons(
@@ -123,17 +130,8 @@ BATCHES: dict[tuple[str, str], Batch] = {
         lambda s, _: s.row["id"],
         lambda _s, rows, _: [Relative.from_row(r) for r in rows],
     ),
-    ("Person", "medicalVisits"): loaded(
-        lambda ls: ls.medical_visits,
-        lambda s, kw: medical_visits_key(
-            s.person_id,
-            s.access,
-            kw.get("first", DEFAULT_FIRST),
-            kw.get("after"),
-            kw.get("from_date"),
-            kw.get("to_date"),
-        ),
-        lambda _s, rows, kw: visits_page(rows, kw.get("first", DEFAULT_FIRST)),
+    ("Person", "medicalVisits"): _paged(
+        lambda ls: ls.medical_visits, medical_visits_key, visits_page, "from_date", "to_date"
     ),
     ("Relative", "person"): _relative_persons,
     ("SocialInsurance", "totals"): loaded(
@@ -141,27 +139,24 @@ BATCHES: dict[tuple[str, str], Batch] = {
         _whole_history(DataGroup.SOCIAL_INSURANCE),
         lambda _s, rows, _: scheme_totals(rows),
     ),
-    ("SocialInsurance", "benefits"): loaded(
-        lambda ls: ls.benefits,
-        lambda s, kw: benefits_key(
-            s.person_id,
-            s.access,
-            kw.get("first", DEFAULT_FIRST),
-            kw.get("after"),
-            kw.get("from_month"),
-            kw.get("to_month"),
-        ),
-        lambda _s, rows, kw: benefits_page(rows, kw.get("first", DEFAULT_FIRST)),
+    ("SocialInsurance", "benefits"): _paged(
+        lambda ls: ls.benefits, benefits_key, benefits_page, "from_month", "to_month"
     ),
-    ("SocialInsurance", "contributionPeriods"): loaded(
+    ("SocialInsurance", "contributionPeriods"): _paged(
         lambda ls: ls.contribution_periods,
-        _periods_key(lambda kw: kw.get("schemes")),
-        lambda _s, rows, kw: contribution_page(rows, kw.get("first", DEFAULT_FIRST)),
+        contribution_periods_key,
+        contribution_page,
+        "from_month",
+        "to_month",
+        lambda kw: kw.get("schemes"),
     ),
-    ("UnemploymentInsurance", "contributionPeriods"): loaded(
+    ("UnemploymentInsurance", "contributionPeriods"): _paged(
         lambda ls: ls.contribution_periods,
-        _periods_key(_unemployment_scheme),
-        lambda _s, rows, kw: contribution_page(rows, kw.get("first", DEFAULT_FIRST)),
+        contribution_periods_key,
+        contribution_page,
+        "from_month",
+        "to_month",
+        _unemployment_scheme,
     ),
     ("UnemploymentInsurance", "decisions"): loaded(
         lambda ls: ls.unemployment_benefits,
@@ -173,17 +168,8 @@ BATCHES: dict[tuple[str, str], Batch] = {
         lambda s, _: s.person_id,
         lambda _s, row, _: HealthInsuranceCard(row=row) if row else None,
     ),
-    ("HealthInsurance", "cards"): loaded(
-        lambda ls: ls.cards,
-        lambda s, kw: cards_key(
-            s.person_id,
-            s.access,
-            kw.get("first", DEFAULT_FIRST),
-            kw.get("after"),
-            kw.get("from_date"),
-            kw.get("to_date"),
-        ),
-        lambda _s, rows, kw: cards_page(rows, kw.get("first", DEFAULT_FIRST)),
+    ("HealthInsurance", "cards"): _paged(
+        lambda ls: ls.cards, cards_key, cards_page, "from_date", "to_date"
     ),
     ("ContributionPeriod", "employer"): loaded(
         lambda ls: ls.employer_by_id,

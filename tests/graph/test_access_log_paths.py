@@ -197,8 +197,10 @@ async def test_grounds_are_values_no_character_can_split(
         grounds=(f"employment:{org}", "second,ground"),
         employer_id=1,
     )
-    recorder.note(someone["id"], DataGroup.IDENTITY, access, "Read")
-    recorder.note(someone["id"], DataGroup.SOCIAL_INSURANCE, access, "Read")
+    reads = recorder.operation()
+    reads.note(someone["id"], DataGroup.IDENTITY, access, "Read")
+    reads.note(someone["id"], DataGroup.SOCIAL_INSURANCE, access, "Read")
+    reads.settle(set())  # nothing nulled: both reads left in the response
     database = Database(libpq_conninfo(database_url), min_size=1, max_size=1)
     await database.open()
     try:
