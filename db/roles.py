@@ -43,6 +43,10 @@ WRITES: Final[Mapping[str, tuple[Write, ...]]] = {
     "access_log": (Write("INSERT"),),
     # grantConsent inserts a consent; revokeConsent sets revoked_at and nothing else of it.
     "consent": (Write("INSERT"), Write("UPDATE", ("revoked_at",))),
+    # Every mutation claims its key and stores its result; claims purge expired records.
+    "idempotency_record": (Write("INSERT"), Write("UPDATE"), Write("DELETE")),
+    # change_log: nothing. Its rows come from the audited tables' triggers, which run as the
+    # owner (migration 0006); the runtime role cannot write a row of it itself.
 }
 """What the runtime role may write, by table. It may SELECT every table of the schema."""
 

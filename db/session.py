@@ -191,6 +191,25 @@ class Reader:
                 failure = exc
         raise _mapped(query, failure)  # which keeps psycopg's error as its cause
 
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator["Transaction"]:
+        """A unit of work (graph.writes): one transaction on the request's connection, holding
+        the connection (no read of this request interleaves) until it commits or, when the body
+        raises, rolls back. A failure of the database itself (lost connection, timeout, also at
+        COMMIT) is `DatabaseUnavailable`: whether it committed is then unknown to the caller,
+        which is what idempotency keys are for."""
+        async with self._lock:
+            try:
+                conn = await self._connection()
+                if conn is None:
+                    raise _ended(_TRANSACTION)
+                async with conn.transaction():
+                    yield Transaction(conn, self)
+            except psycopg.Error as exc:
+                if (mapped := _mapped(_TRANSACTION, exc)) is exc:
+                    raise  # a constraint's refusal: the writer decides what it means
+                raise mapped from exc
+
     async def _send_queued(self) -> None:
         """The reader's one sender: waits for the reads of this wave, sends them, and again
         while reads keep coming."""
@@ -302,6 +321,36 @@ class Reader:
         if self._conn is not None:
             conn, self._conn = self._conn, None
             await self._pool.putconn(conn)
+
+
+_TRANSACTION: Final = Query("transaction", "")
+
+
+class Transaction:
+    """The statements of one unit of work, each sent on its own (a write's statements depend on
+    each other's outcome) and counted with the request's."""
+
+    def __init__(self, conn: AsyncConnection[DictRow], reader: Reader) -> None:
+        self._conn = conn
+        self._reader = reader
+
+    async def fetch(self, query: Query, params: Mapping[str, Any]) -> list[Row]:
+        cursor = await self._run(query, params)
+        return await cursor.fetchall() if cursor.description else []
+
+    async def execute(self, query: Query, params: Mapping[str, Any]) -> int:
+        """The number of rows the statement changed."""
+        return (await self._run(query, params)).rowcount
+
+    async def _run(self, query: Query, params: Mapping[str, Any]) -> Any:
+        self._reader.statements += 1
+        self._reader.round_trips += 1
+        try:
+            return await self._conn.execute(query.sql.encode(), params, prepare=True)
+        except psycopg.Error as exc:
+            if (mapped := _mapped(query, exc)) is exc:
+                raise
+            raise mapped from exc
 
 
 def _mapped(query: Query, exc: psycopg.Error) -> Exception:

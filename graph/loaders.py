@@ -14,6 +14,7 @@ from aiodataloader import DataLoader
 
 from db.queries import (
     access_log,
+    change_log,
     consent,
     employer,
     health_insurance,
@@ -82,6 +83,12 @@ class Loaders:
     unemployment_benefits: Loader
     consents: Loader
     access_log: Loader
+    change_log: Loader
+
+    def clear(self) -> None:
+        """Forget every cached row: a write of this request has made them stale."""
+        for loader in vars(self).values():
+            loader.clear_all()
 
     @classmethod
     def build(cls, db: Reader, *, scope: ListScope) -> "Loaders":
@@ -137,5 +144,8 @@ class Loaders:
             consents=_paged_loader(db, lambda d, keys, a: consent.consents_page(d, keys, a.page)),
             access_log=_paged_loader(
                 db, lambda d, keys, a: access_log.access_log_page(d, keys, a.page)
+            ),
+            change_log=_paged_loader(
+                db, lambda d, keys, a: change_log.change_log_page(d, keys, a.page)
             ),
         )

@@ -17,11 +17,13 @@ from db.models.reference import (
 )
 from db.models.social_insurance import Benefit, ContributionPeriod, SocialInsurance
 from db.models.unemployment_insurance import UnemploymentBenefit
+from db.models.write_path import ChangeLogEntry, IdempotencyRecord
 
 __all__ = [
     "AccessLogEntry",
     "Base",
     "Benefit",
+    "ChangeLogEntry",
     "BhytCategory",
     "Consent",
     "ContributionPeriod",
@@ -31,6 +33,7 @@ __all__ = [
     "HealthInsuranceCard",
     "Household",
     "HouseholdMember",
+    "IdempotencyRecord",
     "LegacyProvince",
     "MedicalVisit",
     "PartnerAgency",

@@ -9,9 +9,11 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     Identity,
+    Integer,
     Index,
     SmallInteger,
     Text,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -59,6 +61,8 @@ class HealthInsuranceCard(Base):
     five_year_date: Mapped[date | None] = mapped_column(Date)
     status: Mapped[str] = mapped_column(Text)
     status_reason: Mapped[str | None] = mapped_column(Text)
+    # Raised by a trigger on every update; writers name the version they read (migration 0006).
+    version: Mapped[int] = mapped_column(Integer, server_default=text("1"))
 
 
 class MedicalVisit(Base):
@@ -90,3 +94,5 @@ class MedicalVisit(Base):
     total_cost_vnd: Mapped[int] = mapped_column(BigInteger)
     fund_paid_vnd: Mapped[int] = mapped_column(BigInteger)
     patient_paid_vnd: Mapped[int] = mapped_column(BigInteger)
+    # Raised by a trigger on every update; writers name the version they read (migration 0006).
+    version: Mapped[int] = mapped_column(Integer, server_default=text("1"))

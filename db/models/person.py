@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from sqlalchemy import BigInteger, CheckConstraint, Date, ForeignKey, Identity, Index, Text
+from sqlalchemy import BigInteger, CheckConstraint, Date, ForeignKey, Identity, Index, Integer, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.enums import DatePrecision, ManagingAuthority, RelativeKind, Sex
@@ -56,6 +56,8 @@ class Person(Base):
     phone: Mapped[str | None] = mapped_column(Text)
     email: Mapped[str | None] = mapped_column(Text)
     contact_address: Mapped[str | None] = mapped_column(Text)
+    # Raised by a trigger on every update; writers name the version they read (migration 0006).
+    version: Mapped[int] = mapped_column(Integer, server_default=text("1"))
 
 
 class Relative(Base):

@@ -1,15 +1,11 @@
-"""Consents: the person's list, granting and revoking (each write one statement)."""
+"""Consents: the person's list and look-ups (the writes are in db.writes.consent)."""
 
 import uuid
 from collections.abc import Sequence
-from typing import Any
-
-from psycopg.errors import CheckViolation
-from sqlalchemy import DateTime, Text, bindparam, select, text
+from sqlalchemy import DateTime, Text, bindparam, select
 from sqlalchemy.dialects.postgresql import UUID
 
 from db.models import Consent, PartnerAgency
-from db.models.consent import MAX_ACTIVE_CONSENTS
 from db.queries.compile import compile_query
 from db.queries.organisation import active
 from db.queries.paging import PageParams, fetch_pages, keyset_page
@@ -48,33 +44,6 @@ CONSENT_BY_ID = compile_query(
     .join(PartnerAgency, PartnerAgency.code == Consent.grantee_code)
     .where(Consent.id == bindparam("id")),
 )
-# Inserts only while the person holds fewer than :max_active active consents to the agency
-# (no row back: the bound is reached); the trigger of migration 0004 holds the line under races.
-GRANT = compile_query(
-    "grant_consent",
-    text(
-        "WITH granted AS (INSERT INTO consent (person_id, grantee_code, data_groups, purpose,"
-        " valid_until, granted_by) SELECT :person_id, :grantee_code,"
-        " CAST(:data_groups AS text[]), :purpose, :valid_until, :granted_by"
-        " WHERE (SELECT count(*) FROM consent WHERE person_id = :person_id"
-        " AND grantee_code = :grantee_code AND revoked_at IS NULL AND valid_until > now())"
-        " < :max_active RETURNING *)"
-        " SELECT granted.*, partner_agency.name AS grantee_name FROM granted"
-        " JOIN partner_agency ON partner_agency.code = granted.grantee_code"
-    ),
-)
-# Revoking twice keeps the first revocation time: the record says when access really ended.
-REVOKE = compile_query(
-    "revoke_consent",
-    text(
-        "WITH revoked AS (UPDATE consent SET revoked_at = coalesce(revoked_at, now())"
-        " WHERE id = :id RETURNING *)"
-        " SELECT revoked.*, partner_agency.name AS grantee_name FROM revoked"
-        " JOIN partner_agency ON partner_agency.code = revoked.grantee_code"
-    ),
-)
-
-
 async def consents_page(db: Reader, keys: Sequence[int], page: PageParams) -> list[list[Row]]:
     return await fetch_pages(db, CONSENTS_PAGE, keys, page)
 
@@ -87,20 +56,3 @@ async def agency_by_code(db: Reader, code: str) -> Row | None:
 async def consent_by_id(db: Reader, consent_id: uuid.UUID) -> Row | None:
     rows = await db.fetch(CONSENT_BY_ID, {"id": consent_id})
     return rows[0] if rows else None
-
-
-async def grant(db: Reader, **values: Any) -> Row | None:
-    """The new consent, or None when the person already holds `MAX_ACTIVE_CONSENTS` active
-    consents to the agency."""
-    try:
-        rows = await db.fetch(GRANT, {**values, "max_active": MAX_ACTIVE_CONSENTS})
-    except CheckViolation as exc:
-        if exc.diag.constraint_name != "consent_active_bound":
-            raise
-        return None  # a concurrent grant took the last place first
-    return rows[0] if rows else None
-
-
-async def revoke(db: Reader, consent_id: uuid.UUID) -> Row:
-    (row,) = await db.fetch(REVOKE, {"id": consent_id})
-    return row

@@ -39,6 +39,11 @@ class FactLoaders:
 
         return cls(principal, DataLoader(represented), DataLoader(employed), DataLoader(consents))
 
+    def clear(self) -> None:
+        """Forget cached facts: a write of this request (a hire) may have changed them."""
+        for loader in (self.represented, self.employed, self.consents):
+            loader.clear_all()
+
     async def facts(self, person: Row) -> Facts:
         role, person_id = self.principal.role, person["id"]
         if role is Role.CITIZEN and self.principal.subject != person["identification_number"]:

@@ -27,6 +27,7 @@ class DataGroup(StrEnum):
     # The person's own records about their data: never shared by consent.
     CONSENTS = "CONSENTS"
     ACCESS_LOG = "ACCESS_LOG"
+    CHANGE_LOG = "CHANGE_LOG"
 
 
 class Relation(StrEnum):
@@ -40,7 +41,7 @@ class Relation(StrEnum):
     AUDITED = "AUDITED"  # an auditor reviewing who read the person's data
 
 
-BOOK = frozenset(DataGroup) - {DataGroup.CONSENTS, DataGroup.ACCESS_LOG}
+BOOK = frozenset(DataGroup) - {DataGroup.CONSENTS, DataGroup.ACCESS_LOG, DataGroup.CHANGE_LOG}
 EVERYTHING = frozenset(DataGroup)
 
 POLICY: Mapping[tuple[Role, Relation], frozenset[DataGroup]] = {
@@ -62,7 +63,7 @@ POLICY: Mapping[tuple[Role, Relation], frozenset[DataGroup]] = {
     (Role.OFFICER, Relation.MANAGED): BOOK,  # ∩ the token's scopes
     (Role.PARTNER_AGENCY, Relation.CONSENTED): BOOK,  # ∩ the active consents' groups
     (Role.MINISTRY, Relation.SAME_MINISTRY): BOOK,
-    (Role.AUDITOR, Relation.AUDITED): frozenset({DataGroup.ACCESS_LOG}),
+    (Role.AUDITOR, Relation.AUDITED): frozenset({DataGroup.ACCESS_LOG, DataGroup.CHANGE_LOG}),
 }
 
 # Officers read what their scopes name; `medical` is never implied by another scope.
@@ -254,6 +255,9 @@ _RULES: dict[str, set[str]] = {
     "AccessLogEntry": {_G.ACCESS_LOG},
     "AccessLogEntryConnection": {_G.ACCESS_LOG},
     "AccessLogEntryEdge": {_G.ACCESS_LOG},
+    "ChangeLogEntry": {_G.CHANGE_LOG},
+    "ChangeLogEntryConnection": {_G.CHANGE_LOG},
+    "ChangeLogEntryEdge": {_G.CHANGE_LOG},
     # The employer register is public to any authenticated caller; its contact details and
     # employee list check the caller in their resolvers.
     "Employer": {PUBLIC, ROOT},
@@ -295,4 +299,5 @@ PERSON_FIELDS: Mapping[str, DataGroup] = {
     "consents": _G.CONSENTS,
     "consentHistory": _G.CONSENTS,
     "accessLog": _G.ACCESS_LOG,
+    "changeLog": _G.CHANGE_LOG,
 }

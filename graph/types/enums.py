@@ -153,6 +153,7 @@ _register(
         "UNEMPLOYMENT_INSURANCE": "Bảo hiểm thất nghiệp — BHTN contributions and decisions.",
         "CONSENTS": "Sự đồng ý — the person's consents (never shareable).",
         "ACCESS_LOG": "Nhật ký truy cập — who read the person's data (never shareable).",
+        "CHANGE_LOG": "Nhật ký thay đổi — who changed the person's records (never shareable).",
     },
 )
 _register(

@@ -21,6 +21,7 @@ from graph.types.reference import Ethnicity, Province
 
 if TYPE_CHECKING:
     from graph.types.access_log import AccessLogEntry
+    from graph.types.change_log import ChangeLogEntry
     from graph.types.consent import Consent
     from graph.types.health_insurance import HealthInsurance, MedicalVisit
     from graph.types.household import Household
@@ -371,3 +372,20 @@ class Person:
         args = PageArgs(page_params(first, after, datetime))
         rows = await info.context.loaders.access_log.load(PagedKey(self.person_id, args))
         return connection(rows, first, "at", lambda r: AccessLogEntry(row=r))
+
+    @strawberry.field(
+        description=(
+            "Nhật ký thay đổi — every change made to this person's records through the API,"
+            " newest first: who, on what ground, which record, the changed fields before and"
+            " after."
+        ),
+        permission_classes=guard("changeLog"),
+    )
+    async def change_log(
+        self, info: Info, first: First = 20, after: After = None
+    ) -> Connection[Annotated["ChangeLogEntry", strawberry.lazy("graph.types.change_log")]] | None:
+        from graph.types.change_log import ChangeLogEntry
+
+        args = PageArgs(page_params(first, after, datetime))
+        rows = await info.context.loaders.change_log.load(PagedKey(self.person_id, args))
+        return connection(rows, first, "at", lambda r: ChangeLogEntry(row=r))

@@ -16,10 +16,11 @@ from psycopg import errors
 
 from db import migrate, roles
 from db.models import Base
-from db.queries import access_log, consent
+from db.queries import access_log
 from db.queries.access_log import RECORD_READS, Actor, Read
 from db.roles import DEFAULT_RUNTIME_ROLE, WRITES, RoleError, RuntimeRole, Write
 from db.session import Database, Query
+from db.writes import consent, idempotency
 from db.urls import libpq_conninfo, with_user
 from tests.conftest import create_database, drop_database
 from tests.factories.book import book
@@ -90,6 +91,16 @@ REFUSED = [
     "ALTER TABLE person ADD COLUMN note text",
     "CREATE ROLE intruder",
     "SET ROLE postgres",
+    # writing or rewriting the change log (only the audited tables' triggers write it)
+    "INSERT INTO change_log (request_id, operation, actor_role, actor_subject, grounds,"
+    " record_table, record_id, action) VALUES ('r', 'x', 'OFFICER', 'o', '{}', 'person', '1',"
+    " 'UPDATE')",
+    "UPDATE change_log SET actor_subject = 'someone else'",
+    "DELETE FROM change_log",
+    "TRUNCATE change_log",
+    "ALTER TABLE consent DISABLE TRIGGER consent_change_insert",
+    # a write of the API's without an actor: the change log would miss it
+    "UPDATE consent SET revoked_at = now()",
     # writes the API does not make
     "UPDATE consent SET purpose = 'other', valid_until = now() + interval '99 years'",
     "DELETE FROM consent",
@@ -129,20 +140,42 @@ async def test_the_runtime_role_can_do_everything_the_api_does(
                 request_id="req-1",
                 operation_name="ReadBook",
             )
-            granted = await consent.grant(
-                db,
-                person_id=b.person["id"],
-                grantee_code="BYT",
-                data_groups=["HEALTH_INSURANCE"],
-                purpose="Xét hưởng chế độ",
-                valid_until=datetime.now(UTC) + timedelta(days=30),
-                granted_by=b.person["identification_number"],
-            )
-            revoked = await consent.revoke(db, granted["id"])
+            subject = b.person["identification_number"]
+            scope = idempotency.Scope("CITIZEN", subject, None)
+            actor = {
+                "role": "CITIZEN",
+                "subject": subject,
+                "grounds": ["self"],
+                "request_id": "req-2",
+                "operation": "grantConsent",
+            }
+            async with db.transaction() as tx:
+                assert await idempotency.claim(
+                    tx, scope, "key-1", operation="grantConsent", fingerprint="f", actor=actor
+                ) is None
+                granted = await consent.grant(
+                    tx,
+                    person_id=b.person["id"],
+                    grantee_code="BYT",
+                    data_groups=["HEALTH_INSURANCE"],
+                    purpose="Xét hưởng chế độ",
+                    valid_until=datetime.now(UTC) + timedelta(days=30),
+                    granted_by=subject,
+                )
+                assert granted is not None
+                await idempotency.store(tx, scope, "key-1", str(granted))
+                revoked_before = await consent.revoke(tx, granted)
     finally:
         await database.close()
-    assert revoked["revoked_at"] is not None
+    assert revoked_before is None
     assert len(_log(conn)) == 1
+    changes = conn.execute(
+        "SELECT record_table, action, actor_subject, grounds FROM change_log ORDER BY id"
+    ).fetchall()
+    assert changes == [
+        ("consent", "INSERT", subject, ["self"]),
+        ("consent", "UPDATE", subject, ["self"]),
+    ]
 
 
 def _privileges(conn: psycopg.Connection, role: str) -> dict[str, set[str]]:

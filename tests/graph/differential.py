@@ -147,6 +147,8 @@ class Effects:
                         "UPDATE consent SET revoked_at = %s WHERE id = %s",
                         (old["revoked_at"], old["id"]),
                     )
+            # The other executor's run makes the same write under the same key.
+            self.owner.execute("DELETE FROM idempotency_record")
         return changes, placeholders, written
 
 

@@ -12,10 +12,10 @@ from tests.factories.book import book
 from tests.factories.consent import consent
 from tests.graph.conftest import Api
 
-GRANT = """mutation($input: GrantConsentInput!) {
-  grantConsent(input: $input) { id grantee { code name } dataGroups purpose active grantedBy }
+GRANT = """mutation($input: GrantConsentInput!, $idempotencyKey: String!) {
+  grantConsent(input: $input, idempotencyKey: $idempotencyKey) { id grantee { code name } dataGroups purpose active grantedBy }
 }"""
-REVOKE = "mutation($id: ID!) { revokeConsent(id: $id) { id active revokedAt } }"
+REVOKE = "mutation($id: ID!, $idempotencyKey: String!) { revokeConsent(id: $id, idempotencyKey: $idempotencyKey) { id active revokedAt } }"
 READ = """query($id: String!) { person(identificationNumber: $id) {
   fullName healthInsurance { currentCard { status } } socialInsurance { bhxhCode } } }"""
 

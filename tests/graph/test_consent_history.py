@@ -14,7 +14,7 @@ from tests.graph.conftest import Api
 
 HISTORY = """query($first: Int!, $after: String) { me { consentHistory(first: $first, after: $after) {
   totalCount pageInfo { hasNextPage endCursor } edges { node { id grantee { code } active } } } } }"""
-GRANT = """mutation($input: GrantConsentInput!) { grantConsent(input: $input) { id active } }"""
+GRANT = """mutation($input: GrantConsentInput!, $idempotencyKey: String!) { grantConsent(input: $input, idempotencyKey: $idempotencyKey) { id active } }"""
 
 
 def _grant(grantee: str = "BYT") -> dict[str, Any]:

@@ -201,9 +201,13 @@ def _example_variables(w: World) -> dict[str, dict[str, Any]]:
                 "dataGroups": ["IDENTITY", "HEALTH_INSURANCE"],
                 "purpose": "Quyết toán thuế",
                 "validUntil": _IN_A_MONTH,
-            }
+            },
+            "idempotencyKey": "differential-grant",
         },
-        "revoke_consent": {"id": str(w.consents["active"]["id"])},
+        "revoke_consent": {
+            "id": str(w.consents["active"]["id"]),
+            "idempotencyKey": "differential-revoke",
+        },
         "me": {},
     }
 

@@ -16,8 +16,8 @@ from tests.factories.book import Book, book
 from tests.factories.consent import consent
 from tests.graph.conftest import Api
 
-GRANT = """mutation($input: GrantConsentInput!) { grantConsent(input: $input) { id } }"""
-REVOKE = "mutation($id: ID!) { revokeConsent(id: $id) { id } }"
+GRANT = """mutation($input: GrantConsentInput!, $idempotencyKey: String!) { grantConsent(input: $input, idempotencyKey: $idempotencyKey) { id } }"""
+REVOKE = "mutation($id: ID!, $idempotencyKey: String!) { revokeConsent(id: $id, idempotencyKey: $idempotencyKey) { id } }"
 PERSON = "query($key: String!) { person(identificationNumber: $key) { identificationNumber } }"
 CARD = "query($key: String!) { healthInsuranceCard(code: $key) { shortCode } }"
 HOUSEHOLD = "query($key: ID!) { household(id: $key) { id } }"

@@ -1,4 +1,4 @@
-"""Writes: a citizen (or their legal representative) grants and revokes consent."""
+"""Consent writes: a citizen (or their legal representative) grants and revokes consent."""
 
 import re
 from datetime import UTC, datetime, timedelta
@@ -9,13 +9,16 @@ import strawberry
 
 from db.models.consent import MAX_ACTIVE_CONSENTS
 from db.queries import consent as consent_queries
-from db.session import Row
-from graph.authz.policy import BOOK, DataGroup, Relation
+from db.session import Transaction
+from db.writes import consent as consent_writes
+from graph.authz.policy import BOOK, DataGroup
 from graph.authz.principal import Role
+from graph.authz.write_policy import WriteOperation
 from graph.context import Info
 from graph.errors import BadUserInput, Forbidden, NotFound
 from graph.types.consent import Consent
 from graph.validation import personal_id
+from graph.writes import KEY_DESCRIPTION, Conflict, authorize, perform
 
 MAX_CONSENT = timedelta(days=5 * 366)
 MAX_PURPOSE = 500
@@ -53,12 +56,6 @@ def _no_person(named: bool) -> NotFound:
     return NotFound(_NO_PERSON_MESSAGE, **({"argument": "input.person"} if named else {}))
 
 
-async def _may_manage(info: Info, person: Row | None) -> bool:
-    """Consent is the person's, or their legal representative's, to give and take back."""
-    access = await info.context.require_facts().access(person)
-    return access is not None and access.relation in (Relation.SELF, Relation.REPRESENTED)
-
-
 def _require_citizen(info: Info) -> str:
     principal = info.context.require_principal()
     if principal.role is not Role.CITIZEN:
@@ -86,10 +83,14 @@ def _check(input: GrantConsentInput) -> tuple[list[str], str, datetime]:
     return groups, purpose, until
 
 
-@strawberry.type(
-    description="Writes a citizen makes about their own data (or a represented person's)."
-)
-class Mutation:
+async def _consent(info: Info, consent_id: UUID) -> Consent:
+    row = await consent_queries.consent_by_id(info.context.reader, consent_id)
+    assert row is not None  # written by this request, or by the attempt it replays
+    return Consent(row=row)
+
+
+@strawberry.type
+class ConsentMutations:
     @strawberry.federation.mutation(
         authenticated=True,
         description="Cấp quyền — let a partner agency read some data groups until a date.",
@@ -101,41 +102,52 @@ class Mutation:
             GrantConsentInput,
             strawberry.argument(description="What to share, with whom, until when."),
         ],
+        idempotency_key: Annotated[str, strawberry.argument(description=KEY_DESCRIPTION)],
     ) -> Consent:
         subject = _require_citizen(info)
         groups, purpose, until = _check(input)
         key = personal_id(input.person, "input.person") if input.person else subject
         person = await info.context.loaders.person_by_identification_number.load(key)
-        if not await _may_manage(info, person):
-            raise _no_person(named=input.person is not None)
-        db = info.context.reader
+        access = await authorize(
+            info, person, WriteOperation.GRANT_CONSENT, not_found=_no_person(input.person is not None)
+        )
+        assert person is not None
         grantee = input.grantee.strip().upper()
         if not _AGENCY_CODE.fullmatch(grantee):
             raise BadUserInput(
                 "input.grantee", "is not a partner agency code (2–20 of A–Z, 0–9, -)"
             )
-        if await consent_queries.agency_by_code(db, grantee) is None:
+        if await consent_queries.agency_by_code(info.context.reader, grantee) is None:
             raise BadUserInput("input.grantee", "is not a registered partner agency")
-        row = await consent_queries.grant(
-            db,
-            person_id=person["id"],
-            grantee_code=grantee,
-            data_groups=groups,
-            purpose=purpose,
-            valid_until=until,
-            granted_by=subject,
-        )
-        if row is None:
-            raise BadUserInput(
-                "input.grantee",
-                f"already holds {MAX_ACTIVE_CONSENTS} active consents from this person:"
-                " revoke one (or let it expire) first",
+
+        async def grant(tx: Transaction) -> str:
+            consent_id = await consent_writes.grant(
+                tx,
+                person_id=person["id"],
+                grantee_code=grantee,
+                data_groups=groups,
+                purpose=purpose,
+                valid_until=until,
+                granted_by=subject,
             )
-        return Consent(row=row)
+            if consent_id is None:
+                raise BadUserInput(
+                    "input.grantee",
+                    f"already holds {MAX_ACTIVE_CONSENTS} active consents from this person:"
+                    " revoke one (or let it expire) first",
+                )
+            return str(consent_id)
+
+        arguments = {"input": input, "person": person["id"]}
+        done = await perform(info, key=idempotency_key, arguments=arguments, access=access, change=grant)
+        return await _consent(info, UUID(done))
 
     @strawberry.federation.mutation(
         authenticated=True,
-        description="Thu hồi — end a consent now; the agency loses access with the next request.",
+        description=(
+            "Thu hồi — end a consent now; the agency loses access with the next request. A"
+            " consent revoked before is a CONFLICT that says when."
+        ),
     )
     async def revoke_consent(
         self,
@@ -143,19 +155,33 @@ class Mutation:
         id: Annotated[
             strawberry.ID, strawberry.argument(description="Mã đồng ý — the consent's id.")
         ],
+        idempotency_key: Annotated[str, strawberry.argument(description=KEY_DESCRIPTION)],
     ) -> Consent:
         _require_citizen(info)
         try:
             consent_id = UUID(str(id))
         except ValueError:
             raise BadUserInput("id", "is not a consent id") from None
-        db = info.context.reader
-        existing = await consent_queries.consent_by_id(db, consent_id)
+        existing = await consent_queries.consent_by_id(info.context.reader, consent_id)
         person = (
             await info.context.loaders.person_by_id.load(existing["person_id"])
             if existing
             else None
         )
-        if not await _may_manage(info, person):
-            raise _no_consent()
-        return Consent(row=await consent_queries.revoke(db, consent_id))
+        access = await authorize(
+            info, person, WriteOperation.REVOKE_CONSENT, not_found=_no_consent()
+        )
+
+        async def revoke(tx: Transaction) -> str:
+            revoked_before = await consent_writes.revoke(tx, consent_id)
+            if revoked_before is not None:
+                raise Conflict(
+                    f"this consent was already revoked at {revoked_before.isoformat()}",
+                    revokedAt=revoked_before.isoformat(),
+                )
+            return str(consent_id)
+
+        done = await perform(
+            info, key=idempotency_key, arguments={"id": str(consent_id)}, access=access, change=revoke
+        )
+        return await _consent(info, UUID(done))

@@ -1,0 +1,15 @@
+"""The schema's mutations, one class per domain, each on the write path (graph.writes)."""
+
+import strawberry
+
+from graph.mutations.consent import ConsentMutations
+
+
+@strawberry.type(
+    description=(
+        "Writes. Each takes an idempotencyKey and is made once per key; each is allowed by the"
+        " write policy (graph/authz/write_policy.py) and recorded in the person's change log."
+    )
+)
+class Mutation(ConsentMutations):
+    pass
