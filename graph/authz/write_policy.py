@@ -95,3 +95,26 @@ def decide_write(
         case Role.HEALTH_FACILITY:
             grounds = (f"facility:{principal.org}",)
     return WriteAccess(relation=str(rel), grounds=grounds)
+
+
+MUTATION_OPERATIONS: Mapping[str, frozenset[WriteOperation]] = {
+    "grantConsent": frozenset({_W.GRANT_CONSENT}),
+    "revokeConsent": frozenset({_W.REVOKE_CONSENT}),
+    "updateContact": frozenset({_W.UPDATE_CONTACT}),
+    # Its lines hire (a person the employer does not employ yet) or change an employment.
+    "submitContributionDeclaration": frozenset(
+        {_W.DECLARE_HIRE, _W.DECLARE_EMPLOYMENT_CHANGE}
+    ),
+    "issueHealthInsuranceCard": frozenset({_W.ISSUE_CARD}),
+    "renewHealthInsuranceCard": frozenset({_W.CHANGE_CARD}),
+    "changeInitialFacility": frozenset({_W.CHANGE_CARD}),
+    "lockHealthInsuranceCard": frozenset({_W.CHANGE_CARD}),
+    "unlockHealthInsuranceCard": frozenset({_W.CHANGE_CARD}),
+    "revokeHealthInsuranceCard": frozenset({_W.CHANGE_CARD}),
+    "recordMedicalVisit": frozenset({_W.RECORD_VISIT}),
+    "correctMedicalVisit": frozenset({_W.RECORD_VISIT}),
+    "decideUnemploymentBenefit": frozenset({_W.DECIDE_UNEMPLOYMENT_BENEFIT}),
+    "settleLumpSum": frozenset({_W.SETTLE_LUMP_SUM}),
+}
+"""The write operations each mutation (its GraphQL name) may make: a mutation missing here has no
+rule, and the schema walk of tests/graph/test_write_policy.py fails."""
