@@ -1,6 +1,7 @@
 """The change log as the person (and an auditor) sees it: who changed which record, and how."""
 
 from datetime import datetime
+from typing import cast
 
 import strawberry
 from strawberry.scalars import JSON
@@ -15,12 +16,10 @@ _INTERNAL = frozenset({"person_id"})
 def _fields(values: dict[str, object] | None) -> JSON | None:
     if values is None:
         return None
-    return {k: v for k, v in values.items() if k not in _INTERNAL}
+    return cast(JSON, {k: v for k, v in values.items() if k not in _INTERNAL})
 
 
-@strawberry.type(
-    description="Nhật ký thay đổi — one record changed through the API, and by whom."
-)
+@strawberry.type(description="Nhật ký thay đổi — one record changed through the API, and by whom.")
 class ChangeLogEntry:
     row: strawberry.Private[Row]
 

@@ -2,7 +2,7 @@
 
 import strawberry
 
-from graph.mutations.consent import ConsentMutations
+from graph.types.mutations.consent import ConsentMutations
 
 
 @strawberry.type(
