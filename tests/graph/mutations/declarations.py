@@ -1,12 +1,14 @@
 """What the declaration tests share: an employer with employees, the mutation, and the book's
 rows as the database holds them."""
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
 import psycopg
+import pytest
 
 from graph.authz.principal import Role
 from tests.factories import employer as employers
@@ -95,7 +97,9 @@ def opening(
     schemes: list[str] | None = None,
     job: str = "Kỹ sư phần mềm",
 ) -> dict[str, Any]:
-    return line(person, kind, salaryVnd=salary, jobTitle=job, schemes=schemes or HIRED)
+    return line(
+        person, kind, salaryVnd=salary, jobTitle=job, schemes=HIRED if schemes is None else schemes
+    )
 
 
 def declaration(month: str, *lines: dict[str, Any], region: str = "REGION_I") -> dict[str, Any]:
@@ -123,6 +127,14 @@ def count(conn: psycopg.Connection, table: str, where: str = "true") -> int:
     row = conn.execute(f"SELECT count(*) FROM {table} WHERE {where}").fetchone()
     assert row is not None
     return int(row[0])
+
+
+@pytest.fixture
+def fresh_change_log(conn: psycopg.Connection) -> Iterator[None]:
+    """Import it with `pytestmark = pytest.mark.usefixtures("fresh_change_log")`."""
+    clear_change_log(conn)
+    yield
+    clear_change_log(conn)
 
 
 def clear_change_log(conn: psycopg.Connection) -> None:

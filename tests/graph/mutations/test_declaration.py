@@ -3,7 +3,6 @@ floors), its replacement of the month's earlier declaration, idempotency, the st
 and what the e-book shows afterwards."""
 
 import asyncio
-from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
 
@@ -15,10 +14,10 @@ from tests.factories import person as persons
 from tests.graph.conftest import Api
 from tests.graph.mutations.declarations import (
     SUBMIT,
-    clear_change_log,
     count,
     declaration,
     employee,
+    fresh_change_log,  # noqa: F401 (a fixture)
     insured,
     line,
     opening,
@@ -31,11 +30,7 @@ MARCH, FEBRUARY, APRIL = date(2026, 3, 1), date(2026, 2, 1), date(2026, 4, 1)
 C, U, A = "COMPULSORY_SOCIAL", "UNEMPLOYMENT", "OCCUPATIONAL_ACCIDENT"
 
 
-@pytest.fixture(autouse=True)
-def _change_log(conn: psycopg.Connection) -> Iterator[None]:
-    clear_change_log(conn)
-    yield
-    clear_change_log(conn)
+pytestmark = pytest.mark.usefixtures("fresh_change_log")
 
 
 def _months_to_now(first: date) -> int:
