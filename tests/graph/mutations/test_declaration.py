@@ -5,6 +5,7 @@ and what the e-book shows afterwards."""
 import asyncio
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -26,6 +27,7 @@ from tests.graph.mutations.declarations import (
     whole_table,
 )
 
+EXAMPLES = Path(__file__).resolve().parents[3] / "examples" / "operations"
 MARCH, FEBRUARY, APRIL = date(2026, 3, 1), date(2026, 2, 1), date(2026, 4, 1)
 C, U, A = "COMPULSORY_SOCIAL", "UNEMPLOYMENT", "OCCUPATIONAL_ACCIDENT"
 
@@ -418,3 +420,35 @@ async def test_an_employer_declares_only_for_itself(api: Api, conn: psycopg.Conn
     assert "errors" not in second_job, second_job
     assert count(conn, "contribution_period", "to_month IS NULL") == 2 + 3
     assert api.token(Role.EMPLOYER, "hr-1", org=mine.employer["tax_code"]) != theirs.token
+
+
+async def test_the_example_runs_as_its_user_sends_it(api: Api, conn: psycopg.Connection) -> None:
+    s = shop(conn, api)
+    leaving, hired = employee(conn, s.employer), persons.person(conn)
+    document = (EXAMPLES / "submit_contribution_declaration.graphql").read_text()
+    variables = {
+        "input": {
+            "month": "2026-03",
+            "wageRegion": "REGION_I",
+            "lines": [
+                {
+                    "identificationNumber": hired["identification_number"],
+                    "kind": "START",
+                    "salaryVnd": 12_500_000,
+                    "jobTitle": "Nhân viên kinh doanh",
+                    "schemes": ["COMPULSORY_SOCIAL", "UNEMPLOYMENT"],
+                },
+                {"identificationNumber": leaving["identification_number"], "kind": "END"},
+            ],
+        },
+        "idempotencyKey": "6f1c2a4e-declaration-2026-03",
+    }
+    body = await api.query(document, s.token, variables)
+    assert "errors" not in body, body
+    d = body["data"]["submitContributionDeclaration"]
+    assert d["employer"] == {"taxCode": s.employer["tax_code"], "name": s.employer["name"]}
+    assert [(x["kind"], x["outcome"]) for x in d["lines"]] == [
+        ("START", "OPENED"),
+        ("END", "CLOSED"),
+    ]
+    assert await api.query(document, s.token, variables) == body  # the retry
