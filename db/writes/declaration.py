@@ -22,10 +22,14 @@ from db.session import Transaction
 LOCK_NAMESPACE: Final = 0x62686478  # "bhdx": pg_advisory_xact_lock(namespace, employer id)
 
 # Two submissions of one employer wait for each other (the second then sees the first's
-# declaration): the facts each decides on are read after this, under the lock.
+# declaration): the facts each decides on are read after this, under the lock. The key's second
+# half is an int4: ids beyond it share a lock with another employer, which only makes them wait.
 LOCK = compile_query(
     "lock_employer_declarations",
-    text(f"SELECT pg_advisory_xact_lock({LOCK_NAMESPACE}, CAST(:employer_id AS integer))"),
+    text(
+        f"SELECT pg_advisory_xact_lock({LOCK_NAMESPACE},"
+        " CAST(CAST(:employer_id AS bigint) % 2147483648 AS integer))"
+    ),
 )
 EMPLOYER_STATE = compile_query(
     "employer_declaration_state",

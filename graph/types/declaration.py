@@ -58,7 +58,8 @@ _enum(
         ),
         "MATERNITY_LEAVE": (
             "Nghỉ thai sản — maternity leave: the open rows end the month before (the months"
-            " count without contributions); the person stays an employee until RETURN or END."
+            " count through the maternity benefit, without contributions); the person stays an"
+            " employee until RETURN or END."
         ),
         "RETURN": "Đi làm lại — back from leave: rows open again from the month.",
     },

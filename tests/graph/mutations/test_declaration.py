@@ -452,3 +452,23 @@ async def test_the_example_runs_as_its_user_sends_it(api: Api, conn: psycopg.Con
         ("END", "CLOSED"),
     ]
     assert await api.query(document, s.token, variables) == body  # the retry
+
+
+async def test_a_declaration_whose_rows_changed_since_cannot_be_replaced(
+    api: Api, conn: psycopg.Connection
+) -> None:
+    s = shop(conn, api)
+    hired = persons.person(conn)
+    first = await api.query(SUBMIT, s.token, declaration("2026-03", opening(hired)))
+    assert "errors" not in first, first
+    # A correction made around the API (by the database's owner) takes one of its rows away.
+    conn.execute(
+        "DELETE FROM contribution_period WHERE person_id = %s AND scheme = 'UNEMPLOYMENT'",
+        [hired["id"]],
+    )
+    before = whole_table(conn)
+    again = await api.query(SUBMIT, s.token, declaration("2026-03", opening(persons.person(conn))))
+    assert again["data"] is None
+    assert again["errors"][0]["extensions"] == {"code": "CONFLICT"}
+    assert whole_table(conn) == before
+    assert count(conn, "contribution_declaration", "replaced_at IS NULL") == 1
