@@ -8,17 +8,18 @@ the same month in force is undone, each line is decided by the write policy on f
 and all lines are applied in one statement. Any failing line fails the whole declaration.
 """
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any
 
 import strawberry
 
 from db import contribution_rules as rules
+from db.contribution_rules import WageRegion
 from db.queries import declaration as declaration_queries
-from db.queries.declaration import PersonFacts
-from db.session import Transaction
+from db.session import Row, Transaction
 from db.writes import declaration as declaration_writes
-from graph.authz.principal import Role
+from graph.authz.principal import Principal, Role
 from graph.authz.write_policy import WriteAccess
 from graph.context import Info
 from graph.errors import BadUserInput, Forbidden
@@ -67,6 +68,74 @@ async def _declaration(
     return ContributionDeclaration(row=row, line_rows=lines, employer_row=employer)
 
 
+@dataclass(frozen=True)
+class _Submission:
+    """One declaration as checked on the read path, made by `declare` in the unit of work."""
+
+    principal: Principal
+    employer_id: int
+    month: date
+    region: WageRegion
+    lines: list[Line]
+    failures: list[LineFailure]
+    """The lines that failed their own checks; the others are decided in `declare`."""
+    persons: dict[str, Row | None]
+    total: int
+    access: WriteAccess
+
+    async def declare(self, tx: Transaction) -> dict[str, int]:
+        await declaration_writes.lock_employer(tx, self.employer_id)
+        state = await declaration_writes.employer_state(tx, self.employer_id, self.month)
+        if not state.active:
+            raise Forbidden(_INACTIVE)
+        if state.latest_month is not None and self.month < state.latest_month:
+            raise BadUserInput(
+                "input.month",
+                f"is before {state.latest_month:%m/%Y}, this employer's latest declared month:"
+                " only the latest month can be sent again; correct earlier months in the"
+                " declaration of the current month",
+            )
+        until = rules.previous_month(self.month)
+        if state.in_force_id is not None and not await declaration_writes.undo(
+            tx, state.in_force_id, until
+        ):
+            raise Conflict(
+                "the contribution periods the earlier declaration of this month changed have"
+                " changed since: it cannot be replaced exactly; ask the insurance office"
+            )
+        known = [p["id"] for p in self.persons.values() if p is not None]
+        facts = await declaration_queries.declaration_facts(tx, known, self.employer_id, self.month)
+        plan, refused = plan_lines(
+            self.lines,
+            self.persons,
+            facts,
+            principal=self.principal,
+            employer_id=self.employer_id,
+            access=self.access,
+            month=self.month,
+        )
+        if self.failures or refused:
+            raise LineErrors([*self.failures, *refused], total=self.total)
+        applied = await declaration_writes.apply(
+            tx,
+            employer_id=self.employer_id,
+            month=self.month,
+            until=until,
+            wage_region=self.region.value,
+            submitted_by=self.principal.subject,
+            replaces_id=state.in_force_id,
+            remove_ids=plan.remove_ids,
+            close_ids=plan.close_ids,
+            openings=plan.openings,
+            lines=plan.records,
+        )
+        expected = (len(plan.remove_ids), len(plan.close_ids), len(plan.openings))
+        if (applied.removed, applied.closed, applied.opened) != expected:
+            # The facts were read under the lock: only a write around the API gets here.
+            raise Conflict("the employees' contribution periods changed while declaring")
+        return {"declaration": applied.declaration_id}
+
+
 @strawberry.type
 class DeclarationMutations:
     @strawberry.federation.mutation(
@@ -94,80 +163,30 @@ class DeclarationMutations:
         employer = await info.context.loaders.employer_by_tax_code.load(principal.org)
         if not _active(employer):
             raise Forbidden(_INACTIVE)
-        employer_id: int = employer["id"]
         month = _month(input)
-        until = rules.previous_month(month)
         lines, failures = checked_lines(input.lines, month, input.wage_region)
         idents = [line.identification_number for line in lines]
         found = await info.context.loaders.person_by_identification_number.load_many(idents)
-        persons = dict(zip(idents, found, strict=True))
-        # Every line an employer may make is allowed on this ground (decide_write's, checked
-        # line by line in the transaction): the change log records it for the declaration.
-        access = WriteAccess(relation=str(Role.EMPLOYER), grounds=(f"employment:{principal.org}",))
-
-        async def declare(tx: Transaction) -> dict[str, int]:
-            await declaration_writes.lock_employer(tx, employer_id)
-            state = await declaration_writes.employer_state(tx, employer_id, month)
-            if not state.active:
-                raise Forbidden(_INACTIVE)
-            if state.latest_month is not None and month < state.latest_month:
-                raise BadUserInput(
-                    "input.month",
-                    f"is before {state.latest_month:%m/%Y}, this employer's latest declared"
-                    " month: only the latest month can be sent again; correct earlier months"
-                    " in the declaration of the current month",
-                )
-            if state.in_force_id is not None and not await declaration_writes.undo(
-                tx, state.in_force_id, until
-            ):
-                raise Conflict(
-                    "the contribution periods the earlier declaration of this month changed have"
-                    " changed since: it cannot be replaced exactly; ask the insurance office"
-                )
-            facts = await declaration_queries.declaration_facts(
-                tx, [p["id"] for p in persons.values() if p is not None], employer_id, month
-            )
-            return await _apply(tx, lines, failures, persons, facts, state.in_force_id)
-
-        async def _apply(
-            tx: Transaction,
-            lines: list[Line],
-            failures: list[LineFailure],
-            persons: dict[str, Any],
-            facts: dict[int, PersonFacts],
-            replaces_id: int | None,
-        ) -> dict[str, int]:
-            plan, refused = plan_lines(
-                lines,
-                persons,
-                facts,
-                principal=principal,
-                employer_id=employer_id,
-                access=access,
-                month=month,
-            )
-            if failures or refused:
-                raise LineErrors([*failures, *refused], total=len(input.lines))
-            applied = await declaration_writes.apply(
-                tx,
-                employer_id=employer_id,
-                month=month,
-                until=until,
-                wage_region=input.wage_region.value,
-                submitted_by=principal.subject,
-                replaces_id=replaces_id,
-                remove_ids=plan.remove_ids,
-                close_ids=plan.close_ids,
-                openings=plan.openings,
-                lines=plan.records,
-            )
-            expected = (len(plan.remove_ids), len(plan.close_ids), len(plan.openings))
-            if (applied.removed, applied.closed, applied.opened) != expected:
-                # The facts were read under the lock: only a write around the API gets here.
-                raise Conflict("the employees' contribution periods changed while declaring")
-            return {"declaration": applied.declaration_id}
-
+        submission = _Submission(
+            principal=principal,
+            employer_id=employer["id"],
+            month=month,
+            region=input.wage_region,
+            lines=lines,
+            failures=failures,
+            persons=dict(zip(idents, found, strict=True)),
+            total=len(input.lines),
+            # Every line an employer may make is allowed on this ground (decide_write's, checked
+            # line by line in the transaction): the change log records it for the declaration.
+            access=WriteAccess(
+                relation=str(Role.EMPLOYER), grounds=(f"employment:{principal.org}",)
+            ),
+        )
         done = await perform(
-            info, key=idempotency_key, arguments={"input": input}, access=access, change=declare
+            info,
+            key=idempotency_key,
+            arguments={"input": input},
+            access=submission.access,
+            change=submission.declare,
         )
         return await _declaration(info, int(done["declaration"]), employer)
