@@ -184,7 +184,8 @@ def _refusal(
     month: date,
 ) -> str | None:
     """Why the line cannot be made for `person` (None: it can)."""
-    # A person on leave stays the employer's employee, without an open row (DOMAIN: leave).
+    # A person on leave stays the employer's employee without an open row: the labour contract
+    # goes on (Labour Code 2019 art. 115, 139), so the policy sees the employment.
     employs = found.employed or found.on_leave
     facts = Facts(employer_id=employer_id if employs else None)
     operation = (
