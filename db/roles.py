@@ -45,6 +45,12 @@ WRITES: Final[Mapping[str, tuple[Write, ...]]] = {
     "consent": (Write("INSERT"), Write("UPDATE", ("revoked_at",))),
     # Every mutation claims its key and stores its result; claims purge expired records.
     "idempotency_record": (Write("INSERT"), Write("UPDATE"), Write("DELETE")),
+    # submitContributionDeclaration: opens rows, closes open ones (to_month), removes open rows
+    # that would start in the declared month, and a replacing declaration undoes all three.
+    "contribution_period": (Write("INSERT"), Write("UPDATE", ("to_month",)), Write("DELETE")),
+    # A declaration and its lines; a resubmission marks the earlier one replaced.
+    "contribution_declaration": (Write("INSERT"), Write("UPDATE", ("replaced_at",))),
+    "contribution_declaration_line": (Write("INSERT"),),
     # change_log: nothing. Its rows come from the audited tables' triggers, which run as the
     # owner (migration 0006); the runtime role cannot write a row of it itself.
 }

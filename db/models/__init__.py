@@ -3,6 +3,7 @@
 from db.models.access_log import AccessLogEntry
 from db.models.base import Base
 from db.models.consent import Consent, PartnerAgency
+from db.models.declaration import ContributionDeclaration, ContributionDeclarationLine
 from db.models.employer import Employer
 from db.models.health_insurance import HealthInsuranceCard, MedicalVisit
 from db.models.household import Household, HouseholdMember
@@ -26,6 +27,8 @@ __all__ = [
     "BhytCategory",
     "ChangeLogEntry",
     "Consent",
+    "ContributionDeclaration",
+    "ContributionDeclarationLine",
     "ContributionPeriod",
     "Employer",
     "Ethnicity",

@@ -262,6 +262,9 @@ _RULES: dict[str, set[str]] = {
     # employee list check the caller in their resolvers.
     "Employer": {PUBLIC, ROOT},
     "EmployerContact": {PUBLIC},
+    # A declaration is the answer to its own mutation, which only its employer makes.
+    "ContributionDeclaration": {ROOT},
+    "ContributionDeclarationLine": {ROOT},
     "PersonConnection": {ROOT},
     "PersonEdge": {ROOT},
     "PageInfo": {PUBLIC},

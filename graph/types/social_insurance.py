@@ -82,7 +82,12 @@ class ContributionPeriod:
             regional=_float(r["regional_allowance"]),
         )
 
-    @strawberry.field(description="Tỷ lệ đóng (%) — contribution rate, in percent.")
+    @strawberry.field(
+        description=(
+            "Tỷ lệ đóng (%) — the scheme's rate, employer and employee shares together, in"
+            " percent of the salary (e.g. BHXH 25 = 17 + 8, BHTN 2 = 1 + 1, TNLĐ-BNN 0.5)."
+        )
+    )
     def rate_pct(self) -> float:
         return float(self.row["rate_pct"])
 

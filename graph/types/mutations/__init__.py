@@ -3,6 +3,7 @@
 import strawberry
 
 from graph.types.mutations.consent import ConsentMutations
+from graph.types.mutations.declaration import DeclarationMutations
 
 
 @strawberry.type(
@@ -11,5 +12,5 @@ from graph.types.mutations.consent import ConsentMutations
         " write policy (graph/authz/write_policy.py) and recorded in the person's change log."
     )
 )
-class Mutation(ConsentMutations):
+class Mutation(ConsentMutations, DeclarationMutations):
     pass

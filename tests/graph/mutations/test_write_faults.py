@@ -22,8 +22,8 @@ from tests.e2e.conftest import serve
 from tests.factories import employer as employers
 from tests.factories import person as persons
 from tests.factories import reference
-from tests.graph.mutations.declarations import SUBMIT, declaration, opening
 from tests.graph.test_faults import Cluster, _app, cluster  # noqa: F401 (a fixture)
+from tests.graph.types.mutations.declarations import SUBMIT, declaration, opening
 
 EMPLOYERS = 48
 HIRES = 8
@@ -57,7 +57,10 @@ def _submissions(conn: psycopg.Connection, key: ECKey) -> list[Submission]:
 
 
 async def _submit_until_done(
-    client: httpx.AsyncClient, queue: asyncio.Queue[Submission], done: list[Submission]
+    client: httpx.AsyncClient,
+    queue: asyncio.Queue[Submission],
+    done: list[Submission],
+    underway: asyncio.Event,
 ) -> None:
     while not queue.empty():
         s = queue.get_nowait()
@@ -82,6 +85,8 @@ async def _submit_until_done(
                     break
             await asyncio.sleep(0.1)
         done.append(s)
+        if len(done) >= EMPLOYERS // 4:
+            underway.set()
         await asyncio.sleep(0.05)  # a bounded client: the declarations span the outage
 
 
@@ -95,15 +100,15 @@ async def test_a_restart_loses_and_duplicates_no_declaration(
     for s in submissions:
         queue.put_nowait(s)
     done: list[Submission] = []
+    underway = asyncio.Event()
     _, app = _app(cluster, dev_key)
     with serve(app) as url:
         async with httpx.AsyncClient(base_url=url, timeout=5) as client:
             clients = [
-                asyncio.ensure_future(_submit_until_done(client, queue, done))
+                asyncio.ensure_future(_submit_until_done(client, queue, done, underway))
                 for _ in range(CLIENTS)
             ]
-            while len(done) < EMPLOYERS // 4:
-                await asyncio.sleep(0.02)
+            await underway.wait()
             await asyncio.to_thread(cluster.postgres.stop)
             await asyncio.sleep(OUTAGE)
             await asyncio.to_thread(cluster.postgres.start)
