@@ -13,7 +13,7 @@ import pytest
 from graph.authz.principal import Role
 from tests.factories import person as persons
 from tests.graph.conftest import Api
-from tests.graph.types.mutations.declarations import (
+from tests.graph.mutations.declarations import (
     SUBMIT,
     count,
     declaration,

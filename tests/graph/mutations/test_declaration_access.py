@@ -13,7 +13,7 @@ from tests.factories import employer as employers
 from tests.factories import person as persons
 from tests.factories import reference
 from tests.graph.conftest import Api
-from tests.graph.types.mutations.declarations import (
+from tests.graph.mutations.declarations import (
     SUBMIT,
     count,
     declaration,

@@ -13,7 +13,7 @@ from db.enums import ManagingAuthority, Sex
 from tests.factories import person as persons
 from tests.factories.person import insert
 from tests.graph.conftest import Api
-from tests.graph.types.mutations.declarations import (
+from tests.graph.mutations.declarations import (
     SUBMIT,
     Shop,
     count,

@@ -22,8 +22,8 @@ from tests.e2e.conftest import serve
 from tests.factories import employer as employers
 from tests.factories import person as persons
 from tests.factories import reference
+from tests.graph.mutations.declarations import SUBMIT, declaration, opening
 from tests.graph.test_faults import Cluster, _app, cluster  # noqa: F401 (a fixture)
-from tests.graph.types.mutations.declarations import SUBMIT, declaration, opening
 
 EMPLOYERS = 48
 HIRES = 8
