@@ -9,6 +9,7 @@ import json
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -16,8 +17,10 @@ import httpx
 import psycopg
 import pytest
 
+from graph.authz.principal import Role
 from tests.e2e.conftest import ROOT, LiveServer, free_port, node_tool, run_process, serve
 from tests.e2e.population_subgraph import Registry, Resident, create_app, sdl
+from tests.factories import person as persons
 from tests.factories.book import Book, book
 
 pytestmark = pytest.mark.e2e
@@ -243,3 +246,60 @@ def test_statement_budget_holds_behind_the_gateway(
     requests, statements = one
     assert requests >= 1 and statements >= 1
     assert twenty == one, f"1 person: {one}, 20 persons: {twenty} (requests, statements)"
+
+
+def _example(name: str) -> str:
+    return (ROOT / "examples" / "operations" / f"{name}.graphql").read_text()
+
+
+def test_mutations_through_the_gateway_write_once_per_key(
+    federation: Federation, live_server: LiveServer, conn: psycopg.Connection
+) -> None:
+    """The gateway carries each mutation's idempotencyKey as an argument: a retry through it is
+    answered from the first attempt."""
+    b = book(conn)
+    citizen = live_server.citizen(b.person)
+    until = (datetime.now(UTC) + timedelta(days=30)).replace(microsecond=0).isoformat()
+    grant = {
+        "input": {
+            "grantee": "BYT",
+            "dataGroups": ["HEALTH_INSURANCE"],
+            "purpose": "Giám định",
+            "validUntil": until,
+        },
+        "idempotencyKey": "through-the-gateway",
+    }
+    first = federation.query(_example("grant_consent"), citizen, grant)
+    again = federation.query(_example("grant_consent"), citizen, grant)
+    assert "errors" not in first, first
+    assert again == first
+    person = b.person["id"]
+    assert conn.execute(
+        "SELECT count(*) FROM consent WHERE person_id = %s", [person]
+    ).fetchone() == (1,)
+
+    hr = live_server.token(Role.EMPLOYER, "hr", org=b.employers[0]["tax_code"])
+    hire = persons.person(conn)
+    declared = federation.query(
+        _example("submit_contribution_declaration"),
+        hr,
+        {
+            "input": {
+                "month": date.today().strftime("%Y-%m"),
+                "wageRegion": "REGION_I",
+                "lines": [
+                    {
+                        "identificationNumber": hire["identification_number"],
+                        "kind": "START",
+                        "salaryVnd": 9_000_000,
+                        "jobTitle": "Kế toán",
+                        "schemes": ["COMPULSORY_SOCIAL", "UNEMPLOYMENT"],
+                    }
+                ],
+            },
+            "idempotencyKey": "declaration-through-the-gateway",
+        },
+    )
+    assert "errors" not in declared, declared
+    (line,) = declared["data"]["submitContributionDeclaration"]["lines"]
+    assert line["outcome"] == "OPENED"
