@@ -4,7 +4,11 @@ from db.models.access_log import AccessLogEntry
 from db.models.base import Base
 from db.models.consent import Consent, PartnerAgency
 from db.models.employer import Employer
-from db.models.health_insurance import HealthInsuranceCard, MedicalVisit
+from db.models.health_insurance import (
+    HealthInsuranceCard,
+    HealthInsuranceCardEvent,
+    MedicalVisit,
+)
 from db.models.household import Household, HouseholdMember
 from db.models.person import Person, Relative
 from db.models.reference import (
@@ -23,14 +27,15 @@ __all__ = [
     "AccessLogEntry",
     "Base",
     "Benefit",
-    "ChangeLogEntry",
     "BhytCategory",
+    "ChangeLogEntry",
     "Consent",
     "ContributionPeriod",
     "Employer",
     "Ethnicity",
     "HealthFacility",
     "HealthInsuranceCard",
+    "HealthInsuranceCardEvent",
     "Household",
     "HouseholdMember",
     "IdempotencyRecord",

@@ -3,6 +3,8 @@
 import strawberry
 
 from graph.mutations.consent import ConsentMutations
+from graph.mutations.health_insurance import HealthInsuranceCardMutations
+from graph.mutations.medical_visit import MedicalVisitMutations
 
 
 @strawberry.type(
@@ -11,5 +13,5 @@ from graph.mutations.consent import ConsentMutations
         " write policy (graph/authz/write_policy.py) and recorded in the person's change log."
     )
 )
-class Mutation(ConsentMutations):
+class Mutation(ConsentMutations, HealthInsuranceCardMutations, MedicalVisitMutations):
     pass
