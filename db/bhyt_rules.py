@@ -154,8 +154,8 @@ def five_year_date(history: Sequence[Cover], card: Cover) -> date | None:
     for cover in covers:
         if cover.valid_from > card.valid_from:
             break
-        last = max(c.valid_to for c in run) if run else None
-        if last is not None and cover.valid_from > add_months(last, CONTINUITY_GAP_MONTHS) + _DAY:
+        uncovered = max(c.valid_to for c in run) + _DAY if run else None
+        if uncovered and cover.valid_from > add_months(uncovered, CONTINUITY_GAP_MONTHS):
             run = []
         run.append(cover)
     shown = [c.five_year_date for c in run if c.five_year_date is not None]
