@@ -340,7 +340,8 @@ class Transaction:
 
     async def execute(self, query: Query, params: Mapping[str, Any]) -> int:
         """The number of rows the statement changed."""
-        return (await self._run(query, params)).rowcount
+        cursor = await self._run(query, params)
+        return int(cursor.rowcount)
 
     async def _run(self, query: Query, params: Mapping[str, Any]) -> Any:
         self._reader.statements += 1

@@ -19,7 +19,7 @@ from graph.limits import BATCHING, LIMITS
 from graph.masking import ErrorCodes
 from graph.persisted import DocumentCache
 from graph.representations import checked
-from graph.mutations import Mutation
+from graph.types.mutations import Mutation
 from graph.types.queries import Query
 from graph.types.scalars import SCALARS
 

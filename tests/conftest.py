@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 _DATA_TABLES = (
     "medical_visit, health_insurance_card, unemployment_benefit, benefit, contribution_period,"
     " social_insurance, household_member, household, relative, person, employer,"
-    " health_facility, social_insurance_office"
+    " health_facility, social_insurance_office, change_log, idempotency_record"
 )
 
 
@@ -190,10 +190,13 @@ def conn(database_url: str) -> Iterator[psycopg.Connection]:
 def empty_tables(
     connection: psycopg.Connection, tables: str = _DATA_TABLES, *, restart_identity: bool = True
 ) -> None:
-    """TRUNCATE … CASCADE reaches the access log, whose trigger refuses TRUNCATE: the owner
-    lifts it for this one statement, as only the owner can."""
+    """TRUNCATE … CASCADE reaches the access log and the change log, whose triggers refuse
+    TRUNCATE: the owner lifts them for this one statement, as only the owner can."""
+    logs = ("access_log", "change_log")
     with connection.transaction():
-        connection.execute("ALTER TABLE access_log DISABLE TRIGGER access_log_no_truncate")
+        for log in logs:
+            connection.execute(f"ALTER TABLE {log} DISABLE TRIGGER {log}_no_truncate")
         restart = " RESTART IDENTITY" if restart_identity else ""
         connection.execute(f"TRUNCATE {tables}{restart} CASCADE")
-        connection.execute("ALTER TABLE access_log ENABLE TRIGGER access_log_no_truncate")
+        for log in logs:
+            connection.execute(f"ALTER TABLE {log} ENABLE TRIGGER {log}_no_truncate")

@@ -2,6 +2,7 @@
 
 import uuid
 from collections.abc import Sequence
+
 from sqlalchemy import DateTime, Text, bindparam, select
 from sqlalchemy.dialects.postgresql import UUID
 
@@ -44,6 +45,8 @@ CONSENT_BY_ID = compile_query(
     .join(PartnerAgency, PartnerAgency.code == Consent.grantee_code)
     .where(Consent.id == bindparam("id")),
 )
+
+
 async def consents_page(db: Reader, keys: Sequence[int], page: PageParams) -> list[list[Row]]:
     return await fetch_pages(db, CONSENTS_PAGE, keys, page)
 

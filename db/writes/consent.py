@@ -10,8 +10,6 @@ from db.models.consent import MAX_ACTIVE_CONSENTS
 from db.queries.compile import compile_query
 from db.session import Transaction
 
-
-
 # Inserts only while the person holds fewer than :max_active active consents to the agency
 # (no row back: the bound is reached); the trigger of migration 0004 holds the line under races.
 GRANT = compile_query(

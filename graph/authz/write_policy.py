@@ -102,9 +102,7 @@ MUTATION_OPERATIONS: Mapping[str, frozenset[WriteOperation]] = {
     "revokeConsent": frozenset({_W.REVOKE_CONSENT}),
     "updateContact": frozenset({_W.UPDATE_CONTACT}),
     # Its lines hire (a person the employer does not employ yet) or change an employment.
-    "submitContributionDeclaration": frozenset(
-        {_W.DECLARE_HIRE, _W.DECLARE_EMPLOYMENT_CHANGE}
-    ),
+    "submitContributionDeclaration": frozenset({_W.DECLARE_HIRE, _W.DECLARE_EMPLOYMENT_CHANGE}),
     "issueHealthInsuranceCard": frozenset({_W.ISSUE_CARD}),
     "renewHealthInsuranceCard": frozenset({_W.CHANGE_CARD}),
     "changeInitialFacility": frozenset({_W.CHANGE_CARD}),

@@ -3,24 +3,22 @@
 from datetime import datetime
 
 import strawberry
-from strawberry.scalars import JSON
 
 from db.session import Row
 from graph.authz.principal import Role
+from graph.types.scalars import FieldValues
 
 # Keys that only link rows inside the database: the record and the person are already named.
 _INTERNAL = frozenset({"person_id"})
 
 
-def _fields(values: dict[str, object] | None) -> JSON | None:
+def _fields(values: dict[str, object] | None) -> FieldValues | None:
     if values is None:
         return None
-    return {k: v for k, v in values.items() if k not in _INTERNAL}
+    return FieldValues({k: v for k, v in values.items() if k not in _INTERNAL})
 
 
-@strawberry.type(
-    description="Nhật ký thay đổi — one record changed through the API, and by whom."
-)
+@strawberry.type(description="Nhật ký thay đổi — one record changed through the API, and by whom.")
 class ChangeLogEntry:
     row: strawberry.Private[Row]
 
@@ -65,11 +63,11 @@ class ChangeLogEntry:
     @strawberry.field(
         description="Trước — the changed fields' values before (null for a new record)."
     )
-    def before(self) -> JSON | None:
+    def before(self) -> FieldValues | None:
         return _fields(self.row["before"])
 
     @strawberry.field(description="Sau — the changed fields' values after (null when deleted).")
-    def after(self) -> JSON | None:
+    def after(self) -> FieldValues | None:
         return _fields(self.row["after"])
 
     @strawberry.field(description="Mã yêu cầu — the request id, for support and audits.")

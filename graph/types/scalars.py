@@ -1,4 +1,4 @@
-"""Scalars of the insurance book: calendar months and VND amounts.
+"""Scalars of the insurance book: calendar months, VND amounts, a change's field values.
 
 Declared as NewTypes (so mypy sees a `date` and an `int`) mapped to their GraphQL definitions in
 the schema's `scalar_map`.
@@ -12,6 +12,7 @@ from strawberry.types.scalar import ScalarDefinition
 
 YearMonth = NewType("YearMonth", date)
 Vnd = NewType("Vnd", int)
+FieldValues = NewType("FieldValues", object)
 
 
 def _parse_year_month(value: object) -> date:
@@ -30,6 +31,10 @@ def _parse_vnd(value: object) -> int:
     return value
 
 
+def _refuse_field_values(value: object) -> object:
+    raise ValueError("FieldValues is output only")
+
+
 SCALARS: dict[object, ScalarDefinition] = {
     YearMonth: strawberry.scalar(
         name="YearMonth",
@@ -42,5 +47,14 @@ SCALARS: dict[object, ScalarDefinition] = {
         description="An amount in Vietnamese đồng (VND), a whole number that may exceed 32 bits.",
         serialize=int,
         parse_value=_parse_vnd,
+    ),
+    FieldValues: strawberry.scalar(
+        name="FieldValues",
+        description=(
+            "Giá trị các trường — a JSON object of a record's fields (database column names) to"
+            " their values; output only."
+        ),
+        serialize=lambda v: v,
+        parse_value=_refuse_field_values,
     ),
 }

@@ -4,7 +4,7 @@
 partner agencies (agreement ended): from that date the organisation is no longer active, and a
 token naming it is refused (graph.authz.organisations). NULL is active.
 
-The consent trigger is the last line behind the API's own check (graph.mutations.consent): a person
+The consent trigger is the last line behind the API's own check (graph.types.mutations.consent): a person
 holds at most `MAX_ACTIVE_CONSENTS` unrevoked, unexpired consents to one agency. It takes an
 advisory lock per (person, agency) so that two grants racing each other cannot both pass.
 

@@ -20,8 +20,8 @@ from db.queries import access_log
 from db.queries.access_log import RECORD_READS, Actor, Read
 from db.roles import DEFAULT_RUNTIME_ROLE, WRITES, RoleError, RuntimeRole, Write
 from db.session import Database, Query
-from db.writes import consent, idempotency
 from db.urls import libpq_conninfo, with_user
+from db.writes import consent, idempotency
 from tests.conftest import create_database, drop_database
 from tests.factories.book import book
 
@@ -150,9 +150,12 @@ async def test_the_runtime_role_can_do_everything_the_api_does(
                 "operation": "grantConsent",
             }
             async with db.transaction() as tx:
-                assert await idempotency.claim(
-                    tx, scope, "key-1", operation="grantConsent", fingerprint="f", actor=actor
-                ) is None
+                assert (
+                    await idempotency.claim(
+                        tx, scope, "key-1", operation="grantConsent", fingerprint="f", actor=actor
+                    )
+                    is None
+                )
                 granted = await consent.grant(
                     tx,
                     person_id=b.person["id"],

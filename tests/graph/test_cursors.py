@@ -45,6 +45,8 @@ CONNECTIONS = {
         person(identificationNumber: $p) {{ c: accessLog(first: 2, after: $a) {{ {PAGE} }} }} }}""",
     "Person.consentHistory": f"""query($a: String, $p: String!) {{
         person(identificationNumber: $p) {{ c: consentHistory(first: 2, after: $a) {{ {PAGE} }} }} }}""",
+    "Person.changeLog": f"""query($a: String, $p: String!) {{
+        person(identificationNumber: $p) {{ c: changeLog(first: 2, after: $a) {{ {PAGE} }} }} }}""",
 }
 
 
@@ -107,7 +109,7 @@ def _variables(key: str, b: Book) -> dict[str, Any]:
 
 
 def _token(api_key: ECKey, key: str, b: Book) -> str:
-    if key in ("Person.accessLog", "Person.consentHistory"):  # the person's own records
+    if key in ("Person.accessLog", "Person.consentHistory", "Person.changeLog"):  # their own
         return tokens.mint(api_key, role=Role.CITIZEN, subject=b.person["identification_number"])
     scopes = sorted(g.value.lower() for g in BOOK)
     return tokens.mint(api_key, role=Role.OFFICER, subject="officer-1", scopes=scopes)

@@ -215,7 +215,7 @@ def _example_variables(w: World) -> dict[str, dict[str, Any]]:
 def _compared_examples() -> list[str]:
     """Every example query, and the consent mutations. Mutations run through Strawberry's
     executor in both configurations (plans cover queries), so comparing the other mutations
-    would compare Strawberry with itself; each has tests of its own (tests/graph/mutations)."""
+    would compare Strawberry with itself; each has tests of its own (tests/graph/mutations/)."""
     names = []
     for path in sorted(OPERATIONS.glob("*.graphql")):
         if ".fragment." in path.name:
@@ -309,7 +309,11 @@ async def test_writes_are_compared_and_undone(pair: Pair) -> None:
     assert effects.consents() == before
 
     active = str(w.consents["active"]["id"])
-    revoke = replace(grant, document=_example("revoke_consent"), variables={"id": active})
+    revoke = replace(
+        grant,
+        document=_example("revoke_consent"),
+        variables={"id": active, "idempotencyKey": "differential-revoke"},
+    )
     revoked = await outcome(pair.reference, effects, revoke, writes=True)
     assert revoked.body["data"]["revokeConsent"] == {
         "id": active,

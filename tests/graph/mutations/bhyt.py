@@ -127,15 +127,6 @@ def counts(conn: psycopg.Connection) -> dict[str, int]:
     return out
 
 
-def clear_change_log(conn: psycopg.Connection) -> None:
-    """The change log outlives the tables the tests empty (it holds no foreign key), and person
-    ids restart with them: the owner empties it, lifting its guard for the one statement."""
-    with conn.transaction():
-        conn.execute("ALTER TABLE change_log DISABLE TRIGGER change_log_no_truncate")
-        conn.execute("TRUNCATE change_log")
-        conn.execute("ALTER TABLE change_log ENABLE TRIGGER change_log_no_truncate")
-
-
 async def change_log(api: Api, b: Book) -> list[dict[str, Any]]:
     """The person's change log as they read it, newest first."""
     body = await api.query(CHANGE_LOG, api.citizen(b.person))

@@ -24,7 +24,6 @@ from tests.graph.mutations.bhyt import (
     callers,
     card,
     change_log,
-    clear_change_log,
     counts,
     error,
     secret_book,
@@ -37,11 +36,6 @@ BOOK = """query($id: String!) { person(identificationNumber: $id) { healthInsura
                 initialFacility { code } }
   cards { totalCount edges { node { id code status validFrom validTo fiveYearDate } } } } } }"""
 CHECK_IN = "query($code: String!) { healthInsuranceCard(code: $code) { id status validToday } }"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_change_log(conn: psycopg.Connection) -> None:
-    clear_change_log(conn)
 
 
 def _issue_input(b: Book, **overrides: object) -> dict[str, object]:

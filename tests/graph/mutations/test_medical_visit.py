@@ -20,7 +20,6 @@ from tests.graph.mutations.bhyt import (
     callers,
     card,
     change_log,
-    clear_change_log,
     counts,
     error,
     secret_book,
@@ -34,11 +33,6 @@ EBOOK = """{ me {
   healthInsurance { currentCard { status } } } }"""
 
 # Every test day is after 1/7/2026: base salary 2,530,000, so 15 % is 379,500 and 6× 15,180,000.
-
-
-@pytest.fixture(autouse=True)
-def _fresh_change_log(conn: psycopg.Connection) -> None:
-    clear_change_log(conn)
 
 
 def _now() -> datetime:

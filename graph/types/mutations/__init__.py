@@ -2,9 +2,9 @@
 
 import strawberry
 
-from graph.mutations.consent import ConsentMutations
-from graph.mutations.health_insurance import HealthInsuranceCardMutations
-from graph.mutations.medical_visit import MedicalVisitMutations
+from graph.types.mutations.consent import ConsentMutations
+from graph.types.mutations.health_insurance import HealthInsuranceCardMutations
+from graph.types.mutations.medical_visit import MedicalVisitMutations
 
 
 @strawberry.type(

@@ -185,7 +185,7 @@ async def _answer(info: Info, visit_id: int, person: Row) -> MedicalVisit:
     return MedicalVisit(row=row)
 
 
-@strawberry.type
+@strawberry.type(description="Medical visits: what health facilities record.")
 class MedicalVisitMutations:
     @strawberry.federation.mutation(
         authenticated=True,

@@ -225,7 +225,7 @@ async def _act(
     return await _change(info, key, input, target, act)
 
 
-@strawberry.type
+@strawberry.type(description="BHYT cards: what insurance officers do with them.")
 class HealthInsuranceCardMutations:
     @strawberry.federation.mutation(
         authenticated=True,

@@ -89,7 +89,7 @@ async def _consent(info: Info, consent_id: UUID) -> Consent:
     return Consent(row=row)
 
 
-@strawberry.type
+@strawberry.type(description="Consent: what a citizen lets partner agencies read.")
 class ConsentMutations:
     @strawberry.federation.mutation(
         authenticated=True,
@@ -109,7 +109,10 @@ class ConsentMutations:
         key = personal_id(input.person, "input.person") if input.person else subject
         person = await info.context.loaders.person_by_identification_number.load(key)
         access = await authorize(
-            info, person, WriteOperation.GRANT_CONSENT, not_found=_no_person(input.person is not None)
+            info,
+            person,
+            WriteOperation.GRANT_CONSENT,
+            not_found=_no_person(input.person is not None),
         )
         assert person is not None
         grantee = input.grantee.strip().upper()
@@ -139,7 +142,9 @@ class ConsentMutations:
             return str(consent_id)
 
         arguments = {"input": input, "person": person["id"]}
-        done = await perform(info, key=idempotency_key, arguments=arguments, access=access, change=grant)
+        done = await perform(
+            info, key=idempotency_key, arguments=arguments, access=access, change=grant
+        )
         return await _consent(info, UUID(done))
 
     @strawberry.federation.mutation(
@@ -182,6 +187,10 @@ class ConsentMutations:
             return str(consent_id)
 
         done = await perform(
-            info, key=idempotency_key, arguments={"id": str(consent_id)}, access=access, change=revoke
+            info,
+            key=idempotency_key,
+            arguments={"id": str(consent_id)},
+            access=access,
+            change=revoke,
         )
         return await _consent(info, UUID(done))
