@@ -108,6 +108,17 @@ class CardStatus(StrEnum):
     EXPIRED = "EXPIRED"
 
 
+class CardEventKind(StrEnum):
+    """What happened to a BHYT card (health_insurance_card_event)."""
+
+    ISSUED = "ISSUED"
+    RENEWED = "RENEWED"
+    FACILITY_CHANGED = "FACILITY_CHANGED"
+    LOCKED = "LOCKED"
+    UNLOCKED = "UNLOCKED"
+    REVOKED = "REVOKED"
+
+
 class VisitType(StrEnum):
     OUTPATIENT = "OUTPATIENT"
     INPATIENT = "INPATIENT"

@@ -51,6 +51,30 @@ WRITES: Final[Mapping[str, tuple[Write, ...]]] = {
     # A declaration and its lines; a resubmission marks the earlier one replaced.
     "contribution_declaration": (Write("INSERT"), Write("UPDATE", ("replaced_at",))),
     "contribution_declaration_line": (Write("INSERT"),),
+    # Officers issue and renew cards (new rows) and change a card's facility or officer state;
+    # every such write appends its event, which is never changed. Visits: facilities record
+    # them and correct what they recorded, never the person, card or facility of one.
+    "health_insurance_card": (
+        Write("INSERT"),
+        Write("UPDATE", ("initial_facility_code", "status", "status_reason")),
+    ),
+    "health_insurance_card_event": (Write("INSERT"),),
+    "medical_visit": (
+        Write("INSERT"),
+        Write(
+            "UPDATE",
+            (
+                "admitted_at",
+                "discharged_at",
+                "visit_type",
+                "icd10_code",
+                "diagnosis",
+                "total_cost_vnd",
+                "fund_paid_vnd",
+                "patient_paid_vnd",
+            ),
+        ),
+    ),
     # change_log: nothing. Its rows come from the audited tables' triggers, which run as the
     # owner (migration 0006); the runtime role cannot write a row of it itself.
 }

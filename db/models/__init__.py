@@ -5,7 +5,11 @@ from db.models.base import Base
 from db.models.consent import Consent, PartnerAgency
 from db.models.declaration import ContributionDeclaration, ContributionDeclarationLine
 from db.models.employer import Employer
-from db.models.health_insurance import HealthInsuranceCard, MedicalVisit
+from db.models.health_insurance import (
+    HealthInsuranceCard,
+    HealthInsuranceCardEvent,
+    MedicalVisit,
+)
 from db.models.household import Household, HouseholdMember
 from db.models.person import Person, Relative
 from db.models.reference import (
@@ -34,6 +38,7 @@ __all__ = [
     "Ethnicity",
     "HealthFacility",
     "HealthInsuranceCard",
+    "HealthInsuranceCardEvent",
     "Household",
     "HouseholdMember",
     "IdempotencyRecord",

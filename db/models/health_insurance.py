@@ -8,21 +8,35 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    ForeignKeyConstraint,
     Identity,
     Index,
     Integer,
     SmallInteger,
     Text,
+    UniqueConstraint,
+    column,
+    func,
     text,
 )
+from sqlalchemy.dialects.postgresql import ExcludeConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from db.enums import CardStatus, VisitType
+from db.enums import CardEventKind, CardStatus, VisitType
 from db.models.base import Base, enum_check
+
+STATUS_EVENTS = (CardEventKind.LOCKED, CardEventKind.UNLOCKED, CardEventKind.REVOKED)
+"""The events that change a card's officer state (health_insurance_card.status)."""
+_STATUS_EVENTS_SQL = ", ".join(f"'{k.value}'" for k in STATUS_EVENTS)
 
 
 class HealthInsuranceCard(Base):
-    """One card issue (thẻ BHYT). Renewals are new rows; the 10-digit code is the holder's BHXH code."""
+    """One card issue (thẻ BHYT). Renewals are new rows; the 10-digit code is the holder's BHXH code.
+
+    `status` is the officer's action state only: ACTIVE, TEMPORARILY_LOCKED or REVOKED (rows
+    loaded before the write path may hold EXPIRED, which means no officer action). Whether a card
+    has expired is never stored: every read derives the status from this state and the dates
+    (db.queries.health_insurance.card_status); the events table keeps the history of the state."""
 
     __tablename__ = "health_insurance_card"
     __table_args__ = (
@@ -45,6 +59,16 @@ class HealthInsuranceCard(Base):
         Index("ix_health_insurance_card_person_id_valid_from", "person_id", "valid_from", "id"),
         Index("ix_health_insurance_card_code_valid_from", "code", "valid_from"),
         Index("ix_health_insurance_card_short_code_valid_from", "short_code", "valid_from"),
+        # The target of the person-keyed foreign keys of its events (DESIGN.md: shard-ready).
+        UniqueConstraint("person_id", "id"),
+        # A person holds at most one card that is not revoked for any day (migration 0008).
+        ExcludeConstraint(
+            (column("person_id"), "="),
+            (func.daterange(column("valid_from"), column("valid_to"), text("'[]'")), "&&"),
+            name="ex_health_insurance_card_no_overlap",
+            using="gist",
+            where=text("status <> 'REVOKED'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
@@ -96,3 +120,50 @@ class MedicalVisit(Base):
     patient_paid_vnd: Mapped[int] = mapped_column(BigInteger)
     # Raised by a trigger on every update; writers name the version they read (migration 0006).
     version: Mapped[int] = mapped_column(Integer, server_default=text("1"))
+
+
+class HealthInsuranceCardEvent(Base):
+    """What happened to a card (sự kiện thẻ): issued, renewed, initial facility changed, locked,
+    unlocked, revoked; append-only (the runtime role may only INSERT). A status event keeps the
+    officer state it ended (`status_before`), so the state at any past time is known: the
+    `status_before` of the first status event after it, or the card's state when none came after.
+    """
+
+    __tablename__ = "health_insurance_card_event"
+    __table_args__ = (
+        CheckConstraint(enum_check("kind", CardEventKind), name="kind"),
+        CheckConstraint(
+            f"(kind IN ({_STATUS_EVENTS_SQL})) = (reason IS NOT NULL)", name="reason_when_status"
+        ),
+        CheckConstraint(
+            f"(kind IN ({_STATUS_EVENTS_SQL})) = (status_before IS NOT NULL)",
+            name="status_before_when_status",
+        ),
+        CheckConstraint("length(reason) BETWEEN 1 AND 500", name="reason_length"),
+        CheckConstraint(
+            "(kind = 'RENEWED') = (continues_card_id IS NOT NULL)", name="continues_when_renewed"
+        ),
+        # Through the person key (DESIGN.md): a card of another person cannot be named.
+        ForeignKeyConstraint(
+            ["card_id", "person_id"],
+            ["health_insurance_card.id", "health_insurance_card.person_id"],
+            ondelete="CASCADE",
+        ),
+        ForeignKeyConstraint(
+            ["continues_card_id", "person_id"],
+            ["health_insurance_card.id", "health_insurance_card.person_id"],
+            ondelete="CASCADE",
+        ),
+        Index("ix_health_insurance_card_event_card_id_at", "card_id", "at", "id"),
+        Index("ix_health_insurance_card_event_continues_card_id", "continues_card_id"),
+    )
+
+    person_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    card_id: Mapped[int] = mapped_column(BigInteger)
+    kind: Mapped[str] = mapped_column(Text)
+    reason: Mapped[str | None] = mapped_column(Text)
+    status_before: Mapped[str | None] = mapped_column(Text)
+    continues_card_id: Mapped[int | None] = mapped_column(BigInteger)
+    """RENEWED: the card this one continues."""
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

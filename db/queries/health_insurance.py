@@ -2,7 +2,11 @@
 
 A facility is a small reference row owned by the card or visit that names it: it comes in the same
 row, as a jsonb object (`initial_facility`, `facility`), not through a loader of its own, so no
-request pays a statement for facilities however its cards and visits resolve."""
+request pays a statement for facilities however its cards and visits resolve.
+
+A card's `status` is computed by every statement that reads one (`card_status`), from the
+officer's action state the row keeps and the card's dates: nothing stored goes stale as days
+pass. The card "in force" for a holder or a code is the one covering today (`_IN_FORCE_FIRST`)."""
 
 from collections.abc import Sequence
 from datetime import date
@@ -12,9 +16,12 @@ from sqlalchemy import (
     ColumnElement,
     Date,
     DateTime,
+    FromClause,
     Label,
     Text,
+    and_,
     bindparam,
+    case,
     cast,
     func,
     literal_column,
@@ -31,6 +38,39 @@ from db.session import Query, Reader, Row
 _cards = HealthInsuranceCard.__table__
 _visits = MedicalVisit.__table__
 
+_REVOKED: ColumnElement[str] = literal_column("'REVOKED'")
+VIETNAM_TODAY: ColumnElement[date] = cast(
+    func.timezone(literal_column("'Asia/Ho_Chi_Minh'"), func.now()), Date
+)
+"""Today in Vietnam (db.bhyt_rules.today), whatever the server's TimeZone setting."""
+
+
+def card_status(cards: FromClause) -> Label[str]:
+    """`status` as a card's reader sees it: REVOKED or TEMPORARILY_LOCKED while the officer's
+    state says so, else EXPIRED once valid_to has passed, else ACTIVE. The stored EXPIRED of rows
+    loaded before the write path is no officer state: the dates decide for those too."""
+    state = cards.c.status
+    return case(
+        (state.in_([_REVOKED, literal_column("'TEMPORARILY_LOCKED'")]), state),
+        (cards.c.valid_to < VIETNAM_TODAY, literal_column("'EXPIRED'")),
+        else_=literal_column("'ACTIVE'"),
+    ).label("status")
+
+
+def _card_columns(cards: FromClause) -> list[ColumnElement[Any]]:
+    return [card_status(cards) if c.name == "status" else c for c in cards.c]
+
+
+# In force today and not revoked, then begun (the latest first), then not yet begun.
+_IN_FORCE_FIRST = (
+    ~and_(
+        _cards.c.valid_from <= VIETNAM_TODAY,
+        _cards.c.valid_to >= VIETNAM_TODAY,
+        _cards.c.status != _REVOKED,
+    ),
+    _cards.c.valid_from > VIETNAM_TODAY,
+)
+
 
 def _facility(code: ColumnElement[str], label: str) -> Label[Any]:
     """`(SELECT to_jsonb(f) FROM health_facility f WHERE f.code = <code>) AS <label>`: the row's
@@ -45,13 +85,16 @@ def _facility(code: ColumnElement[str], label: str) -> Label[Any]:
 
 
 def _latest_card_by(name: str, column: Any, keys: Any) -> Query:
-    """The card in force per key: the latest issue (renewals keep the 10-digit code, often the 15)."""
+    """The card in force per key: the one covering today, else the latest issue that has begun,
+    else the next to begin (renewals keep the 10-digit code, often the 15)."""
     return compile_query(
         name,
-        select(*_cards.c, _facility(_cards.c.initial_facility_code, "initial_facility"))
+        select(
+            *_card_columns(_cards), _facility(_cards.c.initial_facility_code, "initial_facility")
+        )
         .ext(distinct_on(column))
         .where(keys)
-        .order_by(column, _cards.c.valid_from.desc(), _cards.c.id.desc()),
+        .order_by(column, *_IN_FORCE_FIRST, _cards.c.valid_from.desc(), _cards.c.id.desc()),
     )
 
 
@@ -62,11 +105,17 @@ CARDS_BY_CODE = _latest_card_by("cards_by_code", _cards.c.code, text_keys(_cards
 CARDS_BY_SHORT_CODE = _latest_card_by(
     "cards_by_short_code", _cards.c.short_code, text_keys(_cards.c.short_code)
 )
+CARDS_BY_ID = compile_query(
+    "cards_by_id",
+    select(
+        *_card_columns(_cards), _facility(_cards.c.initial_facility_code, "initial_facility")
+    ).where(int_keys(_cards.c.id)),
+)
 CARDS_PAGE = compile_query(
     "cards_page",
     keyset_page(
         _cards,
-        list(_cards.c),
+        _card_columns(_cards),
         parent="person_id",
         sort="valid_from",
         sort_type=Date(),
@@ -104,6 +153,13 @@ VISITS_PAGE = compile_query(
     ),
 )
 
+VISITS_BY_ID = compile_query(
+    "medical_visits_by_id",
+    select(*_visits.c, _facility(_visits.c.facility_code, "facility")).where(
+        int_keys(_visits.c.id)
+    ),
+)
+
 
 async def current_cards_by_person(db: Reader, keys: Sequence[int]) -> list[Row | None]:
     rows = await db.fetch(CURRENT_CARDS_BY_PERSON, {"keys": list(keys)})
@@ -117,6 +173,14 @@ async def cards_by_code(db: Reader, keys: Sequence[str]) -> list[Row | None]:
 async def cards_by_short_code(db: Reader, keys: Sequence[str]) -> list[Row | None]:
     rows = await db.fetch(CARDS_BY_SHORT_CODE, {"keys": list(keys)})
     return align_one(keys, rows, "short_code")
+
+
+async def cards_by_id(db: Reader, keys: Sequence[int]) -> list[Row | None]:
+    return align_one(keys, await db.fetch(CARDS_BY_ID, {"keys": list(keys)}), "id")
+
+
+async def visits_by_id(db: Reader, keys: Sequence[int]) -> list[Row | None]:
+    return align_one(keys, await db.fetch(VISITS_BY_ID, {"keys": list(keys)}), "id")
 
 
 async def cards_page(

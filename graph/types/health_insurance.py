@@ -6,6 +6,7 @@ import strawberry
 
 from db import enums as db_enums
 from db import reference_data
+from db.bhyt_rules import today
 from db.enums import CardStatus, VisitType
 from db.session import Row
 from graph.arguments import After, First, FromDate, ToDate
@@ -36,8 +37,8 @@ class BhytCategory:
 @strawberry.federation.type(
     keys=["code"],
     description=(
-        "Thẻ BHYT — one issue of a health insurance card. Renewals are new issues; the card in "
-        "force is the latest. Either code form finds it."
+        "Thẻ BHYT — one issue of a health insurance card. Renewals are new issues; a code finds"
+        " the issue in force today (else the latest begun). Either code form finds it."
     ),
 )
 class HealthInsuranceCard:
@@ -46,6 +47,24 @@ class HealthInsuranceCard:
     @classmethod
     async def resolve_reference(cls, info: Info, code: str) -> "HealthInsuranceCard | None":
         return await find_card(info, code)
+
+    @strawberry.field(
+        description=(
+            "Mã phát hành — this issue's id: renewals share the code, so the card mutations name"
+            " an issue by it."
+        )
+    )
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(str(self.row["id"]))
+
+    @strawberry.field(
+        description=(
+            "Phiên bản — raised by every change of the issue; send it back as expectedVersion"
+            " to change the card (a stale one is a CONFLICT carrying currentVersion)."
+        )
+    )
+    def version(self) -> int:
+        return self.row["version"]  # type: ignore[no-any-return]
 
     @strawberry.field(
         description="Mã thẻ — the 15-character code (category, level, province, BHXH code)."
@@ -95,7 +114,12 @@ class HealthInsuranceCard:
     def five_year_date(self) -> date | None:
         return self.row["five_year_date"]  # type: ignore[no-any-return]
 
-    @strawberry.field(description="Trạng thái — active, revoked, temporarily locked or expired.")
+    @strawberry.field(
+        description=(
+            "Trạng thái — revoked or temporarily locked by an officer, else expired once validTo"
+            " has passed (Vietnam's date), else active. Computed when read."
+        )
+    )
     def status(self) -> CardStatus:
         return db_enums.CardStatus(self.row["status"])
 
@@ -107,14 +131,26 @@ class HealthInsuranceCard:
         description="Whether the card can be used today: active and within its validity."
     )
     def valid_today(self) -> bool:
-        today = date.today()
         row = self.row
-        return bool(row["status"] == "ACTIVE" and row["valid_from"] <= today <= row["valid_to"])
+        return bool(row["status"] == "ACTIVE" and row["valid_from"] <= today() <= row["valid_to"])
 
 
 @strawberry.type(description="Hồ sơ khám chữa bệnh — a medical examination or treatment record.")
 class MedicalVisit:
     row: strawberry.Private[Row]
+
+    @strawberry.field(description="Mã hồ sơ — the record's id (correctMedicalVisit names it).")
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(str(self.row["id"]))
+
+    @strawberry.field(
+        description=(
+            "Phiên bản — raised by every correction; send it back as expectedVersion to correct"
+            " the record again."
+        )
+    )
+    def version(self) -> int:
+        return self.row["version"]  # type: ignore[no-any-return]
 
     @strawberry.field(description="Cơ sở KCB — the facility.")
     def facility(self) -> HealthFacility:
@@ -144,7 +180,12 @@ class MedicalVisit:
     def total_cost_vnd(self) -> Vnd:
         return self.row["total_cost_vnd"]  # type: ignore[no-any-return]
 
-    @strawberry.field(description="Quỹ BHYT thanh toán — paid by the fund (VND).")
+    @strawberry.field(
+        description=(
+            "Quỹ BHYT thanh toán — paid by the fund (VND), computed by the register from the"
+            " card's benefit level and the cost-sharing rules, never sent by the facility."
+        )
+    )
     def fund_paid_vnd(self) -> Vnd:
         return self.row["fund_paid_vnd"]  # type: ignore[no-any-return]
 
@@ -158,7 +199,12 @@ class HealthInsurance:
     person_id: strawberry.Private[int]
     access: strawberry.Private[Access]
 
-    @strawberry.field(description="Thẻ BHYT hiện hành — the latest card issue.")
+    @strawberry.field(
+        description=(
+            "Thẻ BHYT hiện hành — the card in force today; without one, the latest issue that"
+            " has begun, else the next to begin."
+        )
+    )
     async def current_card(self, info: Info) -> HealthInsuranceCard | None:
         row = await info.context.loaders.current_card.load(self.person_id)
         return HealthInsuranceCard(row=row) if row else None

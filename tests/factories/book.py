@@ -6,6 +6,7 @@ from typing import Any
 
 import psycopg
 
+from db import bhyt_rules
 from db.enums import HouseholdRelation, RelativeKind, Scheme
 from db.identifiers import make_bhyt_code_15
 from tests.factories import employer as employers
@@ -123,8 +124,10 @@ def book(
             },
         )
     card_ids = []
+    # The last card covers this year: a card's status is derived from its dates when read.
+    this_year = bhyt_rules.today().year
     for i in range(cards):
-        year = 2026 - cards + 1 + i
+        year = this_year - cards + 1 + i
         card = insert(
             conn,
             "health_insurance_card",

@@ -8,6 +8,7 @@ import psycopg
 import pytest
 from joserfc.jwk import ECKey
 
+from db import bhyt_rules
 from db.session import Query
 from db.urls import libpq_conninfo
 from graph.authz.policy import BOOK
@@ -68,7 +69,7 @@ async def test_citizen_reads_whole_book(api: Api, conn: psycopg.Connection) -> N
     assert si["benefits"]["totalCount"] == 2
     hi = me["healthInsurance"]
     assert hi["cards"]["totalCount"] == 3
-    assert hi["currentCard"]["validFrom"] == "2026-01-01"
+    assert hi["currentCard"]["validFrom"] == f"{bhyt_rules.today().year}-01-01"
     assert hi["currentCard"]["code"] == "DN401" + b.bhxh_code
     assert me["medicalVisits"]["totalCount"] == 4
     ui = me["unemploymentInsurance"]

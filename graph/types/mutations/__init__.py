@@ -4,6 +4,8 @@ import strawberry
 
 from graph.types.mutations.consent import ConsentMutations
 from graph.types.mutations.declaration import DeclarationMutations
+from graph.types.mutations.health_insurance import HealthInsuranceCardMutations
+from graph.types.mutations.medical_visit import MedicalVisitMutations
 
 
 @strawberry.type(
@@ -12,5 +14,7 @@ from graph.types.mutations.declaration import DeclarationMutations
         " write policy (graph/authz/write_policy.py) and recorded in the person's change log."
     )
 )
-class Mutation(ConsentMutations, DeclarationMutations):
+class Mutation(
+    ConsentMutations, DeclarationMutations, HealthInsuranceCardMutations, MedicalVisitMutations
+):
     pass
