@@ -43,11 +43,24 @@ WRITES: Final[Mapping[str, tuple[Write, ...]]] = {
     "access_log": (Write("INSERT"),),
     # grantConsent inserts a consent; revokeConsent sets revoked_at and nothing else of it.
     "consent": (Write("INSERT"), Write("UPDATE", ("revoked_at",))),
+    # updateContact: the contact fields and nothing else of a person (the version trigger
+    # raises `version` itself).
+    "person": (Write("UPDATE", ("phone", "email", "contact_address")),),
+    # decideUnemploymentBenefit inserts a decision; recordUnemploymentBenefitMonthsUsed
+    # corrects its months used.
+    "unemployment_benefit": (Write("INSERT"), Write("UPDATE", ("months_used",))),
+    # settleLumpSum inserts the withdrawal (and marks the rows it settles: contribution_period).
+    "benefit": (Write("INSERT"),),
     # Every mutation claims its key and stores its result; claims purge expired records.
     "idempotency_record": (Write("INSERT"), Write("UPDATE"), Write("DELETE")),
     # submitContributionDeclaration: opens rows, closes open ones (to_month), removes open rows
     # that would start in the declared month, and a replacing declaration undoes all three.
-    "contribution_period": (Write("INSERT"), Write("UPDATE", ("to_month",)), Write("DELETE")),
+    # settleLumpSum marks the rows a withdrawal settles (settled_by).
+    "contribution_period": (
+        Write("INSERT"),
+        Write("UPDATE", ("to_month", "settled_by")),
+        Write("DELETE"),
+    ),
     # A declaration and its lines; a resubmission marks the earlier one replaced.
     "contribution_declaration": (Write("INSERT"), Write("UPDATE", ("replaced_at",))),
     "contribution_declaration_line": (Write("INSERT"),),

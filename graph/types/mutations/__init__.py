@@ -2,7 +2,9 @@
 
 import strawberry
 
+from graph.types.mutations.benefits import BenefitMutations
 from graph.types.mutations.consent import ConsentMutations
+from graph.types.mutations.contact import ContactMutations
 from graph.types.mutations.declaration import DeclarationMutations
 
 
@@ -12,5 +14,5 @@ from graph.types.mutations.declaration import DeclarationMutations
         " write policy (graph/authz/write_policy.py) and recorded in the person's change log."
     )
 )
-class Mutation(ConsentMutations, DeclarationMutations):
+class Mutation(ConsentMutations, DeclarationMutations, ContactMutations, BenefitMutations):
     pass
