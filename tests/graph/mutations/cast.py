@@ -108,13 +108,3 @@ def outcome(body: dict[str, Any]) -> str:
 
 def change_log_rows(conn: psycopg.Connection) -> int:
     return conn.execute("SELECT count(*) FROM change_log").fetchone()[0]  # type: ignore[index]
-
-
-def empty_change_log(conn: psycopg.Connection) -> None:
-    """The change log outlives the tables the tests empty, and person ids restart with them: a
-    test reading a person's change log starts from an empty one (the owner lifts the log's
-    TRUNCATE guard for this one statement, as tests/conftest.py does for the access log)."""
-    with conn.transaction():
-        conn.execute("ALTER TABLE change_log DISABLE TRIGGER change_log_no_truncate")
-        conn.execute("TRUNCATE change_log")
-        conn.execute("ALTER TABLE change_log ENABLE TRIGGER change_log_no_truncate")

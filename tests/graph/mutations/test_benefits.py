@@ -17,7 +17,7 @@ from tests.factories import person as persons
 from tests.factories import reference
 from tests.factories.person import insert
 from tests.graph.conftest import Api
-from tests.graph.mutations.cast import CALLERS, cast, change_log_rows, empty_change_log, outcome
+from tests.graph.mutations.cast import CALLERS, cast, change_log_rows, outcome
 
 OPERATIONS = Path(__file__).resolve().parents[3] / "examples" / "operations"
 DECIDE = (OPERATIONS / "decide_unemployment_benefit.graphql").read_text()
@@ -42,11 +42,6 @@ CHANGES = """{ me { changeLog(first: 50) { edges { node {
 EVERY_SCOPE = CALLERS["officer every scope"]
 
 Row = dict[str, Any]
-
-
-@pytest.fixture(autouse=True)
-def _fresh_change_log(conn: psycopg.Connection) -> None:
-    empty_change_log(conn)
 
 
 @dataclass

@@ -12,7 +12,7 @@ import pytest
 from graph.authz.principal import Role
 from tests.factories import person as persons
 from tests.graph.conftest import Api
-from tests.graph.mutations.cast import CALLERS, cast, change_log_rows, empty_change_log, outcome
+from tests.graph.mutations.cast import CALLERS, cast, change_log_rows, outcome
 
 OPERATIONS = Path(__file__).resolve().parents[3] / "examples" / "operations"
 UPDATE = (OPERATIONS / "update_contact.graphql").read_text()
@@ -21,11 +21,6 @@ CHANGES = """{ me { changeLog { edges { node {
 } } } } }"""
 BOOK = """query($id: String!) { person(identificationNumber: $id) {
   fullName contact { phone email address version } } }"""
-
-
-@pytest.fixture(autouse=True)
-def _fresh_change_log(conn: psycopg.Connection) -> None:
-    empty_change_log(conn)
 
 
 def _row(conn: psycopg.Connection, person: dict[str, Any]) -> tuple[Any, ...]:
