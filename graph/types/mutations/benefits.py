@@ -197,7 +197,12 @@ async def _settlement(
             "comes before the book's last contribution month: contributions still run (close"
             " them first)",
         )
-    salaries = found.salaries(input.decided_on)
+    try:
+        salaries = found.salaries(input.decided_on)
+    except rules.NotInForce:
+        raise BadUserInput(
+            "input.decidedOn", "is before any base salary this service holds"
+        ) from None
     why = rules.lump_sum_refusal(
         input.reason,
         sex=Sex(person["sex"]),

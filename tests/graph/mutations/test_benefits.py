@@ -233,6 +233,17 @@ async def test_a_decision_counts_the_months_and_computes_the_allowance(
     )
     assert {n["grounds"][0] for n in nodes} == {"scope:unemployment_insurance"}
     assert {n["actorRole"] for n in nodes} == {"OFFICER"}
+    table = conn.execute(
+        "SELECT operation, record_table, record_id, action, actor_subject, person_id"
+        " FROM change_log ORDER BY id"
+    ).fetchall()
+    assert table == [
+        (operation, "unemployment_benefit", decision["id"], action, "officer-1", who.person["id"])
+        for operation, action in (
+            ("decideUnemploymentBenefit", "INSERT"),
+            ("recordUnemploymentBenefitMonthsUsed", "UPDATE"),
+        )
+    ]
 
 
 async def test_a_later_claim_counts_what_the_last_one_left_and_months_since(
@@ -401,6 +412,27 @@ async def test_a_retried_decision_is_made_once(api: Api, conn: psycopg.Connectio
         "argument": "idempotencyKey",
     }
     assert decisions(conn) == 1
+
+
+async def test_a_retried_correction_is_made_once(api: Api, conn: psycopg.Connection) -> None:
+    who = insured(conn)
+    bhtn_history(conn, who)
+    decided = await api.query(DECIDE, _officer(api), claim(who.person))
+    decision_id = decided["data"]["decideUnemploymentBenefit"]["id"]
+    variables = {
+        "input": {"decision": decision_id, "monthsUsed": 2, "expectedVersion": 1},
+        "idempotencyKey": str(uuid.uuid4()),
+    }
+    first = await api.query(RECORD, _officer(api), variables)
+    again = await api.query(RECORD, _officer(api), variables)  # not stale: the same write
+    assert "errors" not in first, first
+    assert again == first
+    row = conn.execute("SELECT months_used, version FROM unemployment_benefit").fetchone()
+    assert row == (2, 2)
+    other = await api.query(
+        RECORD, _officer(api), {**variables, "input": {**variables["input"], "monthsUsed": 3}}
+    )
+    assert other["errors"][0]["extensions"]["argument"] == "idempotencyKey"
 
 
 async def test_months_used_take_the_version_read_and_stay_within_the_grant(
