@@ -6,7 +6,8 @@ from fractions import Fraction
 
 import pytest
 
-from db.enums import LumpSumReason, Sex, WageRegion
+from db.contribution_rules import WageRegion
+from db.enums import LumpSumReason, Sex
 from db.rules import (
     NotInForce,
     add_months,
