@@ -101,6 +101,16 @@ class BenefitRegime(StrEnum):
     SOCIAL_PENSION = "SOCIAL_PENSION"
 
 
+class LumpSumReason(StrEnum):
+    """Why a person may take BHXH một lần (Law 41/2024 art. 70(1))."""
+
+    REACHED_RETIREMENT_AGE = "REACHED_RETIREMENT_AGE"
+    EMIGRATION = "EMIGRATION"
+    SERIOUS_ILLNESS = "SERIOUS_ILLNESS"
+    ARMED_FORCES_DISCHARGE = "ARMED_FORCES_DISCHARGE"
+    TWELVE_MONTHS_OUT = "TWELVE_MONTHS_OUT"
+
+
 class CardStatus(StrEnum):
     ACTIVE = "ACTIVE"
     REVOKED = "REVOKED"

@@ -31,6 +31,13 @@ class Write:
     columns: tuple[str, ...] = ()
     """Only these columns (UPDATE); empty: the whole row."""
 
+    def within(self, columns: set[str]) -> "Write | None":
+        """This write on the columns that exist (None: a column write with none of them)."""
+        if not self.columns:
+            return self
+        present = tuple(c for c in self.columns if c in columns)
+        return Write(self.privilege, present) if present else None
+
     def sql(self, quote: Callable[[str], str]) -> str:
         if not self.columns:
             return self.privilege
@@ -43,11 +50,24 @@ WRITES: Final[Mapping[str, tuple[Write, ...]]] = {
     "access_log": (Write("INSERT"),),
     # grantConsent inserts a consent; revokeConsent sets revoked_at and nothing else of it.
     "consent": (Write("INSERT"), Write("UPDATE", ("revoked_at",))),
+    # updateContact: the contact fields and nothing else of a person (the version trigger
+    # raises `version` itself).
+    "person": (Write("UPDATE", ("phone", "email", "contact_address")),),
+    # decideUnemploymentBenefit inserts a decision; recordUnemploymentBenefitMonthsUsed
+    # corrects its months used.
+    "unemployment_benefit": (Write("INSERT"), Write("UPDATE", ("months_used",))),
+    # settleLumpSum inserts the withdrawal (and marks the rows it settles: contribution_period).
+    "benefit": (Write("INSERT"),),
     # Every mutation claims its key and stores its result; claims purge expired records.
     "idempotency_record": (Write("INSERT"), Write("UPDATE"), Write("DELETE")),
     # submitContributionDeclaration: opens rows, closes open ones (to_month), removes open rows
     # that would start in the declared month, and a replacing declaration undoes all three.
-    "contribution_period": (Write("INSERT"), Write("UPDATE", ("to_month",)), Write("DELETE")),
+    # settleLumpSum marks the rows a withdrawal settles (settled_by).
+    "contribution_period": (
+        Write("INSERT"),
+        Write("UPDATE", ("to_month", "settled_by")),
+        Write("DELETE"),
+    ),
     # A declaration and its lines; a resubmission marks the earlier one replaced.
     "contribution_declaration": (Write("INSERT"), Write("UPDATE", ("replaced_at",))),
     "contribution_declaration_line": (Write("INSERT"),),
@@ -140,8 +160,13 @@ def grant_runtime(conn: Connection, role: str) -> None:
         # Tables the owner creates outside a migration run are readable too, like the rest.
         f"ALTER DEFAULT PRIVILEGES IN SCHEMA {s} GRANT SELECT ON TABLES TO {r}",
     ]
-    for table, writes in WRITES.items():
+    for table, all_writes in WRITES.items():
         if table not in tables:  # a revision before the table's, or a downgrade past it
+            continue
+        # Likewise a column a later revision adds: its grant waits for that revision.
+        columns = set(conn.exec_driver_sql(_COLUMNS_OF, {"table": table}).scalars())
+        writes = [w for w in (each.within(columns) for each in all_writes) if w is not None]
+        if not writes:
             continue
         privileges = ", ".join(w.sql(quote) for w in writes)
         statements.append(f"GRANT {privileges} ON TABLE {s}.{quote(table)} TO {r}")
@@ -186,6 +211,12 @@ WHERE r.rolname = %(role)s AND n.nspname = current_schema()
 _TABLES = """
 SELECT c.relname::text FROM pg_class c
 WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind IN ('r', 'p', 'v', 'm', 'f')
+"""
+
+_COLUMNS_OF = """
+SELECT a.attname::text FROM pg_attribute a
+WHERE a.attrelid = (quote_ident(current_schema()) || '.' || quote_ident(%(table)s))::regclass
+  AND a.attnum > 0 AND NOT a.attisdropped
 """
 
 # Sequences owned by the table's columns: 'a' for serial, 'i' for identity.

@@ -44,6 +44,11 @@ class Person(Base):
         ),
         CheckConstraint("phone ~ '^0[0-9]{9}$'", name="phone_format"),
         CheckConstraint("email ~ '^[^@ ]+@[^@ ]+$'", name="email_format"),
+        # The contact fields the person edits (graph.types.mutations.contact checks the same).
+        CheckConstraint("char_length(email) <= 254", name="email_length"),
+        CheckConstraint(
+            "char_length(contact_address) BETWEEN 1 AND 300", name="contact_address_length"
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)

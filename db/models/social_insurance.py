@@ -3,10 +3,21 @@
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import BigInteger, CheckConstraint, Date, ForeignKey, Identity, Index, Numeric, Text
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Identity,
+    Index,
+    Numeric,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
-from db.enums import BenefitRegime, ParticipantCategory, PaymentMethod, Scheme
+from db.enums import BenefitRegime, LumpSumReason, ParticipantCategory, PaymentMethod, Scheme
 from db.models.base import Base, enum_check
 
 
@@ -52,6 +63,8 @@ class ContributionPeriod(Base):
         ),
         Index("ix_contribution_period_person_id_from_month", "person_id", "from_month", "id"),
         Index("ix_contribution_period_employer_id_person_id", "employer_id", "person_id"),
+        # Through the person key: a settlement and the rows it settled are the same person's.
+        ForeignKeyConstraint(["person_id", "settled_by"], ["benefit.person_id", "benefit.id"]),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
@@ -67,6 +80,9 @@ class ContributionPeriod(Base):
     seniority_allowance_pct: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))
     regional_allowance: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))
     rate_pct: Mapped[Decimal] = mapped_column(Numeric(5, 2))
+    # The lump-sum withdrawal (BHXH một lần) that settled this row: its months no longer count
+    # toward a pension (migration 0009).
+    settled_by: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class Benefit(Base):
@@ -78,6 +94,13 @@ class Benefit(Base):
         CheckConstraint("period_to IS NULL OR period_to >= period_from", name="period_order"),
         CheckConstraint("amount_vnd >= 0", name="amount_non_negative"),
         Index("ix_benefit_person_id_period_from", "person_id", "period_from", "id"),
+        CheckConstraint(enum_check("lump_sum_reason", LumpSumReason), name="lump_sum_reason"),
+        CheckConstraint(
+            "lump_sum_reason IS NULL OR regime = 'LUMP_SUM_WITHDRAWAL'",
+            name="lump_sum_reason_regime",
+        ),
+        # The target of contribution_period's settled_by (a key through the person).
+        UniqueConstraint("person_id", "id"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
@@ -88,3 +111,4 @@ class Benefit(Base):
     period_from: Mapped[date] = mapped_column(Date)
     period_to: Mapped[date | None] = mapped_column(Date)
     amount_vnd: Mapped[int] = mapped_column(BigInteger)
+    lump_sum_reason: Mapped[str | None] = mapped_column(Text)

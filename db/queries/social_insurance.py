@@ -68,14 +68,19 @@ CONTRIBUTION_PERIODS_PAGE = compile_query(
 )
 
 # Months are counted once even where periods overlap (duplicate books, two part-time employers).
-# `since_last_claim` counts BHTN-relevant months after the person's latest unemployment claim.
+# `months` are those that count: rows a lump-sum withdrawal settled are counted apart
+# (`settled_months`). `since_last_claim` counts BHTN-relevant months after the person's latest
+# unemployment claim.
 _month: ColumnElement[date] = literal_column("m.month")
 CONTRIBUTION_TOTALS_BY_PERSON = compile_query(
     "contribution_totals_by_person",
     select(
         _periods.c.person_id,
         _periods.c.scheme,
-        func.count(_month.distinct()).label("months"),
+        func.count(_month.distinct()).filter(_periods.c.settled_by.is_(None)).label("months"),
+        func.count(_month.distinct())
+        .filter(_periods.c.settled_by.is_not(None))
+        .label("settled_months"),
         func.count(_month.distinct())
         .filter(_month >= literal_column("claim.filed_on"))
         .label("months_since_last_claim"),
@@ -112,6 +117,10 @@ BENEFITS_PAGE = compile_query(
         sort_type=Date(),
         filters=_overlaps(_benefits.c.period_from, _benefits.c.period_to),
     ),
+)
+
+BENEFIT_BY_ID = compile_query(
+    "benefit_by_id", select(_benefits).where(_benefits.c.id == bindparam("id"))
 )
 
 
@@ -156,3 +165,8 @@ async def benefits_page(
     to_month: date | None,
 ) -> list[list[Row]]:
     return await fetch_pages(db, BENEFITS_PAGE, keys, page, start=from_month, end=to_month)
+
+
+async def benefit_by_id(db: Reader, benefit_id: int) -> Row | None:
+    rows = await db.fetch(BENEFIT_BY_ID, {"id": benefit_id})
+    return rows[0] if rows else None

@@ -112,6 +112,8 @@ MUTATION_OPERATIONS: Mapping[str, frozenset[WriteOperation]] = {
     "recordMedicalVisit": frozenset({_W.RECORD_VISIT}),
     "correctMedicalVisit": frozenset({_W.RECORD_VISIT}),
     "decideUnemploymentBenefit": frozenset({_W.DECIDE_UNEMPLOYMENT_BENEFIT}),
+    # Corrects a decision's months used: part of deciding the benefit, by the same officers.
+    "recordUnemploymentBenefitMonthsUsed": frozenset({_W.DECIDE_UNEMPLOYMENT_BENEFIT}),
     "settleLumpSum": frozenset({_W.SETTLE_LUMP_SUM}),
 }
 """The write operations each mutation (its GraphQL name) may make: a mutation missing here has no

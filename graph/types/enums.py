@@ -125,6 +125,30 @@ _register(
     },
 )
 _register(
+    enums.LumpSumReason,
+    "Lý do hưởng BHXH một lần — why a lump sum is paid (Law 41/2024 art. 70(1)).",
+    {
+        "REACHED_RETIREMENT_AGE": (
+            "Đủ tuổi nghỉ hưu mà chưa đủ 15 năm đóng — retirement age reached without the 15"
+            " years a pension needs (checked against the book)."
+        ),
+        "EMIGRATION": "Ra nước ngoài để định cư — emigrating (on the officer's documents).",
+        "SERIOUS_ILLNESS": (
+            "Mắc bệnh nguy hiểm đến tính mạng — a life-threatening illness (on the officer's"
+            " documents)."
+        ),
+        "ARMED_FORCES_DISCHARGE": (
+            "Phục viên, xuất ngũ, thôi việc không đủ điều kiện hưởng lương hưu — left the armed"
+            " forces without a pension (on the officer's documents)."
+        ),
+        "TWELVE_MONTHS_OUT": (
+            "Sau 12 tháng không tham gia BHXH — contributed before 1/7/2025, then 12 months"
+            " without compulsory or voluntary insurance, fewer than 20 years in all (checked"
+            " against the book)."
+        ),
+    },
+)
+_register(
     enums.CardStatus,
     "Trạng thái thẻ BHYT — card status.",
     {

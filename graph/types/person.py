@@ -59,6 +59,12 @@ class Contact:
     phone: str | None = strawberry.field(description="Số điện thoại — phone number.")
     email: str | None = strawberry.field(description="Thư điện tử — email address.")
     address: str | None = strawberry.field(description="Địa chỉ liên hệ — contact address.")
+    version: int = strawberry.field(
+        description=(
+            "Phiên bản — the version of these details: send it back as expectedVersion when"
+            " changing them (updateContact); a change made meanwhile makes yours a CONFLICT."
+        )
+    )
 
 
 @strawberry.type(
@@ -245,7 +251,12 @@ class Person:
     )
     def contact(self) -> Contact | None:
         row = self.row
-        return Contact(phone=row["phone"], email=row["email"], address=row["contact_address"])
+        return Contact(
+            phone=row["phone"],
+            email=row["email"],
+            address=row["contact_address"],
+            version=row["version"],
+        )
 
     @strawberry.field(
         description="Thân nhân — father, mother, spouse and legal representative.",

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import strawberry
 
 from db import enums as db_enums
-from db.enums import BenefitRegime, ParticipantCategory, PaymentMethod, Scheme
+from db.enums import BenefitRegime, LumpSumReason, ParticipantCategory, PaymentMethod, Scheme
 from db.session import Row
 from graph.arguments import After, First, FromMonth, ToMonth
 from graph.authz.permissions import require_whole_history
@@ -91,6 +91,15 @@ class ContributionPeriod:
     def rate_pct(self) -> float:
         return float(self.row["rate_pct"])
 
+    @strawberry.field(
+        description=(
+            "Đã hưởng BHXH một lần — settled by a lump-sum withdrawal: the book keeps the row,"
+            " but its months no longer count toward a pension (totals show them apart)."
+        )
+    )
+    def settled(self) -> bool:
+        return self.row["settled_by"] is not None
+
     @strawberry.field(description="Đơn vị — the employer paid through; null for voluntary rows.")
     async def employer(
         self, info: Info
@@ -107,7 +116,16 @@ class ContributionPeriod:
 class SchemeTotal:
     scheme: Scheme = strawberry.field(description="Chế độ — the scheme.")
     months: int = strawberry.field(
-        description="Tổng số tháng — distinct months contributed (overlapping rows count once)."
+        description=(
+            "Tổng số tháng — distinct months contributed that count (overlapping rows count"
+            " once; months settled by a lump-sum withdrawal do not)."
+        )
+    )
+    settled_months: int = strawberry.field(
+        description=(
+            "Số tháng đã hưởng BHXH một lần — distinct months settled by a lump-sum withdrawal:"
+            " kept in the book, no longer counted toward a pension."
+        )
     )
 
     @strawberry.field(description="Số năm — whole years of the total.")
@@ -146,6 +164,16 @@ class Benefit:
     @strawberry.field(description="Số tiền (VND) — amount, per month for pensions.")
     def amount_vnd(self) -> Vnd:
         return self.row["amount_vnd"]  # type: ignore[no-any-return]
+
+    @strawberry.field(
+        description=(
+            "Lý do hưởng BHXH một lần — why a lump-sum withdrawal was paid; null for other"
+            " regimes and for withdrawals recorded without one."
+        )
+    )
+    def lump_sum_reason(self) -> LumpSumReason | None:
+        reason = self.row["lump_sum_reason"]
+        return db_enums.LumpSumReason(reason) if reason else None
 
 
 @strawberry.type(description="Thông tin BHXH — the person's social insurance record.")
@@ -223,7 +251,14 @@ class SocialInsurance:
 
 
 def scheme_totals(rows: list[Row]) -> list[SchemeTotal]:
-    return [SchemeTotal(scheme=db_enums.Scheme(r["scheme"]), months=r["months"]) for r in rows]
+    return [
+        SchemeTotal(
+            scheme=db_enums.Scheme(r["scheme"]),
+            months=r["months"],
+            settled_months=r["settled_months"],
+        )
+        for r in rows
+    ]
 
 
 def benefits_key(

@@ -4,8 +4,12 @@ from datetime import date
 
 import strawberry
 
+# Imported for its side effect: it registers WageRegion as a GraphQL enum, which must come
+# before a type here uses the enum (Strawberry would otherwise define it twice).
+import graph.types.declaration  # noqa: F401
 from db import enums as db_enums
 from db import rules
+from db.contribution_rules import WageRegion
 from db.session import Row
 from graph.arguments import After, First, FromMonth, ToMonth
 from graph.authz.permissions import require_whole_history
@@ -20,6 +24,15 @@ from graph.types.social_insurance import ContributionPeriod, contribution_period
     description="Quyết định hưởng trợ cấp thất nghiệp — an unemployment benefit decision."
 )
 class UnemploymentBenefitDecision:
+    id: strawberry.ID = strawberry.field(
+        description="Mã quyết định — the decision's id (recordUnemploymentBenefitMonthsUsed)."
+    )
+    version: int = strawberry.field(
+        description=(
+            "Phiên bản — send it back as expectedVersion when correcting the months used; a"
+            " correction made meanwhile makes yours a CONFLICT."
+        )
+    )
     decision_number: str = strawberry.field(description="Số quyết định — decision number.")
     filed_on: date = strawberry.field(description="Ngày nộp hồ sơ — date the claim was filed.")
     decided_on: date = strawberry.field(description="Ngày quyết định — decision date.")
@@ -30,14 +43,36 @@ class UnemploymentBenefitDecision:
     months_granted: int = strawberry.field(
         description="Số tháng được hưởng — benefit months granted."
     )
-    months_used: int = strawberry.field(description="Số tháng đã hưởng — benefit months received.")
+    months_used: int = strawberry.field(
+        description=(
+            "Số tháng đã hưởng — benefit months the entitlement spent: all months granted from"
+            " the decision on, until an officer records fewer (the benefit stopped on new work,"
+            " or months were not collected: their contribution months are reserved back,"
+            " Decree 28/2015 art. 18)."
+        )
+    )
     monthly_amount_vnd: Vnd = strawberry.field(
         description="Mức hưởng hằng tháng — monthly amount (VND)."
+    )
+    contract_ended_on: date | None = strawberry.field(
+        description=(
+            "Ngày chấm dứt hợp đồng lao động — the day the labour contract ended, which the"
+            " 24-month eligibility window and the allowance cap are counted from; null on"
+            " decisions recorded before the API made them."
+        )
+    )
+    wage_region: WageRegion | None = strawberry.field(
+        description=(
+            "Vùng lương tối thiểu — the region whose minimum wage capped the allowance; null on"
+            " decisions recorded before the API made them."
+        )
     )
 
     @classmethod
     def from_row(cls, row: Row) -> "UnemploymentBenefitDecision":
         return cls(
+            id=strawberry.ID(str(row["id"])),
+            version=row["version"],
             decision_number=row["decision_number"],
             filed_on=row["filed_on"],
             decided_on=row["decided_on"],
@@ -46,6 +81,8 @@ class UnemploymentBenefitDecision:
             months_granted=row["months_granted"],
             months_used=row["months_used"],
             monthly_amount_vnd=row["monthly_amount_vnd"],
+            contract_ended_on=row["contract_ended_on"],
+            wage_region=WageRegion(row["wage_region"]) if row["wage_region"] else None,
         )
 
 
@@ -67,7 +104,11 @@ class UnemploymentInsurance:
     @strawberry.field(
         description=(
             "Thời gian đóng BHTN được bảo lưu — contribution months reserved for a future claim: "
-            "months a past claim counted but did not spend, plus months contributed since."
+            "months a past claim counted but did not spend, plus months contributed since. A "
+            "claim spends 12 counted months per benefit month used (Decree 28/2015 art. 18(6)–(7),"
+            " Circular 28/2015 art. 9); what it counted beyond that stays reserved, including "
+            "what a 12-month entitlement counted above 144 months (this service's reading: the "
+            "law reserves contribution time not yet used for a benefit and does not cap it)."
         )
     )
     async def reserved_months(self, info: Info) -> int | None:

@@ -2,7 +2,9 @@
 
 import strawberry
 
+from graph.types.mutations.benefits import BenefitMutations
 from graph.types.mutations.consent import ConsentMutations
+from graph.types.mutations.contact import ContactMutations
 from graph.types.mutations.declaration import DeclarationMutations
 from graph.types.mutations.health_insurance import HealthInsuranceCardMutations
 from graph.types.mutations.medical_visit import MedicalVisitMutations
@@ -15,6 +17,11 @@ from graph.types.mutations.medical_visit import MedicalVisitMutations
     )
 )
 class Mutation(
-    ConsentMutations, DeclarationMutations, HealthInsuranceCardMutations, MedicalVisitMutations
+    ConsentMutations,
+    ContactMutations,
+    DeclarationMutations,
+    HealthInsuranceCardMutations,
+    MedicalVisitMutations,
+    BenefitMutations,
 ):
     pass

@@ -1,0 +1,43 @@
+"""Migration 0009 settles the rows that ended before a lump-sum withdrawal recorded earlier, so a
+book loaded before it reads as one the API settles."""
+
+import psycopg
+from alembic.script import ScriptDirectory
+
+from db import migrate
+from db.seed import seed_database
+from db.urls import libpq_conninfo
+
+_UNSETTLED_BEFORE_A_WITHDRAWAL = """
+SELECT count(*) FROM contribution_period AS c JOIN benefit AS b
+  ON b.person_id = c.person_id AND b.regime = 'LUMP_SUM_WITHDRAWAL'
+ AND date_trunc('month', b.decided_on) >= c.to_month
+WHERE c.scheme IN ('COMPULSORY_SOCIAL', 'VOLUNTARY_SOCIAL') AND c.settled_by IS NULL
+"""
+
+
+def test_rows_before_an_earlier_withdrawal_are_settled_by_it(empty_database: str) -> None:
+    before = ScriptDirectory.from_config(migrate.alembic_config(empty_database))
+    previous = before.get_revision("0009").down_revision  # wherever the chain puts 0009
+    assert isinstance(previous, str)
+    migrate.upgrade(empty_database, previous)
+    seed_database(libpq_conninfo(empty_database), persons=400, seed=5, progress=False)
+    migrate.upgrade(empty_database)
+    with psycopg.connect(libpq_conninfo(empty_database)) as conn:
+        withdrawals = conn.execute(
+            "SELECT count(*) FROM benefit WHERE regime = 'LUMP_SUM_WITHDRAWAL'"
+        ).fetchone()
+        settled = conn.execute(
+            "SELECT c.scheme, b.regime, c.to_month <= b.decided_on"
+            " FROM contribution_period AS c"
+            " JOIN benefit AS b ON b.person_id = c.person_id AND b.id = c.settled_by"
+            " GROUP BY 1, 2, 3 ORDER BY 1"
+        ).fetchall()
+        left = conn.execute(_UNSETTLED_BEFORE_A_WITHDRAWAL).fetchone()
+    assert withdrawals is not None and withdrawals[0] > 0, "the seed records withdrawals"
+    assert {(scheme, regime, before) for scheme, regime, before in settled} <= {
+        ("COMPULSORY_SOCIAL", "LUMP_SUM_WITHDRAWAL", True),
+        ("VOLUNTARY_SOCIAL", "LUMP_SUM_WITHDRAWAL", True),
+    }
+    assert settled, "some rows are settled"
+    assert left == (0,)
