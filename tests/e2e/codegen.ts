@@ -26,6 +26,7 @@ const config: CodegenConfig = {
           DateTime: 'string',
           YearMonth: 'string',
           Vnd: 'number',
+          FieldValues: 'Record<string, unknown>',
           _Any: 'Record<string, unknown>',
         },
         enumsAsTypes: true,
