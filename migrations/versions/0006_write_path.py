@@ -42,7 +42,7 @@ VERSIONED = ("person", "health_insurance_card", "medical_visit")
 
 RECORD_CHANGE = """
 CREATE FUNCTION record_change() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER
-SET search_path = pg_catalog, public AS $$
+SET search_path = pg_catalog, public SET enable_nestloop = off SET jit = off AS $$
 DECLARE
     actor jsonb := nullif(current_setting('bhxh.actor', true), '')::jsonb;
     key_column text := TG_ARGV[0];
@@ -75,6 +75,12 @@ BEGIN
         FROM (SELECT to_jsonb(o) AS r FROM old_rows AS o) AS t;
     ELSE
         -- Only the fields that changed; a row whose only change is its version is no change.
+        -- Each side becomes JSON once and the two join on the key by hash or merge: the
+        -- function turns nested loops off, as the planner guesses one row per transition table
+        -- and a nested loop over a 600-row update took seconds (and JIT off, which the nested
+        -- loops' penalty in the plan's cost would otherwise call for).
+        WITH o AS MATERIALIZED (SELECT to_jsonb(x) AS r FROM old_rows AS x),
+             n AS MATERIALIZED (SELECT to_jsonb(y) AS r FROM new_rows AS y)
         INSERT INTO change_log (request_id, idempotency_key, operation, actor_role, actor_subject,
                                 actor_org, grounds, person_id, record_table, record_id, action,
                                 before, after)
@@ -83,9 +89,7 @@ BEGIN
                ARRAY(SELECT jsonb_array_elements_text(actor->'grounds')),
                (n.r->>person_column)::bigint, TG_TABLE_NAME, n.r->>key_column, 'UPDATE',
                d.before, d.after
-        FROM (SELECT to_jsonb(o) AS r FROM old_rows AS o) AS o
-        JOIN (SELECT to_jsonb(n) AS r FROM new_rows AS n) AS n
-          ON o.r->key_column = n.r->key_column
+        FROM o JOIN n ON o.r->>key_column = n.r->>key_column
         CROSS JOIN LATERAL (
             SELECT jsonb_object_agg(k, o.r->k) AS before, jsonb_object_agg(k, n.r->k) AS after
             FROM jsonb_object_keys(n.r) AS k WHERE o.r->k IS DISTINCT FROM n.r->k
