@@ -20,9 +20,10 @@ import re
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import asdict, is_dataclass
 from enum import Enum
-from typing import Any, Final, TypeVar
+from typing import Annotated, Any, Final, TypeVar
 
 import orjson
+import strawberry
 
 from db.session import Row, Transaction
 from db.writes import idempotency
@@ -40,6 +41,9 @@ KEY_DESCRIPTION: Final = (
     " the same key with different input is BAD_USER_INPUT."
 )
 _KEY = re.compile(r"[\x21-\x7e]{1,200}")
+
+IdempotencyKey = Annotated[str, strawberry.argument(description=KEY_DESCRIPTION)]
+"""Every mutation's `idempotencyKey` argument."""
 
 
 class Conflict(DomainError):

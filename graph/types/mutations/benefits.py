@@ -27,7 +27,7 @@ from graph.errors import BadUserInput, NotFound
 from graph.types.social_insurance import Benefit
 from graph.types.unemployment_insurance import UnemploymentBenefitDecision
 from graph.validation import personal_id
-from graph.writes import KEY_DESCRIPTION, Conflict, authorize, perform, stale
+from graph.writes import Conflict, IdempotencyKey, authorize, perform, stale
 
 MAX_DECISION_NUMBER: Final = 50
 _PERSON = "Số định danh — the personal ID of the person the decision is about."
@@ -237,7 +237,7 @@ class BenefitMutations:
             DecideUnemploymentBenefitInput,
             strawberry.argument(description="The decision's person, number and dates."),
         ],
-        idempotency_key: Annotated[str, strawberry.argument(description=KEY_DESCRIPTION)],
+        idempotency_key: IdempotencyKey,
     ) -> UnemploymentBenefitDecision:
         key = personal_id(input.person, "input.person")
         number = _decision_number(input.decision_number)
@@ -285,7 +285,7 @@ class BenefitMutations:
             RecordUnemploymentBenefitMonthsUsedInput,
             strawberry.argument(description="The decision, its months used, the version read."),
         ],
-        idempotency_key: Annotated[str, strawberry.argument(description=KEY_DESCRIPTION)],
+        idempotency_key: IdempotencyKey,
     ) -> UnemploymentBenefitDecision:
         decision_id = _decision_id(input.decision)
         existing = await unemployment_queries.unemployment_benefit_by_id(
@@ -343,7 +343,7 @@ class BenefitMutations:
             SettleLumpSumInput,
             strawberry.argument(description="The withdrawal's person, number, date and reason."),
         ],
-        idempotency_key: Annotated[str, strawberry.argument(description=KEY_DESCRIPTION)],
+        idempotency_key: IdempotencyKey,
     ) -> Benefit:
         key = personal_id(input.person, "input.person")
         number = _decision_number(input.decision_number)

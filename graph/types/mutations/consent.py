@@ -18,7 +18,7 @@ from graph.context import Info
 from graph.errors import BadUserInput, Forbidden, NotFound
 from graph.types.consent import Consent
 from graph.validation import personal_id
-from graph.writes import KEY_DESCRIPTION, Conflict, authorize, perform
+from graph.writes import Conflict, IdempotencyKey, authorize, perform
 
 MAX_CONSENT = timedelta(days=5 * 366)
 MAX_PURPOSE = 500
@@ -102,7 +102,7 @@ class ConsentMutations:
             GrantConsentInput,
             strawberry.argument(description="What to share, with whom, until when."),
         ],
-        idempotency_key: Annotated[str, strawberry.argument(description=KEY_DESCRIPTION)],
+        idempotency_key: IdempotencyKey,
     ) -> Consent:
         subject = _require_citizen(info)
         groups, purpose, until = _check(input)
@@ -160,7 +160,7 @@ class ConsentMutations:
         id: Annotated[
             strawberry.ID, strawberry.argument(description="Mã đồng ý — the consent's id.")
         ],
-        idempotency_key: Annotated[str, strawberry.argument(description=KEY_DESCRIPTION)],
+        idempotency_key: IdempotencyKey,
     ) -> Consent:
         _require_citizen(info)
         try:

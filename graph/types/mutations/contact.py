@@ -13,7 +13,7 @@ from graph.context import Info
 from graph.errors import BadUserInput, Forbidden, NotFound
 from graph.types.person import Person
 from graph.validation import personal_id
-from graph.writes import KEY_DESCRIPTION, authorize, perform, stale
+from graph.writes import IdempotencyKey, authorize, perform, stale
 
 # The database's CHECK constraints (db/models/person.py), word for word.
 PHONE: Final = re.compile(r"0[0-9]{9}")
@@ -115,7 +115,7 @@ class ContactMutations:
             UpdateContactInput,
             strawberry.argument(description="The fields to change and the version read."),
         ],
-        idempotency_key: Annotated[str, strawberry.argument(description=KEY_DESCRIPTION)],
+        idempotency_key: IdempotencyKey,
     ) -> Person:
         principal = info.context.require_principal()
         changes = contact_changes(input)

@@ -35,7 +35,7 @@ from graph.types.mutations.declaration_lines import (
     checked_lines,
     plan_lines,
 )
-from graph.writes import KEY_DESCRIPTION, Conflict, perform
+from graph.writes import Conflict, IdempotencyKey, perform
 
 _ONLY_EMPLOYERS = "only an employer declares contributions, for its own organisation"
 _INACTIVE = "the token's organisation is not an active employer: it cannot declare"
@@ -155,7 +155,7 @@ class DeclarationMutations:
             ContributionDeclarationInput,
             strawberry.argument(description="The month, the wage region and the lines."),
         ],
-        idempotency_key: Annotated[str, strawberry.argument(description=KEY_DESCRIPTION)],
+        idempotency_key: IdempotencyKey,
     ) -> ContributionDeclaration:
         principal = info.context.require_principal()
         if principal.role is not Role.EMPLOYER or not principal.org:

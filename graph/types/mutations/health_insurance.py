@@ -25,7 +25,7 @@ from graph.context import Info
 from graph.errors import BadUserInput, NotFound
 from graph.types.health_insurance import HealthInsuranceCard
 from graph.validation import personal_id
-from graph.writes import KEY_DESCRIPTION, Conflict, authorize, perform, stale
+from graph.writes import Conflict, IdempotencyKey, authorize, perform, stale
 
 MAX_VALIDITY_MONTHS: Final = 72
 """The longest card: a child's (TE) runs from birth to the 72nd month (DOMAIN.md)."""
@@ -241,7 +241,7 @@ class HealthInsuranceCardMutations:
         input: Annotated[
             IssueHealthInsuranceCardInput, strawberry.argument(description="The new issue.")
         ],
-        idempotency_key: Annotated[str, strawberry.argument(description=KEY_DESCRIPTION)],
+        idempotency_key: IdempotencyKey,
     ) -> HealthInsuranceCard:
         info.context.require_principal()
         pid = personal_id(input.person, "input.person")
@@ -308,7 +308,7 @@ class HealthInsuranceCardMutations:
         input: Annotated[
             RenewHealthInsuranceCardInput, strawberry.argument(description="The renewal.")
         ],
-        idempotency_key: Annotated[str, strawberry.argument(description=KEY_DESCRIPTION)],
+        idempotency_key: IdempotencyKey,
     ) -> HealthInsuranceCard:
         info.context.require_principal()
         card_id = _card_id(input.id)
@@ -363,7 +363,7 @@ class HealthInsuranceCardMutations:
         input: Annotated[
             ChangeInitialFacilityInput, strawberry.argument(description="The card and facility.")
         ],
-        idempotency_key: Annotated[str, strawberry.argument(description=KEY_DESCRIPTION)],
+        idempotency_key: IdempotencyKey,
     ) -> HealthInsuranceCard:
         info.context.require_principal()
         card_id, facility = _card_id(input.id), _facility(input.initial_facility)
@@ -405,7 +405,7 @@ class HealthInsuranceCardMutations:
         input: Annotated[
             HealthInsuranceCardActionInput, strawberry.argument(description="The card, and why.")
         ],
-        idempotency_key: Annotated[str, strawberry.argument(description=KEY_DESCRIPTION)],
+        idempotency_key: IdempotencyKey,
     ) -> HealthInsuranceCard:
         return await _act(info, input, idempotency_key, CardEventKind.LOCKED)
 
@@ -419,7 +419,7 @@ class HealthInsuranceCardMutations:
         input: Annotated[
             HealthInsuranceCardActionInput, strawberry.argument(description="The card, and why.")
         ],
-        idempotency_key: Annotated[str, strawberry.argument(description=KEY_DESCRIPTION)],
+        idempotency_key: IdempotencyKey,
     ) -> HealthInsuranceCard:
         return await _act(info, input, idempotency_key, CardEventKind.UNLOCKED)
 
@@ -433,7 +433,7 @@ class HealthInsuranceCardMutations:
         input: Annotated[
             HealthInsuranceCardActionInput, strawberry.argument(description="The card, and why.")
         ],
-        idempotency_key: Annotated[str, strawberry.argument(description=KEY_DESCRIPTION)],
+        idempotency_key: IdempotencyKey,
     ) -> HealthInsuranceCard:
         return await _act(info, input, idempotency_key, CardEventKind.REVOKED)
 

@@ -25,7 +25,7 @@ from graph.errors import BadUserInput, Forbidden, NotFound
 from graph.types.health_insurance import MedicalVisit
 from graph.types.scalars import Vnd
 from graph.validation import bhyt_code
-from graph.writes import KEY_DESCRIPTION, authorize, perform, stale
+from graph.writes import IdempotencyKey, authorize, perform, stale
 
 MAX_DIAGNOSIS: Final = 500
 MAX_TOTAL_COST_VND: Final = 10**13
@@ -199,7 +199,7 @@ class MedicalVisitMutations:
         self,
         info: Info,
         input: Annotated[RecordMedicalVisitInput, strawberry.argument(description="The visit.")],
-        idempotency_key: Annotated[str, strawberry.argument(description=KEY_DESCRIPTION)],
+        idempotency_key: IdempotencyKey,
     ) -> MedicalVisit:
         principal = info.context.require_principal()
         code = bhyt_code(input.card_code, "input.cardCode")
@@ -252,7 +252,7 @@ class MedicalVisitMutations:
         input: Annotated[
             CorrectMedicalVisitInput, strawberry.argument(description="The corrected visit.")
         ],
-        idempotency_key: Annotated[str, strawberry.argument(description=KEY_DESCRIPTION)],
+        idempotency_key: IdempotencyKey,
     ) -> MedicalVisit:
         principal = info.context.require_principal()
         if not _ID.fullmatch(str(input.id)):
