@@ -16,6 +16,7 @@ forwarding rules.
 """
 
 import hashlib
+import logging
 import re
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import asdict, is_dataclass
@@ -23,7 +24,9 @@ from enum import Enum
 from typing import Annotated, Any, Final, TypeVar
 
 import orjson
+import psycopg
 import strawberry
+from psycopg import errors
 
 from db.session import Row, Transaction
 from db.writes import idempotency
@@ -32,6 +35,7 @@ from graph.context import Info
 from graph.errors import BadUserInput, DomainError, Forbidden, NotFound
 
 R = TypeVar("R")
+log = logging.getLogger(__name__)
 
 KEY_ARGUMENT: Final = "idempotencyKey"
 KEY_DESCRIPTION: Final = (
@@ -120,26 +124,51 @@ async def perform(
         "operation": operation,
         "idempotency_key": key,
     }
-    async with info.context.reader.transaction() as tx:
-        earlier = await idempotency.claim(
-            tx, scope, key, operation=operation, fingerprint=print_, actor=actor
-        )
-        if earlier is not None:
-            if earlier.operation != operation or earlier.fingerprint != print_:
-                raise BadUserInput(
-                    KEY_ARGUMENT,
-                    "was used for a different write (another mutation or other input):"
-                    " choose a new key for a new write",
-                )
-            result: R = earlier.result
-        else:
-            result = await change(tx)
-            await idempotency.store(tx, scope, key, result)
+    try:
+        async with info.context.reader.transaction() as tx:
+            earlier = await idempotency.claim(
+                tx, scope, key, operation=operation, fingerprint=print_, actor=actor
+            )
+            if earlier is not None:
+                if earlier.operation != operation or earlier.fingerprint != print_:
+                    raise BadUserInput(
+                        KEY_ARGUMENT,
+                        "was used for a different write (another mutation or other input):"
+                        " choose a new key for a new write",
+                    )
+                result: R = earlier.result
+            else:
+                result = await change(tx)
+                await idempotency.store(tx, scope, key, result)
+    except (errors.IntegrityError, errors.DataError) as exc:
+        raise _refused(info, exc, next(iter(arguments), "input")) from None
     # What this request's loaders cached before the write may be stale now.
     info.context.loaders.clear()
     if info.context.facts is not None:
         info.context.facts.clear()
     return result
+
+
+def _refused(info: Info, exc: psycopg.Error, argument: str) -> DomainError:
+    """The database refused what the checks before it let through: the last line held. A clash
+    with a concurrent write (a unique or exclusion constraint) is a CONFLICT, anything else bad
+    input; either way nothing was written. Logged by the constraint's name (a check the API
+    lacks), never with the row, which holds personal data."""
+    constraint = exc.diag.constraint_name or type(exc).__name__
+    log.warning(
+        "%s refused by the database: %s (request %s)",
+        info.field_name,
+        constraint,
+        info.context.request_id,
+    )
+    if isinstance(exc, errors.UniqueViolation | errors.ExclusionViolation):
+        return Conflict(
+            f"another write made this one clash ({constraint}): read the record again",
+            constraint=constraint,
+        )
+    refusal = BadUserInput(argument, f"is refused by the database ({constraint})")
+    refusal.extensions = {**(refusal.extensions or {}), "constraint": constraint}
+    return refusal
 
 
 def _plain(value: Any) -> Any:

@@ -268,3 +268,31 @@ async def test_a_ministry_managed_persons_consent_is_written_and_logged_for_them
         CHANGES, api.token(Role.AUDITOR, "audit-1"), {"id": secret.person["identification_number"]}
     )
     assert auditor["data"]["person"] is None
+
+
+@pytest.fixture
+def stricter_consent(conn: psycopg.Connection) -> Any:
+    """A rule the database holds and the API does not know (yet): what a gap between the
+    validators and the constraints looks like to a caller."""
+    conn.execute(
+        "ALTER TABLE consent ADD CONSTRAINT consent_purpose_not_test CHECK (purpose <> 'test')"
+    )
+    yield
+    conn.execute("ALTER TABLE consent DROP CONSTRAINT consent_purpose_not_test")
+
+
+async def test_what_only_the_database_refuses_is_bad_input_and_changes_nothing(
+    api: Api, conn: psycopg.Connection, stricter_consent: Any
+) -> None:
+    b = book(conn)
+    body = await api.query(
+        GRANT, api.citizen(b.person), {"input": _input("test"), "idempotencyKey": "db-refuses"}
+    )
+    assert body["data"] is None
+    (error,) = body["errors"]
+    assert error["extensions"] == {
+        "code": "BAD_USER_INPUT",
+        "argument": "input",
+        "constraint": "consent_purpose_not_test",
+    }
+    assert (_count(conn, "consent"), _count(conn, "idempotency_record")) == (0, 0)
