@@ -5,7 +5,7 @@ Amounts are whole đồng, computed exactly (fractions) and rounded half up once
 
 import calendar
 from collections.abc import Mapping, Sequence
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from fractions import Fraction
 from typing import Final, TypeVar
@@ -140,12 +140,17 @@ def bhtn_months_granted(contribution_months: int) -> int:
 def bhtn_reserved_months(
     last_claim: tuple[int, int] | None, months_since_last_claim: int, total_months: int
 ) -> int:
-    """Contribution months available for a future claim (thời gian bảo lưu).
+    """Contribution months available for a future claim (thời gian bảo lưu), Decree 28/2015
+    art. 18(6)–(7) and Circular 28/2015 art. 9.
 
     `last_claim` is (months counted, benefit months used) of the latest decision. A claim
-    spends 12 counted months per benefit month used; what it counted but did not spend (the
-    claimant found work early) stays reserved, and months contributed after the claim add to it.
-    Earlier claims' leftovers were counted into the later one. With no claim, every month counts.
+    spends 12 counted months per benefit month used (Law 38/2013 art. 50(2): 3 months for the
+    first 36, one more per further 12); what it counted but did not spend stays reserved: the
+    odd months above the entitlement's multiple of 12, the months of an entitlement not received
+    (the claimant found work, or did not collect the allowance), and what a 12-month entitlement
+    counted above 144 months (this service's reading: the decree reserves the contribution time
+    not used for a benefit and sets no cap). Months contributed after the claim add to it;
+    earlier claims' leftovers were counted into the later one. With no claim, every month counts.
     """
     if last_claim is None:
         return total_months
@@ -233,20 +238,81 @@ LUMP_SUM_TRANSITION_MONTHS: Final = 20 * 12
 MONTHS_OUT: Final = 12
 
 
-def retirement_date(sex: Sex, birth: date) -> date:
-    """The day a person reaches retirement age in normal working conditions (Labour Code 2019
-    art. 169(2), Decree 135/2020 art. 4): 60 (men) and 55 (women) until 2020; from 2021 the age
-    rises by 3 months a year for men to 62 (2028) and by 4 months a year for women to 60 (2035),
-    and a person retires at the age of the year in which they reach it."""
+RETIREMENT_AGE_RISE_FROM: Final = 2021
+
+
+def retirement_age_months(sex: Sex, birth: date) -> int:
+    """Retirement age in normal working conditions, in months (Labour Code 2019 art. 169(2),
+    Decree 135/2020 art. 4 and its appendix I): 60 (men) and 55 (women) for those who reached it
+    by 2020; from 2021 the age rises by 3 months a year for men to 62 (reached in 2028) and by 4
+    months a year for women to 60 (2035), and a person retires at the age of the year in which
+    they reach it. A birth date known only to the year or month is stored as its first day and
+    read so (this service's reading: 1 January, or the month's first day, as the social insurance
+    practice takes them). Early retirement (arduous work, lost capacity, the armed forces' own
+    ages) is out of this rule's scope."""
     base, step, final = (720, 3, 744) if sex is Sex.MALE else (660, 4, 720)
-    reached = add_months(birth, base)
-    year = 2021
-    while reached >= date(2021, 1, 1):
-        reached = add_months(birth, min(final, base + step * (year - 2020)))
-        if reached.year <= year:
-            break
+    if add_months(birth, base).year < RETIREMENT_AGE_RISE_FROM:
+        return base
+    year = RETIREMENT_AGE_RISE_FROM
+    while True:
+        age = min(final, base + step * (year - RETIREMENT_AGE_RISE_FROM + 1))
+        if add_months(birth, age).year <= year:
+            return age
         year += 1
-    return reached
+
+
+def retirement_date(sex: Sex, birth: date) -> date:
+    """The day a person reaches retirement age (`retirement_age_months`)."""
+    return add_months(birth, retirement_age_months(sex, birth))
+
+
+PENSION_MONTHS_BEFORE: Final = 20 * 12
+PENSION_MONTHS_FROM: Final = date(2025, 7, 1)
+
+
+def pension_months_required(on: date) -> int:
+    """Contribution months a pension needs: 20 years under Law 58/2014 art. 54, 15 under Law
+    41/2024 art. 64 from 1 July 2025 (the minimum; a higher rate needs more)."""
+    return PENSION_MONTHS if on >= PENSION_MONTHS_FROM else PENSION_MONTHS_BEFORE
+
+
+def pension_months_missing(pension_months: int, on: date) -> int:
+    """Months still needed for a pension, counted on `on`; never negative."""
+    return max(0, pension_months_required(on) - pension_months)
+
+
+# --- maternity (thai sản) -----------------------------------------------------------------------
+
+MATERNITY_WORKING_DAYS: Final = 14
+"""Law 58/2014 art. 39(2), and Law 41/2024's maternity section: a month with at least 14
+working days of maternity leave counts as contribution time, without contributions."""
+
+
+def maternity_working_days(
+    leave_from: date, leave_to: date | None, month: date, today: date
+) -> int:
+    """Working days of leave in `month`: Monday to Friday between the leave's first and last day
+    (an open leave, or one ending later, stops at `today`). This service's reading of "working
+    day": the book holds no work schedule or holiday calendar, so public holidays count and
+    Saturdays do not. The totals statement applies the same count in SQL."""
+    start = max(leave_from, month_of(month))
+    last = min(leave_to or today, today, add_months(month_of(month), 1) - timedelta(days=1))
+    days = (last - start).days + 1
+    return sum(1 for i in range(max(days, 0)) if (start + timedelta(days=i)).isoweekday() < 6)
+
+
+def maternity_months(leave_from: date, leave_to: date | None, today: date) -> list[date]:
+    """The months of a leave that count as contribution time (before any contribution row
+    covers them): those with at least `MATERNITY_WORKING_DAYS` working days of leave."""
+    last = min(leave_to or today, today)
+    months = [
+        add_months(month_of(leave_from), i) for i in range(months_apart(leave_from, last) + 1)
+    ]
+    return [
+        m
+        for m in months
+        if maternity_working_days(leave_from, leave_to, m, today) >= MATERNITY_WORKING_DAYS
+    ]
 
 
 def lump_sum_refusal(

@@ -7,23 +7,28 @@ from typing import Any
 from sqlalchemy import (
     ARRAY,
     BigInteger,
-    ColumnElement,
     Date,
     Text,
     any_,
     bindparam,
     cast,
     func,
-    literal_column,
     or_,
     select,
     text,
 )
 
+from db.enums import BenefitRegime, Scheme
 from db.models import Benefit, ContributionPeriod, SocialInsurance, SocialInsuranceOffice
 from db.queries.compile import align_many, align_one, compile_query, int_keys
 from db.queries.paging import PageParams, fetch_pages, keyset_page
+from db.rules import MATERNITY_WORKING_DAYS
 from db.session import Reader, Row
+
+_COMPULSORY = Scheme.COMPULSORY_SOCIAL.value
+_VOLUNTARY = Scheme.VOLUNTARY_SOCIAL.value
+_MATERNITY = BenefitRegime.MATERNITY.value
+_LUMP_SUM = BenefitRegime.LUMP_SUM_WITHDRAWAL.value
 
 SOCIAL_INSURANCE_BY_PERSON = compile_query(
     "social_insurance_by_person",
@@ -67,43 +72,101 @@ CONTRIBUTION_PERIODS_PAGE = compile_query(
     ),
 )
 
-# Months are counted once even where periods overlap (duplicate books, two part-time employers).
-# `months` are those that count: rows a lump-sum withdrawal settled are counted apart
-# (`settled_months`). `since_last_claim` counts BHTN-relevant months after the person's latest
-# unemployment claim.
-_month: ColumnElement[date] = literal_column("m.month")
+# The book's totals, one row per person and scheme, in one statement (DOMAIN.md "Rules a review
+# asked for"). Months are counted once even where periods overlap (duplicate books, two part-time
+# employers).
+# - Today is Vietnam's (db.bhyt_rules.today), whatever the server's TimeZone setting.
+# - Never ahead: a row counts up to the current month only; its later months (prepaid voluntary
+#   months, Law 41/2024 art. 36) are `prepaid_months`, apart. A row starting later counts nothing.
+# - Maternity: a month with at least 14 working days of maternity leave counts as compulsory
+#   contribution time without payment (Law 58/2014 art. 39(2), Law 41/2024's maternity
+#   section): months of a MATERNITY benefit no compulsory row covers join the compulsory total
+#   (`maternity_months` shows them). Working days are Monday to Friday of the month inside the benefit's period and
+#   not after today (`db.rules.maternity_working_days`, this service's reading: the book holds
+#   no work schedule or holiday calendar).
+# - Settled: months of rows a lump-sum withdrawal settled are `settled_months`, not `months`; a
+#   maternity month is settled when a withdrawal was decided in a later month.
+# - Pension: `pension_months` (per person, on every row) counts a month once across the
+#   compulsory (maternity included) and voluntary totals, settled months excluded;
+#   `pension_settled_months` likewise.
+# - BHTN: `months_since_last_claim` counts months from the latest unemployment claim's filing.
 CONTRIBUTION_TOTALS_BY_PERSON = compile_query(
     "contribution_totals_by_person",
-    select(
-        _periods.c.person_id,
-        _periods.c.scheme,
-        func.count(_month.distinct()).filter(_periods.c.settled_by.is_(None)).label("months"),
-        func.count(_month.distinct())
-        .filter(_periods.c.settled_by.is_not(None))
-        .label("settled_months"),
-        func.count(_month.distinct())
-        .filter(_month >= literal_column("claim.filed_on"))
-        .label("months_since_last_claim"),
-    )
-    .select_from(_periods)
-    .join(
-        text(
-            "LATERAL (SELECT generate_series(contribution_period.from_month,"
-            " coalesce(contribution_period.to_month, date_trunc('month', current_date)::date),"
-            " interval '1 month')::date AS month) AS m"
-        ),
-        literal_column("true"),
-    )
-    .outerjoin(
-        text(
-            "LATERAL (SELECT max(filed_on) AS filed_on FROM unemployment_benefit"
-            " WHERE unemployment_benefit.person_id = contribution_period.person_id) AS claim"
-        ),
-        literal_column("true"),
-    )
-    .where(int_keys(_periods.c.person_id))
-    .group_by(_periods.c.person_id, _periods.c.scheme)
-    .order_by(_periods.c.person_id, _periods.c.scheme),
+    text(
+        f"""
+WITH today AS (
+    SELECT day AS today, date_trunc('month', day)::date AS this_month
+    FROM (SELECT CAST(timezone('Asia/Ho_Chi_Minh', now()) AS DATE) AS day) AS vietnam
+), period_month AS (
+    SELECT p.person_id, p.scheme, m.month::date AS month, p.settled_by IS NOT NULL AS settled,
+           false AS maternity
+    FROM contribution_period p
+    CROSS JOIN LATERAL generate_series(
+        p.from_month, coalesce(p.to_month, (SELECT this_month FROM today)), interval '1 month'
+    ) AS m(month)
+    WHERE p.person_id = ANY(CAST(:keys AS BIGINT[]))
+), maternity_month AS (
+    SELECT DISTINCT b.person_id, '{_COMPULSORY}' AS scheme, m.month::date AS month,
+           EXISTS (
+               SELECT 1 FROM benefit s
+               WHERE s.person_id = b.person_id AND s.regime = '{_LUMP_SUM}'
+                 AND s.decided_on >= m.month + interval '1 month'
+           ) AS settled,
+           true AS maternity
+    FROM benefit b
+    CROSS JOIN LATERAL (
+        SELECT least(coalesce(b.period_to, today), today) AS last_day FROM today
+    ) AS leave
+    CROSS JOIN LATERAL generate_series(
+        date_trunc('month', b.period_from), date_trunc('month', leave.last_day), interval '1 month'
+    ) AS m(month)
+    WHERE b.person_id = ANY(CAST(:keys AS BIGINT[])) AND b.regime = '{_MATERNITY}'
+      AND (
+          SELECT count(*) FROM generate_series(
+              greatest(b.period_from, m.month),
+              least(leave.last_day, (m.month + interval '1 month - 1 day')::date),
+              interval '1 day'
+          ) AS d(day)
+          WHERE extract(isodow FROM d.day) < 6
+      ) >= {MATERNITY_WORKING_DAYS}
+      AND NOT EXISTS (
+          SELECT 1 FROM contribution_period c
+          WHERE c.person_id = b.person_id AND c.scheme = '{_COMPULSORY}'
+            AND c.from_month <= m.month AND coalesce(c.to_month, m.month) >= m.month
+      )
+), book_month AS (
+    SELECT * FROM period_month UNION ALL SELECT * FROM maternity_month
+), counted AS (
+    SELECT book_month.* FROM book_month, today WHERE book_month.month <= today.this_month
+), pension AS (
+    SELECT person_id,
+           count(DISTINCT month) FILTER (WHERE NOT settled) AS pension_months,
+           count(DISTINCT month) FILTER (WHERE settled) AS pension_settled_months
+    FROM counted WHERE scheme IN ('{_COMPULSORY}', '{_VOLUNTARY}')
+    GROUP BY person_id
+), claim AS (
+    SELECT person_id, max(filed_on) AS filed_on FROM unemployment_benefit
+    WHERE person_id = ANY(CAST(:keys AS BIGINT[]))
+    GROUP BY person_id
+)
+SELECT book_month.person_id, book_month.scheme,
+       count(DISTINCT month) FILTER (WHERE month <= this_month AND NOT settled) AS months,
+       count(DISTINCT month) FILTER (WHERE month <= this_month AND settled) AS settled_months,
+       count(DISTINCT month) FILTER (WHERE month <= this_month AND maternity AND NOT settled)
+           AS maternity_months,
+       count(DISTINCT month) FILTER (WHERE month > this_month) AS prepaid_months,
+       count(DISTINCT month) FILTER (WHERE month <= this_month AND month >= claim.filed_on)
+           AS months_since_last_claim,
+       coalesce(max(pension.pension_months), 0) AS pension_months,
+       coalesce(max(pension.pension_settled_months), 0) AS pension_settled_months
+FROM book_month
+CROSS JOIN today
+LEFT JOIN pension ON pension.person_id = book_month.person_id
+LEFT JOIN claim ON claim.person_id = book_month.person_id
+GROUP BY book_month.person_id, book_month.scheme
+ORDER BY book_month.person_id, book_month.scheme
+"""
+    ),
 )
 
 _benefits = Benefit.__table__

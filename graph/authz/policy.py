@@ -237,6 +237,9 @@ _RULES: dict[str, set[str]] = {
     "ContributionPeriodEdge": {_G.SOCIAL_INSURANCE, _G.UNEMPLOYMENT_INSURANCE},
     "Allowances": {_G.SOCIAL_INSURANCE, _G.UNEMPLOYMENT_INSURANCE},
     "SchemeTotal": {_G.SOCIAL_INSURANCE},
+    "PensionStanding": {_G.SOCIAL_INSURANCE},
+    # Reached through PensionStanding.retirement, which also requires IDENTITY (birth date).
+    "Retirement": {_G.SOCIAL_INSURANCE},
     "Benefit": {_G.SOCIAL_INSURANCE},
     "BenefitConnection": {_G.SOCIAL_INSURANCE},
     "BenefitEdge": {_G.SOCIAL_INSURANCE},

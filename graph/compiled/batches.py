@@ -123,7 +123,7 @@ BATCHES: dict[tuple[str, str], Batch] = {
     ("Person", "socialInsurance"): loaded(
         lambda ls: ls.social_insurance,
         lambda s, _: s.person_id,
-        lambda s, row, _: SocialInsurance.from_row(row, s.access) if row else None,
+        lambda s, row, _: SocialInsurance.from_row(row, s.access, s.row) if row else None,
     ),
     ("Person", "relatives"): loaded(
         lambda ls: ls.relatives,
@@ -138,6 +138,11 @@ BATCHES: dict[tuple[str, str], Batch] = {
         lambda ls: ls.contribution_totals,
         _whole_history(DataGroup.SOCIAL_INSURANCE),
         lambda _s, rows, _: scheme_totals(rows),
+    ),
+    ("SocialInsurance", "pension"): loaded(
+        lambda ls: ls.contribution_totals,
+        _whole_history(DataGroup.SOCIAL_INSURANCE),
+        lambda s, rows, _: s.pension_standing(rows),
     ),
     ("SocialInsurance", "benefits"): _paged(
         lambda ls: ls.benefits, benefits_key, benefits_page, "from_month", "to_month"

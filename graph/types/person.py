@@ -287,7 +287,7 @@ class Person:
         from graph.types.social_insurance import SocialInsurance
 
         row = await info.context.loaders.social_insurance.load(self.person_id)
-        return SocialInsurance.from_row(row, self.access) if row else None
+        return SocialInsurance.from_row(row, self.access, self.row) if row else None
 
     @strawberry.field(
         description="Bảo hiểm y tế — health insurance cards and their history.",

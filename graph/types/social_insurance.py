@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import strawberry
 
 from db import enums as db_enums
+from db.bhyt_rules import today
 from db.enums import BenefitRegime, LumpSumReason, ParticipantCategory, PaymentMethod, Scheme
 from db.session import Row
 from graph.arguments import After, First, FromMonth, ToMonth
@@ -14,6 +15,7 @@ from graph.authz.policy import Access, DataGroup
 from graph.context import Info
 from graph.loaders import PagedKey
 from graph.pagination import Connection, PageArgs, connection, page_params
+from graph.types.pension import PensionStanding, pension_standing
 from graph.types.reference import SocialInsuranceOffice
 from graph.types.scalars import Vnd, YearMonth
 from graph.validation import date_range
@@ -56,7 +58,12 @@ class ContributionPeriod:
     def to_month(self) -> YearMonth | None:
         return self.row["to_month"]  # type: ignore[no-any-return]
 
-    @strawberry.field(description="Số tháng — months covered (ongoing rows count to this month).")
+    @strawberry.field(
+        description=(
+            "Số tháng — months of the row counted so far: an ongoing row counts to the current"
+            " month, a row's later months (paid ahead) and a row that starts later count 0."
+        )
+    )
     def months(self) -> int:
         return months_between(self.row["from_month"], self.row["to_month"])
 
@@ -127,6 +134,21 @@ class SchemeTotal:
             " kept in the book, no longer counted toward a pension."
         )
     )
+    maternity_months: int = strawberry.field(
+        description=(
+            "Số tháng nghỉ thai sản được tính — months of maternity leave no contribution row"
+            " covers, counted in `months` without payment (Law 58/2014 art. 39(2), and Law 41/2024's"
+            " maternity section): a month counts with at least 14 working days of leave, read as"
+            " Monday to Friday inside the benefit's period up to today (public holidays are not"
+            " subtracted). Only the compulsory scheme has them."
+        )
+    )
+    prepaid_months: int = strawberry.field(
+        description=(
+            "Số tháng đóng trước — months of rows after the current month (voluntary months paid"
+            " ahead, Law 41/2024 art. 36): paid, not counted in `months` until they come."
+        )
+    )
 
     @strawberry.field(description="Số năm — whole years of the total.")
     def years(self) -> int:
@@ -180,6 +202,7 @@ class Benefit:
 class SocialInsurance:
     person_id: strawberry.Private[int]
     access: strawberry.Private[Access]
+    person: strawberry.Private[Row]
     bhxh_code: str = strawberry.field(
         description="Mã số BHXH — the 10-digit social insurance code."
     )
@@ -198,10 +221,12 @@ class SocialInsurance:
     tax_code: str | None = strawberry.field(description="Mã số thuế cá nhân — personal tax code.")
 
     @classmethod
-    def from_row(cls, row: Row, access: Access) -> "SocialInsurance":
+    def from_row(cls, row: Row, access: Access, person: Row) -> "SocialInsurance":
+        """`person` is the person's row: the footer's retirement age needs the birth date."""
         return cls(
             person_id=row["person_id"],
             access=access,
+            person=person,
             bhxh_code=row["bhxh_code"],
             managing_unit_code=row["managing_unit_code"],
             office=SocialInsuranceOffice(code=row["office_code"], name=row["office_name"]),
@@ -237,6 +262,20 @@ class SocialInsurance:
         rows: list[Row] = await info.context.loaders.contribution_totals.load(self.person_id)
         return scheme_totals(rows)
 
+    @strawberry.field(
+        description=(
+            "Tổng thời gian đóng BHXH tính hưởng lương hưu — the book's footer: compulsory and"
+            " voluntary months toward a pension, months still needed and retirement age."
+        )
+    )
+    async def pension(self, info: Info) -> PensionStanding | None:
+        require_whole_history(self.access, DataGroup.SOCIAL_INSURANCE)
+        rows: list[Row] = await info.context.loaders.contribution_totals.load(self.person_id)
+        return self.pension_standing(rows)
+
+    def pension_standing(self, rows: list[Row]) -> PensionStanding:
+        return pension_standing(self.person_id, self.access, self.person, rows, today())
+
     @strawberry.field(description="Quyết định hưởng — benefit decisions, oldest first.")
     async def benefits(
         self,
@@ -256,6 +295,8 @@ def scheme_totals(rows: list[Row]) -> list[SchemeTotal]:
             scheme=db_enums.Scheme(r["scheme"]),
             months=r["months"],
             settled_months=r["settled_months"],
+            maternity_months=r["maternity_months"],
+            prepaid_months=r["prepaid_months"],
         )
         for r in rows
     ]
@@ -319,8 +360,11 @@ def contribution_page(rows: list[Row], first: int) -> Connection[ContributionPer
 
 
 def months_between(start: date, end: date | None) -> int:
-    last = end or date.today().replace(day=1)
-    return (last.year - start.year) * 12 + last.month - start.month + 1
+    """Months of a row that count: up to the current month only, never negative (a row that
+    starts later counts 0; its months are prepaid or not yet due)."""
+    this_month = today().replace(day=1)
+    last = min(end or this_month, this_month)
+    return max(0, (last.year - start.year) * 12 + last.month - start.month + 1)
 
 
 def _float(value: Any) -> float | None:

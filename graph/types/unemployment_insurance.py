@@ -103,12 +103,15 @@ class UnemploymentInsurance:
 
     @strawberry.field(
         description=(
-            "Thời gian đóng BHTN được bảo lưu — contribution months reserved for a future claim: "
-            "months a past claim counted but did not spend, plus months contributed since. A "
-            "claim spends 12 counted months per benefit month used (Decree 28/2015 art. 18(6)–(7),"
-            " Circular 28/2015 art. 9); what it counted beyond that stays reserved, including "
-            "what a 12-month entitlement counted above 144 months (this service's reading: the "
-            "law reserves contribution time not yet used for a benefit and does not cap it)."
+            "Thời gian đóng BHTN được bảo lưu — contribution months reserved for a future claim"
+            " (Decree 28/2015 art. 18(6)–(7), Circular 28/2015 art. 9): of the months the latest"
+            " claim counted, each benefit month used spends 12; the rest stays reserved — the"
+            " months of an entitlement not received (work found, allowance not collected) and"
+            " the odd months above what the entitlement needs — and months contributed since the"
+            " claim was filed add to it. Months above the 144 a 12-month entitlement spends stay"
+            " reserved too (this service's reading: the decree reserves the contribution time"
+            " not used for a benefit and sets no cap; e.g. 150 counted, 12 used → 6 reserved)."
+            " Months after the current month are not counted."
         )
     )
     async def reserved_months(self, info: Info) -> int | None:
