@@ -7,9 +7,8 @@ import random
 from datetime import date
 
 from db.enums import BenefitRegime, EnterpriseType, PaymentMethod
-from db.seed import events, places, retirement, sectors
+from db.seed import common, events, places, retirement, sectors
 from db.seed.common import (
-    AS_OF_MONTH,
     BASE_SALARY,
     MIN_WAGE_REGION_1,
     UNEMPLOYMENT_ALL_EMPLOYERS,
@@ -57,7 +56,7 @@ _MATERNITY_GRANT_FROM = month_index(2025, 7)  # voluntary contributors' birth gr
 
 
 def live(rng: random.Random, p: Person, births: list[date], employers: EmployerIndex) -> Book:
-    """The insurance book of one person's working life, as of AS_OF."""
+    """The insurance book of one person's working life, as of the seed's today."""
     book = Book(pid=p.pid)
     if p.age < 18 and not p.restricted:
         return book
@@ -81,7 +80,7 @@ class _Life:
         self.retire = retirement.retirement_month(p)
         low, high = _EDU_START_AGE[p.education]
         self.start = p.birth_month + rng.randint(low, high) * 12 + rng.randrange(12)
-        self.limit = min(AS_OF_MONTH, self.retire - 1)
+        self.limit = min(common.AS_OF_MONTH, self.retire - 1)
         self.kind = ""  # enterprise type of the last employer
         self.contract = False
 
@@ -109,10 +108,12 @@ class _Life:
                 self._business(max(self.start, month_index(1995, 1) + rng.randrange(36)))
             elif 25 <= p.age < 62 and rng.random() < 0.10:
                 first = max(
-                    VOLUNTARY_START, p.birth_month + 300, AS_OF_MONTH - int(rng.expovariate(1 / 45))
+                    VOLUNTARY_START,
+                    p.birth_month + 300,
+                    common.AS_OF_MONTH - int(rng.expovariate(1 / 45)),
                 )
                 self._voluntary(
-                    first, AS_OF_MONTH if rng.random() < 0.75 else first + rng.randint(6, 60)
+                    first, common.AS_OF_MONTH if rng.random() < 0.75 else first + rng.randint(6, 60)
                 )
         self._finish()
 
@@ -270,16 +271,18 @@ class _Life:
         first = max(
             p.birth_month + rng.randint(19, 23) * 12 + rng.randrange(12), month_index(1975, 6)
         )
-        first = min(first, AS_OF_MONTH - 12)  # in service for at least a year: restricted today
+        first = min(
+            first, common.AS_OF_MONTH - 12
+        )  # in service for at least a year: restricted today
         employer = DEFENCE_EMPLOYER_ID if p.authority == "DEFENCE" else PUBLIC_SECURITY_EMPLOYER_ID
         self.kind = "ARMED"
         rank, t = 0, first
-        while t <= AS_OF_MONTH:
+        while t <= common.AS_OF_MONTH:
             served = (t - first) // 12
             if served and served % 4 == 0 and rank < len(_RANKS) - 1:
                 rank += 1
             title, coef = _RANKS[rank]
-            end = min((t // 12) * 12 + 11, AS_OF_MONTH)
+            end = min((t // 12) * 12 + 11, common.AS_OF_MONTH)
             seniority = served if served >= 5 else 0
             self.book.steps.append(
                 Step(t, end, employer, title, 0, coef, 0.0, seniority, 0.0, NEVER, accident=False)
@@ -292,7 +295,7 @@ class _Life:
     def _voluntary(self, first: int, last: int) -> None:
         rng, book = self.rng, self.book
         first = max(first, VOLUNTARY_START, (book.steps[-1].end + 1) if book.steps else 0)
-        last = min(last, AS_OF_MONTH)
+        last = min(last, common.AS_OF_MONTH)
         if first > last:
             return
         chosen = 0 if rng.random() < 0.75 else rng.randint(20, 60) * 100_000
@@ -308,7 +311,7 @@ class _Life:
             else:
                 book.voluntary.append((a, change - 1, income))
             a = change
-        book.ongoing = last == AS_OF_MONTH
+        book.ongoing = last == common.AS_OF_MONTH
         book.payment = weighted(rng, _PAYMENT, _PAYMENT_CUM)[0].value
         for (
             birth
@@ -326,21 +329,21 @@ class _Life:
         age = p.age_at(m)
         if age < 50 and book.months >= 12 and rng.random() < 0.35:
             when = m + 12 + rng.randrange(6)
-            if when < AS_OF_MONTH:
+            if when < common.AS_OF_MONTH:
                 retirement.withdraw(rng, book, when)
                 return
         if age >= 40 and book.months >= 120 and rng.random() < 0.3:
             first = m + rng.randint(1, 12)
-            self._voluntary(first, min(self.retire - 1, AS_OF_MONTH))
+            self._voluntary(first, min(self.retire - 1, common.AS_OF_MONTH))
 
     def _finish(self) -> None:
         rng, book = self.rng, self.book
         last = max([s.end for s in book.steps] + [e for _, e, _ in book.voluntary], default=-1)
         if last < 0 and not book.benefits:
             return
-        if not book.ongoing and book.steps and book.steps[-1].end == AS_OF_MONTH:
+        if not book.ongoing and book.steps and book.steps[-1].end == common.AS_OF_MONTH:
             book.ongoing = True
-        retired = self.retire <= AS_OF_MONTH and last < self.retire
+        retired = self.retire <= common.AS_OF_MONTH and last < self.retire
         if retired and not book.withdrawn:
             required = 180 if self.retire >= retirement.LAW_41_2024 else 240
             if book.months < required and last >= self.retire - 1:
@@ -351,7 +354,7 @@ class _Life:
                     self._voluntary(self.retire, self.retire + required - book.months - 1)
             last = max([s.end for s in book.steps] + [e for _, e, _ in book.voluntary])
             pension_at = max(self.retire, last + 1)
-            if not book.withdrawn and book.months >= required and pension_at <= AS_OF_MONTH:
+            if not book.withdrawn and book.months >= required and pension_at <= common.AS_OF_MONTH:
                 retirement.pension(rng, self.p, book, pension_at)
         retirement.status(rng, self.p, book, self.idx, self.kind, self.contract)
 

@@ -6,7 +6,8 @@ from dataclasses import replace
 from datetime import date, timedelta
 
 from db.enums import BenefitRegime
-from db.seed.common import AS_OF_MONTH, BASE_SALARY, add_months, month_date, month_index
+from db.seed import common
+from db.seed.common import BASE_SALARY, add_months, month_date, month_index
 from db.seed.histories import NEVER, Book, Step
 
 
@@ -44,7 +45,7 @@ def incidents(rng: random.Random, book: Book, step: Step, manual: bool) -> None:
     if manual and rng.random() < 0.002 * years:
         m = rng.randint(step.start, step.end)
         start = month_date(m) + timedelta(days=rng.randint(30, 90))
-        if start >= month_date(AS_OF_MONTH):
+        if start >= month_date(common.AS_OF_MONTH):
             return
         base = BASE_SALARY.at(m)
         if rng.random() < 0.1:  # lasting incapacity: a monthly allowance, and BHYT category TB

@@ -14,7 +14,8 @@ from datetime import date
 
 from db import reference_data
 from db.identifiers import make_bhyt_code_15
-from db.seed.common import AS_OF, NULL, add_years
+from db.seed import common
+from db.seed.common import NULL, add_years
 from db.seed.family import Household
 from db.seed.histories import Book
 from db.seed.people import EDU_UNIVERSITY, Person
@@ -149,7 +150,7 @@ def _category(rng: random.Random, p: Person, book: Book, prof: Profile, year: in
 def cards(rng: random.Random, p: Person, book: Book, prof: Profile) -> list[Card]:
     """The person's cards from CARD_FIRST_YEAR, oldest first."""
     out: list[Card] = []
-    for year in range(max(CARD_FIRST_YEAR, p.birth.year), AS_OF.year + 1):
+    for year in range(max(CARD_FIRST_YEAR, p.birth.year), common.AS_OF.year + 1):
         category = _category(rng, p, book, prof, year)
         if category is None:
             continue
@@ -206,7 +207,7 @@ def card_lines(
             )
         if card.revoked:
             status, reason = "REVOKED", "Cấp trùng thẻ BHYT"
-        elif card.year < AS_OF.year:
+        elif card.year < common.AS_OF.year:
             status, reason = "EXPIRED", NULL
         elif rng.random() < 0.006:
             status = "TEMPORARILY_LOCKED"

@@ -1,0 +1,219 @@
+"""The seeded data could be real: no impossible rows, and the shares DOMAIN.md §7 names.
+
+One database of 1,500 persons seeded as of a fixed mid-month "today" (so that rows dated later in
+the same month would show), checked with SQL over all rows.
+"""
+
+from collections.abc import Iterator
+from datetime import date
+from typing import Any
+
+import psycopg
+import pytest
+from psycopg.rows import dict_row
+
+from db import bhyt_rules, migrate
+from db.seed import EARLIEST_TODAY, seed_database
+from db.urls import libpq_conninfo
+from tests.conftest import create_database, drop_database
+
+PERSONS = 1500
+TODAY = date(2026, 11, 17)
+
+
+@pytest.fixture(scope="module")
+def db(server_url: str) -> Iterator[psycopg.Connection[dict[str, Any]]]:
+    url = create_database(server_url)
+    try:
+        migrate.upgrade(url)
+        conninfo = libpq_conninfo(url)
+        seed_database(conninfo, persons=PERSONS, seed=11, progress=False, today=TODAY)
+        with psycopg.connect(conninfo, row_factory=dict_row) as conn:
+            yield conn
+    finally:
+        drop_database(server_url, url)
+
+
+def _all(conn: psycopg.Connection[dict[str, Any]], sql: str, **params: Any) -> list[Any]:
+    return conn.execute(sql, params).fetchall()
+
+
+def _one(conn: psycopg.Connection[dict[str, Any]], sql: str, **params: Any) -> Any:
+    row = conn.execute(sql, params).fetchone()
+    assert row is not None
+    return next(iter(row.values()))
+
+
+# --- impossible rows ---------------------------------------------------------------------------
+
+
+def test_no_contribution_before_the_age_of_15(db: psycopg.Connection[dict[str, Any]]) -> None:
+    assert not _all(
+        db,
+        "SELECT c.id FROM contribution_period c JOIN person p ON p.id = c.person_id"
+        " WHERE c.from_month < date_trunc('month', p.birth_date + interval '15 years')",
+    )
+
+
+def test_nothing_is_dated_after_today(db: psycopg.Connection[dict[str, Any]]) -> None:
+    checks = {
+        "row starts": "SELECT count(*) FROM contribution_period WHERE from_month > %(today)s",
+        "row ends": "SELECT count(*) FROM contribution_period"
+        " WHERE to_month > date_trunc('month', %(today)s::date)",
+        "decision": "SELECT count(*) FROM benefit"
+        " WHERE decided_on > %(today)s OR period_from > %(today)s",
+        "claim": "SELECT count(*) FROM unemployment_benefit"
+        " WHERE filed_on > %(today)s OR decided_on > %(today)s OR starts_on > %(today)s",
+        "card": "SELECT count(*) FROM health_insurance_card WHERE valid_from > %(today)s",
+        "visit": "SELECT count(*) FROM medical_visit"
+        " WHERE (admitted_at AT TIME ZONE 'Asia/Ho_Chi_Minh')::date >= %(today)s"
+        " OR (discharged_at AT TIME ZONE 'Asia/Ho_Chi_Minh')::date >= %(today)s",
+        "person": "SELECT count(*) FROM person WHERE birth_date > %(today)s",
+    }
+    found = {what: _one(db, sql, today=TODAY) for what, sql in checks.items()}
+    assert found == dict.fromkeys(checks, 0)
+
+
+def test_rows_running_on_today_stay_open(db: psycopg.Connection[dict[str, Any]]) -> None:
+    month = date(TODAY.year, TODAY.month, 1)
+    assert _one(db, "SELECT count(*) FROM contribution_period WHERE to_month IS NULL") > 0
+    assert not _all(db, "SELECT id FROM contribution_period WHERE to_month = %(m)s", m=month)
+
+
+def test_no_two_rows_with_one_employer_overlap(db: psycopg.Connection[dict[str, Any]]) -> None:
+    assert not _all(
+        db,
+        "SELECT a.id, b.id FROM contribution_period a JOIN contribution_period b"
+        " ON a.person_id = b.person_id AND a.scheme = b.scheme AND a.id < b.id"
+        " AND a.employer_id IS NOT DISTINCT FROM b.employer_id"
+        " AND daterange(a.from_month, coalesce(a.to_month, 'infinity'), '[]')"
+        " && daterange(b.from_month, coalesce(b.to_month, 'infinity'), '[]')",
+    )
+
+
+def test_unemployment_months_are_compulsory_social_months(
+    db: psycopg.Connection[dict[str, Any]],
+) -> None:
+    assert _one(db, "SELECT count(*) FROM contribution_period WHERE scheme = 'UNEMPLOYMENT'") > 0
+    assert not _all(
+        db,
+        "SELECT u.id, m FROM contribution_period u,"
+        " generate_series(u.from_month, coalesce(u.to_month, %(today)s), interval '1 month') m"
+        " WHERE u.scheme = 'UNEMPLOYMENT' AND NOT EXISTS ("
+        "  SELECT FROM contribution_period c WHERE c.person_id = u.person_id"
+        "  AND c.scheme = 'COMPULSORY_SOCIAL' AND c.from_month <= m"
+        "  AND (c.to_month IS NULL OR c.to_month >= m))",
+        today=TODAY,
+    )
+
+
+# --- rows that agree with one another ----------------------------------------------------------
+
+
+def test_withdrawals_settle_the_rows_before_them(db: psycopg.Connection[dict[str, Any]]) -> None:
+    """The rule migration 0009 back-filled old books with: a closed BHXH row ending in or before
+    the month of a lump-sum withdrawal is settled by the first such withdrawal."""
+    expected = _all(
+        db,
+        "SELECT c.id, CASE WHEN c.scheme IN ('COMPULSORY_SOCIAL', 'VOLUNTARY_SOCIAL')"
+        " THEN (SELECT b.id FROM benefit b WHERE b.person_id = c.person_id"
+        "  AND b.regime = 'LUMP_SUM_WITHDRAWAL'"
+        "  AND date_trunc('month', b.decided_on) >= c.to_month"
+        "  ORDER BY b.decided_on, b.id LIMIT 1) END AS settled_by"
+        " FROM contribution_period c ORDER BY c.id",
+    )
+    stored = _all(db, "SELECT id, settled_by FROM contribution_period ORDER BY id")
+    assert any(r["settled_by"] is not None for r in stored)
+    assert stored == expected
+
+
+def test_visits_split_by_the_base_salary_of_their_day(
+    db: psycopg.Connection[dict[str, Any]],
+) -> None:
+    visits = _all(
+        db,
+        "SELECT v.total_cost_vnd, v.fund_paid_vnd, v.patient_paid_vnd, c.benefit_level,"
+        " (v.admitted_at AT TIME ZONE 'Asia/Ho_Chi_Minh')::date AS day,"
+        " v.facility_code = c.initial_facility_code AS registered"
+        " FROM medical_visit v JOIN health_insurance_card c ON c.id = v.card_id",
+    )
+    assert len(visits) > 1000
+    low = 0
+    for v in visits:
+        split = bhyt_rules.cost_split(v["total_cost_vnd"], v["benefit_level"], v["day"])
+        assert v["fund_paid_vnd"] + v["patient_paid_vnd"] == v["total_cost_vnd"]
+        if split.rule == "LOW_COST" or v["registered"]:
+            assert v["fund_paid_vnd"] == split.fund_paid, v
+        else:
+            assert v["fund_paid_vnd"] <= split.fund_paid, v
+        low += split.rule == "LOW_COST"
+    assert 0.02 < low / len(visits) < 0.6  # cheap visits exist, and are not the rule
+
+
+def test_one_person_households_exist(db: psycopg.Connection[dict[str, Any]]) -> None:
+    sizes = _all(db, "SELECT count(*) AS n FROM household_member GROUP BY household_id")
+    ones = sum(s["n"] == 1 for s in sizes)
+    assert 0.03 <= ones / len(sizes) <= 0.35
+
+
+# --- shares (DOMAIN.md §7) ---------------------------------------------------------------------
+
+
+def test_shares_are_within_the_national_bounds(db: psycopg.Connection[dict[str, Any]]) -> None:
+    month = date(TODAY.year, TODAY.month, 1)
+    current = " AND from_month <= %(m)s AND (to_month IS NULL OR to_month >= %(m)s)"
+
+    def contributors(scheme: str) -> int:
+        return int(
+            _one(
+                db,
+                "SELECT count(DISTINCT person_id) FROM contribution_period WHERE scheme = %(s)s"
+                + current,
+                s=scheme,
+                m=month,
+            )
+        )
+
+    compulsory, voluntary = contributors("COMPULSORY_SOCIAL"), contributors("VOLUNTARY_SOCIAL")
+    unemployment = contributors("UNEMPLOYMENT")
+    covered = _one(
+        db,
+        "SELECT count(DISTINCT person_id) FROM health_insurance_card"
+        " WHERE valid_from <= %(t)s AND valid_to >= %(t)s AND status <> 'REVOKED'",
+        t=TODAY,
+    )
+    holder_years = _one(
+        db,
+        "SELECT sum((least(valid_to, %(t)s) - valid_from + 1) / 365.0) FROM health_insurance_card"
+        " WHERE status <> 'REVOKED' AND valid_from <= %(t)s",
+        t=TODAY,
+    )
+    visits = _one(db, "SELECT count(*) FROM medical_visit WHERE card_id IS NOT NULL")
+    assert 0.85 <= covered / PERSONS <= 0.99  # BHYT ~94 % of people
+    assert 0.06 <= voluntary / (compulsory + voluntary) <= 0.18  # voluntary 10–13 % of BHXH
+    assert 0.65 <= unemployment / compulsory <= 0.95  # BHTN ≈ 80 % of compulsory
+    assert 1.0 <= visits / float(holder_years) <= 1.8  # ≈ 1.4 visits per card-holder-year
+
+
+# --- the seed's today ----------------------------------------------------------------------------
+
+
+def test_today_follows_the_clock_unless_given(server_url: str) -> None:
+    url = create_database(server_url)
+    try:
+        migrate.upgrade(url)
+        conninfo = libpq_conninfo(url)
+        seed_database(conninfo, persons=40, seed=3, progress=False)
+        with psycopg.connect(conninfo) as conn:
+            latest = conn.execute(
+                "SELECT max(valid_to), max(valid_from) FROM health_insurance_card"
+            ).fetchone()
+        today = bhyt_rules.today()
+        assert latest is not None and latest[1] <= today <= latest[0]
+    finally:
+        drop_database(server_url, url)
+
+
+def test_today_before_the_coded_timelines_is_refused() -> None:
+    with pytest.raises(ValueError, match="today"):
+        seed_database("", persons=1, today=date(EARLIEST_TODAY.year - 1, 12, 31))
