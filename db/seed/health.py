@@ -10,9 +10,9 @@ students), and last of all the household scheme (GD), which some households do n
 
 import random
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
-from db import reference_data
+from db import bhyt_rules, reference_data
 from db.identifiers import make_bhyt_code_15
 from db.seed import common
 from db.seed.common import NULL, add_years
@@ -38,6 +38,7 @@ _PRIORITY = (
     "CN", "HS", "SV", "TQ", "TA", "TY", "CT", "GD",
 )  # fmt: skip
 _RANK = {code: i for i, code in enumerate(_PRIORITY)}
+_DAY = timedelta(days=1)
 LEVEL = {c.code: c.benefit_level for c in reference_data.BHYT_CATEGORIES}
 _TIER_WEIGHT = {TIER_AREA: 5.0, TIER_COMMUNE: 2.0, TIER_PRIVATE: 1.0}
 _MINORITY_AREAS = ("84", "94", "91", "95", "89", "58")  # Khmer and Chăm communities
@@ -48,6 +49,7 @@ class Card:
     year: int
     category: str
     valid_from: date
+    valid_to: date
     facility: Facility
     revoked: bool
 
@@ -112,11 +114,15 @@ def household_means(rng: random.Random, legacy: str, minority: bool) -> tuple[st
     return poverty, buys
 
 
-def _category(rng: random.Random, p: Person, book: Book, prof: Profile, year: int) -> str | None:
-    m = max(year * 12, p.birth_month)
-    age = p.age_at(m)
-    if age < 0:
+def _category(
+    rng: random.Random, p: Person, book: Book, prof: Profile, year: int, m: int = -1
+) -> str | None:
+    """The category of a card issued for `year`, decided by the holder's situation in its
+    first month (January, or the month of birth), or in month `m` when given."""
+    m = m if m >= 0 else max(year * 12, p.birth_month)
+    if m < p.birth_month:
         return None
+    age = max(0, p.age_at(m))  # a child born on the 20th is 0, not -1, in its month of birth
     best = len(_PRIORITY)
     for first, last, code in book.cover:
         if first <= m <= last:
@@ -148,16 +154,49 @@ def _category(rng: random.Random, p: Person, book: Book, prof: Profile, year: in
 
 
 def cards(rng: random.Random, p: Person, book: Book, prof: Profile) -> list[Card]:
-    """The person's cards from CARD_FIRST_YEAR, oldest first."""
+    """The person's cards from CARD_FIRST_YEAR, oldest first: one per covered year, from
+    1 January or from birth, except that a child's card ends with the 72nd month and an
+    unemployment-allowance card with the allowance."""
     out: list[Card] = []
     for year in range(max(CARD_FIRST_YEAR, p.birth.year), common.AS_OF.year + 1):
         category = _category(rng, p, book, prof, year)
         if category is None:
             continue
         start = max(date(year, 1, 1), p.birth)
+        end = date(year, 12, 31)
         facility = prof.facilities[year >= prof.switch_year]
-        out.append(Card(year, category, start, facility, rng.random() < 0.002))
+        if category == "TE" and (sixth := add_years(p.birth, 6)) <= end:
+            # Law on Health Insurance art. 12(3)(c) (as amended by Law 46/2014): a child under
+            # six is insured by the state; the card runs to the end of the 72nd month of age,
+            # read as the day before the sixth birthday. The rest of the year: the category the
+            # child has at six, if any.
+            out.append(Card(year, category, start, sixth - _DAY, facility, rng.random() < 0.002))
+            if sixth > common.AS_OF:
+                continue
+            later = _category(rng, p, book, prof, year, sixth.year * 12 + sixth.month - 1)
+            if later is not None and later != "TE":
+                out.append(Card(year, later, sixth, end, facility, rng.random() < 0.002))
+            continue
+        if category == "TN":
+            # Law on Employment 38/2013 art. 51: the fund buys BHYT for the months the
+            # allowance is paid, so the card ends with the allowance's last month.
+            end = min(end, _last_day(_cover_end(book, start, "TN")))
+        out.append(Card(year, category, start, end, facility, rng.random() < 0.002))
     return out
+
+
+def _last_day(m: int) -> date:
+    """The last day of month index `m`."""
+    return date((m + 1) // 12, (m + 1) % 12 + 1, 1) - _DAY
+
+
+def _cover_end(book: Book, on: date, category: str) -> int:
+    """The last month of the book's cover of `category` that holds the day `on`."""
+    m = on.year * 12 + on.month - 1
+    return max(
+        (last for first, last, code in book.cover if code == category and first <= m <= last),
+        default=m,
+    )
 
 
 def five_year_start(rng: random.Random, p: Person, book: Book, prof: Profile) -> int:
@@ -188,15 +227,17 @@ def card_lines(
     out: list[str] = []
     codes: dict[str, str] = {}
     run_start = p.birth
-    previous = -1
+    covered_to: date | None = None  # the last day of the previous card
     for card in issued:
-        if card.year != previous + 1:
+        if covered_to is None or card.valid_from > bhyt_rules.add_months(
+            covered_to + _DAY, bhyt_rules.CONTINUITY_GAP_MONTHS
+        ):  # a new run of cover: continuity survives a break of at most three months
             if card.year == CARD_FIRST_YEAR and prior_run:
                 run_start = max(date(prior_run, 1, 1), p.birth)
             else:
                 run_start = card.valid_from
-        previous = card.year
-        valid_to = date(card.year, 12, 31)
+        covered_to = card.valid_to
+        valid_to = card.valid_to
         five = add_years(run_start, 5)
         five_text = five.isoformat() if five <= valid_to else NULL
         code = codes.get(card.category)
@@ -207,7 +248,7 @@ def card_lines(
             )
         if card.revoked:
             status, reason = "REVOKED", "Cấp trùng thẻ BHYT"
-        elif card.year < common.AS_OF.year:
+        elif valid_to < common.AS_OF:
             status, reason = "EXPIRED", NULL
         elif rng.random() < 0.006:
             status = "TEMPORARILY_LOCKED"

@@ -140,7 +140,7 @@ def visit_lines(
         if card.revoked:
             continue
         first = card.valid_from.toordinal()
-        days = min(date(card.year, 12, 31).toordinal(), today - 1) - first + 1
+        days = min(card.valid_to.toordinal(), today - 1) - first + 1
         if days <= 0:
             continue
         age = max(0, p.age_at(month_index(card.year, 6)))

@@ -150,6 +150,60 @@ def test_visits_split_by_the_base_salary_of_their_day(
     assert 0.02 < low / len(visits) < 0.6  # cheap visits exist, and are not the rule
 
 
+def test_newborns_are_covered_from_birth(db: psycopg.Connection[dict[str, Any]]) -> None:
+    firsts = _all(
+        db,
+        "SELECT p.birth_date, min(c.valid_from) AS first FROM person p"
+        " JOIN health_insurance_card c ON c.person_id = p.id"
+        " WHERE p.birth_date >= '2018-01-01' GROUP BY p.id, p.birth_date",
+    )
+    assert len(firsts) > 20
+    assert all(f["first"] == f["birth_date"] for f in firsts)
+
+
+def test_child_cards_end_with_the_72nd_month(db: psycopg.Connection[dict[str, Any]]) -> None:
+    late = _all(
+        db,
+        "SELECT c.id FROM health_insurance_card c JOIN person p ON p.id = c.person_id"
+        " WHERE c.category_code = 'TE' AND c.valid_to >= p.birth_date + interval '6 years'",
+    )
+    assert not late
+    # Children who turned six in a year with a card: the TE card ends the day before.
+    ended = _one(
+        db,
+        "SELECT count(*) FROM health_insurance_card c JOIN person p ON p.id = c.person_id"
+        " WHERE c.category_code = 'TE'"
+        " AND c.valid_to = (p.birth_date + interval '6 years')::date - 1",
+    )
+    assert ended > 0
+
+
+def test_unemployment_cards_end_with_the_allowance(
+    db: psycopg.Connection[dict[str, Any]],
+) -> None:
+    cards = _all(
+        db,
+        "SELECT c.valid_to, (SELECT max((date_trunc('month', u.starts_on)"
+        "  + make_interval(months => u.months_used))::date - 1)"
+        "  FROM unemployment_benefit u WHERE u.person_id = c.person_id"
+        "  AND u.starts_on <= c.valid_to) AS allowance_ends"
+        " FROM health_insurance_card c WHERE c.category_code = 'TN'",
+    )
+    assert cards
+    assert all(
+        c["valid_to"] == min(c["allowance_ends"], date(c["valid_to"].year, 12, 31)) for c in cards
+    )
+
+
+def test_cards_are_expired_once_they_end(db: psycopg.Connection[dict[str, Any]]) -> None:
+    assert not _all(
+        db,
+        "SELECT id FROM health_insurance_card WHERE valid_to < %(t)s"
+        " AND status NOT IN ('EXPIRED', 'REVOKED')",
+        t=TODAY,
+    )
+
+
 def test_one_person_households_exist(db: psycopg.Connection[dict[str, Any]]) -> None:
     sizes = _all(db, "SELECT count(*) AS n FROM household_member GROUP BY household_id")
     ones = sum(s["n"] == 1 for s in sizes)
