@@ -338,6 +338,8 @@ class _Life:
 
     def _finish(self) -> None:
         rng, book = self.rng, self.book
+        for lo, hi in book.leaves:  # a job begun during a maternity leave pays from its end
+            book.cut(lo, hi)
         last = max([s.end for s in book.steps] + [e for _, e, _ in book.voluntary], default=-1)
         if last < 0 and not book.benefits:
             return

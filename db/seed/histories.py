@@ -10,7 +10,7 @@ that agree on everything are merged, so there is about one row per contribution 
 
 import random
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
 from db import rules
@@ -83,6 +83,8 @@ class Book:
     cover: list[tuple[int, int, str]] = field(default_factory=list)
     pension_from: int = NEVER
     withdrawn: bool = False
+    # Months of maternity leave paid for by neither employer nor employee: (first, last).
+    leaves: list[tuple[int, int]] = field(default_factory=list)
     # Lump-sum withdrawals: (month of the decision, index of the benefit in `benefits`).
     settlements: list[tuple[int, int]] = field(default_factory=list)
     category: str = ""  # participant category on the seed's today
@@ -96,6 +98,19 @@ class Book:
         return sum(s.end - s.start + 1 for s in self.steps) + sum(
             e - s + 1 for s, e, _ in self.voluntary
         )
+
+    def cut(self, lo: int, hi: int, begin: int = 0) -> None:
+        """Removes months [lo, hi] from the steps from index `begin` on."""
+        kept: list[Step] = []
+        for s in self.steps[begin:]:
+            if s.end < lo or s.start > hi:
+                kept.append(s)
+                continue
+            if s.start < lo:
+                kept.append(replace(s, end=lo - 1))
+            if s.end > hi:
+                kept.append(replace(s, start=hi + 1))
+        self.steps[begin:] = kept
 
     def bhtn_months(self, first: int, last: int) -> int:
         """BHTN months paid within [first, last]."""

@@ -14,6 +14,7 @@ from psycopg.rows import dict_row
 
 from db import bhyt_rules, migrate
 from db.seed import EARLIEST_TODAY, seed_database
+from db.seed.events import leave_months, working_days
 from db.urls import libpq_conninfo
 from tests.conftest import create_database, drop_database
 
@@ -148,6 +149,49 @@ def test_visits_split_by_the_base_salary_of_their_day(
             assert v["fund_paid_vnd"] <= split.fund_paid, v
         low += split.rule == "LOW_COST"
     assert 0.02 < low / len(visits) < 0.6  # cheap visits exist, and are not the rule
+
+
+def test_maternity_gaps_are_the_months_the_leave_fills(
+    db: psycopg.Connection[dict[str, Any]],
+) -> None:
+    leaves = _all(
+        db,
+        "SELECT b.person_id, b.period_from, b.period_to FROM benefit b"
+        " WHERE b.regime = 'MATERNITY' AND b.period_to - b.period_from > 150",
+    )
+    assert len(leaves) > 5
+    aligned = 0
+    for leave in leaves:
+        filled = leave_months(leave["period_from"], leave["period_to"])
+        first, last = filled[0] - 1, filled[-1] + 1
+        covered = {
+            r["m"].year * 12 + r["m"].month - 1
+            for r in _all(
+                db,
+                "SELECT m::date FROM contribution_period c, generate_series(c.from_month,"
+                " coalesce(c.to_month, %(t)s), interval '1 month') m"
+                " WHERE c.person_id = %(p)s AND c.scheme = 'COMPULSORY_SOCIAL'",
+                p=leave["person_id"],
+                t=TODAY,
+            )
+        }
+        assert not covered & set(filled), leave  # no contributions in a month the leave fills
+        if first in covered and last in covered:  # the job runs on around the leave
+            assert set(range(first, last + 1)) - covered == set(filled), leave
+            aligned += 1
+    assert aligned > 0
+
+
+def test_working_days_and_the_months_a_leave_fills() -> None:
+    # 2 to 13 November 2026: Monday to Friday twice, then a Friday.
+    assert working_days(date(2026, 11, 2), date(2026, 11, 13)) == 10
+    assert working_days(date(2026, 11, 1), date(2026, 11, 30)) == 21
+    assert working_days(date(2026, 11, 28), date(2026, 11, 29)) == 0  # a weekend
+    # Leave from Friday 20 March 2026: March holds 8 working days of it (20, 23–27, 30, 31),
+    # not a full month; 1–19 September holds 14 (1–4, 7–11, 14–18), a full month.
+    months = leave_months(date(2026, 3, 20), date(2026, 9, 19))
+    assert [(m // 12, m % 12 + 1) for m in months] == [(2026, n) for n in range(4, 10)]
+    assert working_days(date(2026, 9, 1), date(2026, 9, 19)) == 14
 
 
 def test_newborns_are_covered_from_birth(db: psycopg.Connection[dict[str, Any]]) -> None:
