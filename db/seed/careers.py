@@ -55,6 +55,14 @@ _LEADERS = {
 _MATERNITY_GRANT_FROM = month_index(2025, 7)  # voluntary contributors' birth grant (Law 41/2024)
 
 
+def contribution_window(p: Person) -> tuple[int, int]:
+    """The first and last month `p` may contribute in: from the month of the 15th birthday (the
+    youngest a worker or a voluntary contributor may be: Labour Code 2019 art. 143, Law 41/2024
+    art. 2(4)) to the seed's today. The one place these bounds are decided: a date of death,
+    when persons get one, ends the window too."""
+    return p.birth_month + 15 * 12, common.AS_OF_MONTH
+
+
 def live(rng: random.Random, p: Person, births: list[date], employers: EmployerIndex) -> Book:
     """The insurance book of one person's working life, as of the seed's today."""
     book = Book(pid=p.pid)
@@ -79,8 +87,11 @@ class _Life:
         self.region = places.wage_region(p.legacy)
         self.retire = retirement.retirement_month(p)
         low, high = _EDU_START_AGE[p.education]
-        self.start = p.birth_month + rng.randint(low, high) * 12 + rng.randrange(12)
-        self.limit = min(common.AS_OF_MONTH, self.retire - 1)
+        self.first, self.last = contribution_window(p)
+        self.start = max(
+            self.first, p.birth_month + rng.randint(low, high) * 12 + rng.randrange(12)
+        )
+        self.limit = min(self.last, self.retire - 1)
         self.kind = ""  # enterprise type of the last employer
         self.contract = False
 
@@ -271,18 +282,17 @@ class _Life:
         first = max(
             p.birth_month + rng.randint(19, 23) * 12 + rng.randrange(12), month_index(1975, 6)
         )
-        first = min(
-            first, common.AS_OF_MONTH - 12
-        )  # in service for at least a year: restricted today
+        # In service for at least a year (restricted today), never before the age of 15.
+        first = max(self.first, min(first, self.last - 12))
         employer = DEFENCE_EMPLOYER_ID if p.authority == "DEFENCE" else PUBLIC_SECURITY_EMPLOYER_ID
         self.kind = "ARMED"
         rank, t = 0, first
-        while t <= common.AS_OF_MONTH:
+        while t <= self.last:
             served = (t - first) // 12
             if served and served % 4 == 0 and rank < len(_RANKS) - 1:
                 rank += 1
             title, coef = _RANKS[rank]
-            end = min((t // 12) * 12 + 11, common.AS_OF_MONTH)
+            end = min((t // 12) * 12 + 11, self.last)
             seniority = served if served >= 5 else 0
             self.book.steps.append(
                 Step(t, end, employer, title, 0, coef, 0.0, seniority, 0.0, NEVER, accident=False)
@@ -295,7 +305,8 @@ class _Life:
     def _voluntary(self, first: int, last: int) -> None:
         rng, book = self.rng, self.book
         first = max(first, VOLUNTARY_START, (book.steps[-1].end + 1) if book.steps else 0)
-        last = min(last, common.AS_OF_MONTH)
+        first = max(first, self.first)
+        last = min(last, self.last)
         if first > last:
             return
         chosen = 0 if rng.random() < 0.75 else rng.randint(20, 60) * 100_000
@@ -334,7 +345,7 @@ class _Life:
                 return
         if age >= 40 and book.months >= 120 and rng.random() < 0.3:
             first = m + rng.randint(1, 12)
-            self._voluntary(first, min(self.retire - 1, common.AS_OF_MONTH))
+            self._voluntary(first, min(self.retire - 1, self.last))
 
     def _finish(self) -> None:
         rng, book = self.rng, self.book

@@ -6,6 +6,7 @@ the same month would show), checked with SQL over all rows.
 
 from collections.abc import Iterator
 from datetime import date
+from types import SimpleNamespace
 from typing import Any
 
 import psycopg
@@ -13,7 +14,9 @@ import pytest
 from psycopg.rows import dict_row
 
 from db import bhyt_rules, migrate
-from db.seed import EARLIEST_TODAY, seed_database
+from db.seed import EARLIEST_TODAY, common, seed_database
+from db.seed.careers import contribution_window
+from db.seed.common import month_index
 from db.seed.events import leave_months, working_days
 from db.urls import libpq_conninfo
 from tests.conftest import create_database, drop_database
@@ -54,6 +57,12 @@ def test_no_contribution_before_the_age_of_15(db: psycopg.Connection[dict[str, A
         "SELECT c.id FROM contribution_period c JOIN person p ON p.id = c.person_id"
         " WHERE c.from_month < date_trunc('month', p.birth_date + interval '15 years')",
     )
+
+
+def test_the_contribution_window_opens_at_15_and_closes_today() -> None:
+    born = SimpleNamespace(birth_month=month_index(2000, 3))  # born in March 2000
+    common.set_today(date(2026, 11, 17))
+    assert contribution_window(born) == (month_index(2015, 3), month_index(2026, 11))  # type: ignore[arg-type]
 
 
 def test_nothing_is_dated_after_today(db: psycopg.Connection[dict[str, Any]]) -> None:
