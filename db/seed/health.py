@@ -229,8 +229,10 @@ def card_lines(
     run_start = p.birth
     covered_to: date | None = None  # the last day of the previous card
     for card in issued:
-        if covered_to is None or card.valid_from > bhyt_rules.add_months(
-            covered_to + _DAY, bhyt_rules.CONTINUITY_GAP_MONTHS
+        if covered_to is None or (
+            card.valid_from - covered_to != _DAY
+            and card.valid_from
+            > bhyt_rules.add_months(covered_to + _DAY, bhyt_rules.CONTINUITY_GAP_MONTHS)
         ):  # a new run of cover: continuity survives a break of at most three months
             if card.year == CARD_FIRST_YEAR and prior_run:
                 run_start = max(date(prior_run, 1, 1), p.birth)

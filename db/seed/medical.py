@@ -3,6 +3,7 @@ year, mostly outpatient, with common ICD-10 diagnoses by age and sex, and the co
 the fund and the patient according to the card's benefit level."""
 
 import random
+from bisect import bisect_right
 from dataclasses import dataclass
 from datetime import date
 
@@ -182,36 +183,44 @@ def _visit(rng: random.Random, p: Person, card: Card, day: int, band: int) -> st
         discharged = _stamp(day, admitted + 20 + int(rng.random() * 221))
         cost = d.cost * rng.lognormvariate(0, 0.5)
     total = int(cost * _PRICE_INDEX[card.year]) // 100 * 100
-    fund = _fund_paid(
-        rng, total, LEVEL[card.category], date.fromordinal(day), facility, card.facility, inpatient
-    )
+    fund = _fund_paid(rng, total, LEVEL[card.category], day, facility, card.facility, inpatient)
     return (
         f"{p.pid}\t{facility.code}\t{_stamp(day, admitted)}\t{discharged}\t"
         f"{'INPATIENT' if inpatient else 'OUTPATIENT'}\t{d.code}\t{d.name}\t{total}\t{fund}\t{total - fund}"
     )
 
 
+# bhyt_rules.BASE_SALARY as ordinals for a bisect: `cost_split` itself costs a third of a
+# visit's generation, so its two steps are repeated here (a test holds them equal to it).
+_SALARY_FROM = [start.toordinal() for start, _ in bhyt_rules.BASE_SALARY]
+_SALARY = [amount for _, amount in bhyt_rules.BASE_SALARY]
+
+
 def _fund_paid(
     rng: random.Random,
     total: int,
     level: int,
-    on: date,
+    day: int,
     facility: Facility,
     registered: Facility,
     inpatient: bool,
 ) -> int:
-    """The fund's part of a visit on day `on`: `bhyt_rules.cost_split` (all of a visit under 15 %
-    of the base salary in force that day, else the card's level), less or nothing when the patient
-    went off-route to a higher tier unreferred (Law on Health Insurance art. 22(3))."""
-    split = bhyt_rules.cost_split(total, level, on)
-    if split.rule == "LOW_COST" or facility is registered or rng.random() < 0.6:
-        return split.fund_paid  # cheap, on route, or referred (chuyển tuyến), or an emergency
+    """The fund's part of a visit on day ordinal `day`, as `bhyt_rules.cost_split` has it: all
+    of a visit under 15 % of the base salary in force that day, else the card's level; less or
+    nothing when the patient went off-route to a higher tier unreferred (Law on Health
+    Insurance art. 22(3))."""
+    if total * 100 < bhyt_rules.LOW_COST_SHARE_PCT * _SALARY[bisect_right(_SALARY_FROM, day) - 1]:
+        return total
+    fund = (total * _COVERAGE_PCT[level] + 50) // 100
+    if facility is registered or rng.random() < 0.6:
+        return fund  # on route, or referred (chuyển tuyến), or an emergency
     pct = _COVERAGE_PCT[level]
     if facility.tier == TIER_CENTRAL:
         pct = pct * 40 // 100 if inpatient else 0
     elif facility.tier == TIER_PROVINCE:
-        pct = pct if inpatient and on.year >= 2021 else pct * 60 // 100 if inpatient else 0
-    return min(split.fund_paid, total * pct // 100)
+        year = date.fromordinal(day).year
+        pct = pct if inpatient and year >= 2021 else pct * 60 // 100 if inpatient else 0
+    return min(fund, total * pct // 100)
 
 
 def uninsured_lines(rng: random.Random, p: Person, covered_years: set[int]) -> list[str]:
