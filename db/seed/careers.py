@@ -205,7 +205,7 @@ class _Life:
                 rng, book, book.steps[-1], sectors.SECTORS[self.idx.sector[employer]].manual
             )
             t = end + 1
-        book.cover.append((first, last, self._bhyt_category()))
+        book.cover.append((first, last, self._bhyt_category(), self._issuer(employer)))
         for birth in self.births:
             b = month_index(birth.year, birth.month)
             if first <= b <= last:
@@ -260,10 +260,10 @@ class _Life:
             )
             t = end + 1
             if rng.random() < 0.005:  # leaves the civil service
-                self.book.cover.append((first, end, self._bhyt_category()))
+                self.book.cover.append((first, end, self._bhyt_category(), self._issuer(employer)))
                 self._after_leaving(t)
                 return
-        self.book.cover.append((first, self.limit, self._bhyt_category()))
+        self.book.cover.append((first, self.limit, self._bhyt_category(), self._issuer(employer)))
         for birth in self.births:
             b = month_index(birth.year, birth.month)
             if first <= b <= self.limit:
@@ -299,7 +299,7 @@ class _Life:
             )
             t = end + 1
         category = "CY" if p.cipher else "QN" if p.authority == "DEFENCE" else "CA"
-        self.book.cover.append((first, NEVER, category))
+        self.book.cover.append((first, NEVER, category, ""))
         self.book.ongoing = True
 
     def _voluntary(self, first: int, last: int) -> None:
@@ -370,6 +370,11 @@ class _Life:
             if not book.withdrawn and book.months >= required and pension_at <= common.AS_OF_MONTH:
                 retirement.pension(rng, self.p, book, pension_at)
         retirement.status(rng, self.p, book, self.idx, self.kind, self.contract)
+
+    def _issuer(self, employer: int) -> str:
+        """The legacy province of the BHXH office an employer pays at (its unit code's digits
+        3–4): the cards of its staff are issued there."""
+        return self.idx.unit_code[employer][2:4]
 
     def _bhyt_category(self) -> str:
         if self.kind == EnterpriseType.COOPERATIVE.value:

@@ -70,7 +70,7 @@ def incidents(rng: random.Random, book: Book, step: Step, manual: bool) -> None:
         base = BASE_SALARY.at(m)
         if rng.random() < 0.1:  # lasting incapacity: a monthly allowance, and BHYT category TB
             book.benefit(rng, BenefitRegime.OCCUPATIONAL_ACCIDENT, start, None, 0.3 * base)
-            book.cover.append((month_index(start.year, start.month) + 1, NEVER, "TB"))
+            book.cover.append((month_index(start.year, start.month) + 1, NEVER, "TB", ""))
         else:
             amount = base * rng.randint(5, 30)
             book.benefit(rng, BenefitRegime.OCCUPATIONAL_ACCIDENT, start, start, amount)

@@ -48,6 +48,7 @@ _MINORITY_AREAS = ("84", "94", "91", "95", "89", "58")  # Khmer and Chăm commun
 class Card:
     year: int
     category: str
+    province: str  # legacy province of the issuing office
     valid_from: date
     valid_to: date
     facility: Facility
@@ -116,17 +117,19 @@ def household_means(rng: random.Random, legacy: str, minority: bool) -> tuple[st
 
 def _category(
     rng: random.Random, p: Person, book: Book, prof: Profile, year: int, m: int = -1
-) -> str | None:
-    """The category of a card issued for `year`, decided by the holder's situation in its
-    first month (January, or the month of birth), or in month `m` when given."""
+) -> tuple[str, str] | None:
+    """(category, issuing legacy province) of a card issued for `year`, decided by the holder's
+    situation in its first month (January, or the month of birth), or in month `m` when given.
+    The province is the employer's when the employer buys the card, else the holder's own."""
     m = m if m >= 0 else max(year * 12, p.birth_month)
     if m < p.birth_month:
         return None
     age = max(0, p.age_at(m))  # a child born on the 20th is 0, not -1, in its month of birth
     best = len(_PRIORITY)
-    for first, last, code in book.cover:
-        if first <= m <= last:
-            best = min(best, _RANK[code])
+    issuer = ""
+    for first, last, code, office in book.cover:
+        if first <= m <= last and _RANK[code] < best:
+            best, issuer = _RANK[code], office
     candidates: list[str] = []
     if prof.merit:
         candidates.append("CC")
@@ -147,10 +150,11 @@ def _category(
     if prof.relative_of:
         candidates.append(prof.relative_of)
     for code in candidates:
-        best = min(best, _RANK[code])
+        if _RANK[code] < best:
+            best, issuer = _RANK[code], ""
     if best < len(_PRIORITY):
-        return _PRIORITY[best]
-    return "GD" if rng.random() < prof.buys else None
+        return _PRIORITY[best], issuer or p.legacy
+    return ("GD", p.legacy) if rng.random() < prof.buys else None
 
 
 def cards(rng: random.Random, p: Person, book: Book, prof: Profile) -> list[Card]:
@@ -159,9 +163,10 @@ def cards(rng: random.Random, p: Person, book: Book, prof: Profile) -> list[Card
     unemployment-allowance card with the allowance."""
     out: list[Card] = []
     for year in range(max(CARD_FIRST_YEAR, p.birth.year), common.AS_OF.year + 1):
-        category = _category(rng, p, book, prof, year)
-        if category is None:
+        drawn = _category(rng, p, book, prof, year)
+        if drawn is None:
             continue
+        category, province = drawn
         start = max(date(year, 1, 1), p.birth)
         end = date(year, 12, 31)
         facility = prof.facilities[year >= prof.switch_year]
@@ -170,18 +175,20 @@ def cards(rng: random.Random, p: Person, book: Book, prof: Profile) -> list[Card
             # six is insured by the state; the card runs to the end of the 72nd month of age,
             # read as the day before the sixth birthday. The rest of the year: the category the
             # child has at six, if any.
-            out.append(Card(year, category, start, sixth - _DAY, facility, rng.random() < 0.002))
+            out.append(
+                Card(year, category, province, start, sixth - _DAY, facility, rng.random() < 0.002)
+            )
             if sixth > common.AS_OF:
                 continue
             later = _category(rng, p, book, prof, year, sixth.year * 12 + sixth.month - 1)
-            if later is not None and later != "TE":
-                out.append(Card(year, later, sixth, end, facility, rng.random() < 0.002))
+            if later is not None and later[0] != "TE":
+                out.append(Card(year, *later, sixth, end, facility, rng.random() < 0.002))
             continue
         if category == "TN":
             # Law on Employment 38/2013 art. 51: the fund buys BHYT for the months the
             # allowance is paid, so the card ends with the allowance's last month.
             end = min(end, _last_day(_cover_end(book, start, "TN")))
-        out.append(Card(year, category, start, end, facility, rng.random() < 0.002))
+        out.append(Card(year, category, province, start, end, facility, rng.random() < 0.002))
     return out
 
 
@@ -194,7 +201,7 @@ def _cover_end(book: Book, on: date, category: str) -> int:
     """The last month of the book's cover of `category` that holds the day `on`."""
     m = on.year * 12 + on.month - 1
     return max(
-        (last for first, last, code in book.cover if code == category and first <= m <= last),
+        (last for first, last, code, _ in book.cover if code == category and first <= m <= last),
         default=m,
     )
 
@@ -225,7 +232,7 @@ def card_lines(
     starts (five_year_start); the five-year date is 5 years after the start of continuous cover.
     """
     out: list[str] = []
-    codes: dict[str, str] = {}
+    codes: dict[tuple[str, str], str] = {}
     run_start = p.birth
     covered_to: date | None = None  # the last day of the previous card
     for card in issued:
@@ -242,11 +249,11 @@ def card_lines(
         valid_to = card.valid_to
         five = add_years(run_start, 5)
         five_text = five.isoformat() if five <= valid_to else NULL
-        code = codes.get(card.category)
+        code = codes.get((card.category, card.province))
         if code is None:
             level = LEVEL[card.category]
-            code = codes[card.category] = make_bhyt_code_15(
-                card.category, level, p.legacy, bhxh_code
+            code = codes[card.category, card.province] = make_bhyt_code_15(
+                card.category, level, card.province, bhxh_code
             )
         if card.revoked:
             status, reason = "REVOKED", "Cấp trùng thẻ BHYT"
@@ -260,7 +267,7 @@ def card_lines(
         else:
             status, reason = "ACTIVE", NULL
         out.append(
-            f"{p.pid}\t{code}\t{bhxh_code}\t{card.category}\t{LEVEL[card.category]}\t{p.legacy}\t"
+            f"{p.pid}\t{code}\t{bhxh_code}\t{card.category}\t{LEVEL[card.category]}\t{card.province}\t"
             f"{prof.area_code}\t{card.facility.code}\t{card.valid_from.isoformat()}\t{valid_to.isoformat()}\t"
             f"{five_text}\t{status}\t{reason}"
         )

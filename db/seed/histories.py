@@ -79,8 +79,9 @@ class Book:
     benefits: list[str] = field(default_factory=list)
     claims: list[str] = field(default_factory=list)
     last_claim: Claim | None = None
-    # BHYT coverage that comes with work or benefits: (first month, last month, category).
-    cover: list[tuple[int, int, str]] = field(default_factory=list)
+    # BHYT coverage that comes with work or benefits: (first month, last month, category, legacy
+    # province of the issuing office, "" for the one where the person lives).
+    cover: list[tuple[int, int, str, str]] = field(default_factory=list)
     pension_from: int = NEVER
     withdrawn: bool = False
     # Months of maternity leave paid for by neither employer nor employee: (first, last).
@@ -195,7 +196,7 @@ class Book:
         )
         self.last_claim = Claim(month_index(filed.year, filed.month), counted, used)
         if used:
-            self.cover.append((start_m, start_m + used - 1, "TN"))
+            self.cover.append((start_m, start_m + used - 1, "TN", ""))
 
     # --- rows ----------------------------------------------------------------------------
 

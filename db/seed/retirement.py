@@ -57,7 +57,7 @@ def pension(rng: random.Random, p: Person, book: Book, m: int) -> None:
     book.benefit(rng, BenefitRegime.RETIREMENT, start, None, amount, decided)
     book.pension_from = m
     book.ongoing = False
-    book.cover.append((m, NEVER, "HT"))
+    book.cover.append((m, NEVER, "HT", ""))
 
 
 def status(
@@ -107,7 +107,7 @@ def later_life(rng: random.Random, p: Person, book: Book) -> None:
         first = max(p.birth_month + 480, month_index(1995, 1))
         m = rng.randint(first, common.AS_OF_MONTH - 1)
         book.benefit(rng, BenefitRegime.SURVIVORSHIP, month_date(m), None, 0.5 * BASE_SALARY.at(m))
-        book.cover.append((max(m, p.birth_month + 960), NEVER, "CT"))
+        book.cover.append((max(m, p.birth_month + 960), NEVER, "CT", ""))
         return
     if p.age_at(LAW_41_2024) >= 75 and rng.random() < 0.85:
         start = month_date(LAW_41_2024)

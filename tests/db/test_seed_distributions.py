@@ -257,6 +257,30 @@ def test_cards_are_expired_once_they_end(db: psycopg.Connection[dict[str, Any]])
     )
 
 
+def test_a_card_names_the_province_that_issued_it(
+    db: psycopg.Connection[dict[str, Any]],
+) -> None:
+    """Cards an employer buys are issued where it pays (its unit code's province digits), the
+    others where the holder lives."""
+    cards = _all(
+        db,
+        "SELECT c.category_code, c.province_code, substr(e.unit_code, 3, 2) AS employer,"
+        " l.province_code = p.residence_province_code AS where_living"
+        " FROM health_insurance_card c JOIN person p ON p.id = c.person_id"
+        " JOIN legacy_province l ON l.code = c.province_code"
+        " LEFT JOIN contribution_period cp ON cp.person_id = c.person_id"
+        " AND cp.scheme = 'COMPULSORY_SOCIAL'"
+        " AND cp.from_month <= date_trunc('month', c.valid_from)"
+        " AND (cp.to_month IS NULL OR cp.to_month >= date_trunc('month', c.valid_from))"
+        " LEFT JOIN employer e ON e.id = cp.employer_id",
+    )
+    employed = [c for c in cards if c["category_code"] in ("DN", "HC", "HX", "CH")]
+    assert employed and all(c["province_code"] == c["employer"] for c in employed if c["employer"])
+    assert any(not c["where_living"] for c in employed)  # some work in another province
+    others = ("GD", "HS", "TE", "HN", "CN", "BT", "HT", "TN")
+    assert all(c["where_living"] for c in cards if c["category_code"] in others)
+
+
 def test_one_person_households_exist(db: psycopg.Connection[dict[str, Any]]) -> None:
     sizes = _all(db, "SELECT count(*) AS n FROM household_member GROUP BY household_id")
     ones = sum(s["n"] == 1 for s in sizes)
