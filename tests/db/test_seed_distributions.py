@@ -326,6 +326,25 @@ def test_shares_are_within_the_national_bounds(db: psycopg.Connection[dict[str, 
     assert 1.0 <= visits / float(holder_years) <= 1.8  # ≈ 1.4 visits per card-holder-year
 
 
+def test_voluntary_incomes_and_visitors_look_national(
+    db: psycopg.Connection[dict[str, Any]],
+) -> None:
+    at_floor = _one(
+        db,
+        "SELECT avg((salary_vnd = 1500000)::int) FROM contribution_period"
+        " WHERE scheme = 'VOLUNTARY_SOCIAL' AND from_month >= '2022-01-01'",
+    )
+    assert at_floor >= 0.6  # income mostly at the 1,500,000 floor
+    # Of those holding a card all of 2025, 50–60 % had a visit that year (DOMAIN.md, unverified).
+    visited = _one(
+        db,
+        "SELECT avg((EXISTS (SELECT FROM medical_visit v WHERE v.card_id = c.id))::int)"
+        " FROM health_insurance_card c WHERE c.valid_from = '2025-01-01'"
+        " AND c.valid_to = '2025-12-31' AND c.status <> 'REVOKED'",
+    )
+    assert 0.4 <= visited <= 0.7
+
+
 # --- the seed's today ----------------------------------------------------------------------------
 
 
