@@ -1,5 +1,6 @@
-"""Health insurance (BHYT): one card per covered year (1 January – 31 December), its category
-decided by the holder's situation at the start of that year.
+"""Health insurance (BHYT): one card per covered year (1 January, or birth, to 31 December, or
+the end of a child's or an allowance's cover), its category decided by the holder's situation
+at the start of that year, its province that of the office that issues it.
 
 When several categories apply, the one the law serves first wins: the armed forces, then people
 of merit, then employment (the employer pays), then BHXH-paid cover (pensioners, unemployment
