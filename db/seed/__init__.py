@@ -1,9 +1,9 @@
 """Deterministic synthetic data for the National Insurance Database (`bhxh seed`).
 
-The same number of persons, seed and "today" give byte-identical data. Persons are generated in chunks of
-1,000, each from its own random stream, by a pool of worker processes, and streamed into
-PostgreSQL with COPY in chunk order; memory stays flat whatever the size. DOMAIN.md §7 describes
-what the data looks like.
+The same number of persons, seed and "today" give byte-identical data. Persons are generated in
+chunks of 1,000, each from its own random stream, by a pool of worker processes, and streamed
+into PostgreSQL with COPY in chunk order; memory stays flat whatever the size. DOMAIN.md §7
+describes what the data looks like.
 """
 
 import logging
