@@ -47,6 +47,8 @@ def maternity(rng: random.Random, book: Book, begin: int, birth: date) -> None:
     lo, hi = months[0], months[-1]
     b = month_index(birth.year, birth.month)
     average = book.average_pay(lo - 1, 6) or book.steps[begin].pay()
+    if lo <= common.AS_OF_MONTH <= hi and book.steps[-1].end >= min(hi, common.AS_OF_MONTH):
+        book.on_leave = True  # still employed, paying nothing this month
     book.cut(lo, hi, begin)
     book.leaves.append((lo, hi))  # cut again once the book is complete: a next job may overlap
     # 100 % of the average salary for six months, plus a lump sum of two base salaries.

@@ -86,6 +86,7 @@ class Book:
     withdrawn: bool = False
     # Months of maternity leave paid for by neither employer nor employee: (first, last).
     leaves: list[tuple[int, int]] = field(default_factory=list)
+    on_leave: bool = False  # on maternity leave today from a job that runs on
     # Lump-sum withdrawals: (month of the decision, index of the benefit in `benefits`).
     settlements: list[tuple[int, int]] = field(default_factory=list)
     category: str = ""  # participant category on the seed's today

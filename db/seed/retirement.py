@@ -64,7 +64,9 @@ def status(
     rng: random.Random, p: Person, book: Book, employers: EmployerIndex, kind: str, contract: bool
 ) -> None:
     """Participant category, payment method, managing unit and tax code on the seed's today."""
-    employed = book.ongoing and bool(book.steps) and book.steps[-1].end == common.AS_OF_MONTH
+    employed = bool(book.steps) and (
+        book.on_leave or (book.ongoing and book.steps[-1].end == common.AS_OF_MONTH)
+    )
     if p.restricted:
         book.category = ParticipantCategory.CIVIL_SERVANT.value
     elif employed:

@@ -191,6 +191,28 @@ def test_maternity_gaps_are_the_months_the_leave_fills(
     assert aligned > 0
 
 
+def test_mothers_on_leave_today_are_still_employed(
+    db: psycopg.Connection[dict[str, Any]],
+) -> None:
+    """A mother whose leave fills this month pays nothing for it, yet keeps her job: her record
+    stays with her employer's category, her last row closed before the leave."""
+    mothers = _all(
+        db,
+        "SELECT s.participant_category, s.managing_unit_code, b.period_from, b.period_to"
+        " FROM benefit b JOIN social_insurance s ON s.person_id = b.person_id"
+        " WHERE b.regime = 'MATERNITY' AND b.period_to - b.period_from > 150"
+        " AND b.period_from <= %(t)s AND b.period_to >= %(t)s"
+        " AND NOT EXISTS (SELECT FROM contribution_period c WHERE c.person_id = b.person_id"
+        "  AND c.to_month IS NULL)",
+        t=TODAY,
+    )
+    month = month_index(TODAY.year, TODAY.month)
+    on_leave = [m for m in mothers if month in leave_months(m["period_from"], m["period_to"])]
+    assert on_leave
+    assert all(m["participant_category"] != "NOT_PARTICIPATING" for m in on_leave), on_leave
+    assert all(m["managing_unit_code"] is not None for m in on_leave), on_leave
+
+
 def test_working_days_and_the_months_a_leave_fills() -> None:
     # 2 to 13 November 2026: Monday to Friday twice, then a Friday.
     assert working_days(date(2026, 11, 2), date(2026, 11, 13)) == 10
