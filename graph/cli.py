@@ -6,6 +6,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 import click
@@ -335,7 +336,13 @@ def current() -> None:
 @main.command()
 @click.option("--persons", required=True, type=click.IntRange(min=1), help="Number of persons.")
 @click.option("--seed", "seed_value", default=1, show_default=True, type=int, help="Random seed.")
-def seed(persons: int, seed_value: int) -> None:
+@click.option(
+    "--today",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="The seed's today (YYYY-MM-DD): nothing is dated after it. Default: today in Vietnam.",
+)
+def seed(persons: int, seed_value: int, today: datetime | None) -> None:
     """Load deterministic synthetic data (COPY) into an empty, migrated database."""
     from db.seed import SeedError, seed_database
     from db.urls import libpq_conninfo
@@ -344,7 +351,10 @@ def seed(persons: int, seed_value: int) -> None:
         _migrate(databases.migration, role=databases.role)
         try:
             summary = seed_database(
-                libpq_conninfo(databases.migration), persons=persons, seed=seed_value
+                libpq_conninfo(databases.migration),
+                persons=persons,
+                seed=seed_value,
+                today=today.date() if today else None,
             )
         except SeedError as exc:
             raise click.ClickException(str(exc)) from exc

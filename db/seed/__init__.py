@@ -1,9 +1,9 @@
 """Deterministic synthetic data for the National Insurance Database (`bhxh seed`).
 
-The same number of persons and seed give byte-identical data. Persons are generated in chunks of
-1,000, each from its own random stream, by a pool of worker processes, and streamed into
-PostgreSQL with COPY in chunk order; memory stays flat whatever the size. DOMAIN.md §7 describes
-what the data looks like.
+The same number of persons, seed and "today" give byte-identical data. Persons are generated in
+chunks of 1,000, each from its own random stream, by a pool of worker processes, and streamed
+into PostgreSQL with COPY in chunk order; memory stays flat whatever the size. DOMAIN.md §7
+describes what the data looks like.
 """
 
 import logging
@@ -13,13 +13,15 @@ import time
 from collections import Counter
 from contextlib import closing
 from dataclasses import dataclass, fields
+from datetime import date
 from typing import Never
 
 import psycopg
 from psycopg.rows import TupleRow
 from tqdm import tqdm
 
-from db.seed import copy, load
+from db.bhyt_rules import today as vietnam_today
+from db.seed import common, copy, load
 from db.seed.chunk import CHUNK_PERSONS
 from db.seed.employers import build_employers
 from db.seed.identity import MAX_CHUNKS
@@ -27,7 +29,10 @@ from db.seed.load import SeedError
 from db.seed.parallel import chunk_sizes, generate
 from db.seed.reference import FACILITIES, OFFICES
 
-__all__ = ["SeedError", "SeedSummary", "seed_database"]
+__all__ = ["EARLIEST_TODAY", "SeedError", "SeedSummary", "seed_database"]
+
+# The rate, wage and card timelines the generators follow are coded up to 2026.
+EARLIEST_TODAY = date(2026, 1, 1)
 
 log = logging.getLogger(__name__)
 
@@ -57,15 +62,27 @@ class SeedSummary:
 
 
 def seed_database(
-    conninfo: str, *, persons: int, seed: int = 1, progress: bool = True, workers: int | None = None
+    conninfo: str,
+    *,
+    persons: int,
+    seed: int = 1,
+    progress: bool = True,
+    workers: int | None = None,
+    today: date | None = None,
 ) -> SeedSummary:
     """Fill an empty, migrated database with `persons` synthetic persons and all they own.
 
-    `workers` processes generate the data (default: one per CPU). Raises SeedError when the
-    database already holds data.
+    `today` is the seed's "today" (default: today in Vietnam): nothing is dated after it, rows
+    and cards in force on it stay open, so demo data is current whenever it is seeded. The same
+    seed and `today` give byte-identical data. `workers` processes generate the data (default:
+    one per CPU). Raises SeedError when the database already holds data.
     """
     if persons < 1:
         raise ValueError("persons must be at least 1")
+    today = today or vietnam_today()
+    if today < EARLIEST_TODAY:
+        raise ValueError(f"today must be {EARLIEST_TODAY.isoformat()} or later")
+    common.set_today(today)
     if len(chunk_sizes(persons)) > MAX_CHUNKS:
         raise SeedError(f"at most {MAX_CHUNKS * CHUNK_PERSONS:,} persons can be seeded")
     started = time.perf_counter()
@@ -78,7 +95,7 @@ def seed_database(
         with bar:
             load.insert_reference_rows(conn)
             deferred = load.defer_constraints(conn)
-            rows = _copy_rows(conn, seed, persons, workers, bar)
+            rows = _copy_rows(conn, seed, persons, workers, bar, today)
             loaded = time.perf_counter()
             bar.set_postfix_str("indexes and foreign keys")
             load.restore_constraints(conn, deferred)
@@ -117,7 +134,12 @@ def seed_database(
 
 
 def _copy_rows(
-    conn: psycopg.Connection[TupleRow], seed: int, persons: int, workers: int, bar: "tqdm[Never]"
+    conn: psycopg.Connection[TupleRow],
+    seed: int,
+    persons: int,
+    workers: int,
+    bar: "tqdm[Never]",
+    today: date,
 ) -> Counter[str]:
     """Employers, then every chunk of persons in order; rows written per table."""
     rows: Counter[str] = Counter()
@@ -125,7 +147,7 @@ def _copy_rows(
     with conn.cursor() as cursor:
         copy.write(cursor, "employer", "".join(f"{line}\n" for line in employer_lines).encode())
         rows["employer"] = len(employer_lines)
-        with closing(generate(seed, persons, employers, workers)) as chunks:
+        with closing(generate(seed, persons, employers, workers, today)) as chunks:
             for size, _, payloads in chunks:
                 for table, data in payloads:
                     copy.write(cursor, table, data)

@@ -7,9 +7,8 @@ import random
 from datetime import date
 
 from db.enums import BenefitRegime, EnterpriseType, PaymentMethod
-from db.seed import events, places, retirement, sectors
+from db.seed import common, events, places, retirement, sectors
 from db.seed.common import (
-    AS_OF_MONTH,
     BASE_SALARY,
     MIN_WAGE_REGION_1,
     UNEMPLOYMENT_ALL_EMPLOYERS,
@@ -56,8 +55,16 @@ _LEADERS = {
 _MATERNITY_GRANT_FROM = month_index(2025, 7)  # voluntary contributors' birth grant (Law 41/2024)
 
 
+def contribution_window(p: Person) -> tuple[int, int]:
+    """The first and last month `p` may contribute in: from the month of the 15th birthday (the
+    youngest a worker or a voluntary contributor may be: Labour Code 2019 art. 143, Law 41/2024
+    art. 2(4)) to the seed's today. The one place these bounds are decided: a date of death,
+    when persons get one, ends the window too."""
+    return p.birth_month + 15 * 12, common.AS_OF_MONTH
+
+
 def live(rng: random.Random, p: Person, births: list[date], employers: EmployerIndex) -> Book:
-    """The insurance book of one person's working life, as of AS_OF."""
+    """The insurance book of one person's working life, as of the seed's today."""
     book = Book(pid=p.pid)
     if p.age < 18 and not p.restricted:
         return book
@@ -80,8 +87,11 @@ class _Life:
         self.region = places.wage_region(p.legacy)
         self.retire = retirement.retirement_month(p)
         low, high = _EDU_START_AGE[p.education]
-        self.start = p.birth_month + rng.randint(low, high) * 12 + rng.randrange(12)
-        self.limit = min(AS_OF_MONTH, self.retire - 1)
+        self.first, self.last = contribution_window(p)
+        self.start = max(
+            self.first, p.birth_month + rng.randint(low, high) * 12 + rng.randrange(12)
+        )
+        self.limit = min(self.last, self.retire - 1)
         self.kind = ""  # enterprise type of the last employer
         self.contract = False
 
@@ -109,10 +119,12 @@ class _Life:
                 self._business(max(self.start, month_index(1995, 1) + rng.randrange(36)))
             elif 25 <= p.age < 62 and rng.random() < 0.10:
                 first = max(
-                    VOLUNTARY_START, p.birth_month + 300, AS_OF_MONTH - int(rng.expovariate(1 / 45))
+                    VOLUNTARY_START,
+                    p.birth_month + 300,
+                    common.AS_OF_MONTH - int(rng.expovariate(1 / 45)),
                 )
                 self._voluntary(
-                    first, AS_OF_MONTH if rng.random() < 0.75 else first + rng.randint(6, 60)
+                    first, common.AS_OF_MONTH if rng.random() < 0.75 else first + rng.randint(6, 60)
                 )
         self._finish()
 
@@ -193,7 +205,7 @@ class _Life:
                 rng, book, book.steps[-1], sectors.SECTORS[self.idx.sector[employer]].manual
             )
             t = end + 1
-        book.cover.append((first, last, self._bhyt_category()))
+        book.cover.append((first, last, self._bhyt_category(), self._issuer(employer)))
         for birth in self.births:
             b = month_index(birth.year, birth.month)
             if first <= b <= last:
@@ -248,10 +260,10 @@ class _Life:
             )
             t = end + 1
             if rng.random() < 0.005:  # leaves the civil service
-                self.book.cover.append((first, end, self._bhyt_category()))
+                self.book.cover.append((first, end, self._bhyt_category(), self._issuer(employer)))
                 self._after_leaving(t)
                 return
-        self.book.cover.append((first, self.limit, self._bhyt_category()))
+        self.book.cover.append((first, self.limit, self._bhyt_category(), self._issuer(employer)))
         for birth in self.births:
             b = month_index(birth.year, birth.month)
             if first <= b <= self.limit:
@@ -270,29 +282,31 @@ class _Life:
         first = max(
             p.birth_month + rng.randint(19, 23) * 12 + rng.randrange(12), month_index(1975, 6)
         )
-        first = min(first, AS_OF_MONTH - 12)  # in service for at least a year: restricted today
+        # In service for at least a year (restricted today), never before the age of 15.
+        first = max(self.first, min(first, self.last - 12))
         employer = DEFENCE_EMPLOYER_ID if p.authority == "DEFENCE" else PUBLIC_SECURITY_EMPLOYER_ID
         self.kind = "ARMED"
         rank, t = 0, first
-        while t <= AS_OF_MONTH:
+        while t <= self.last:
             served = (t - first) // 12
             if served and served % 4 == 0 and rank < len(_RANKS) - 1:
                 rank += 1
             title, coef = _RANKS[rank]
-            end = min((t // 12) * 12 + 11, AS_OF_MONTH)
+            end = min((t // 12) * 12 + 11, self.last)
             seniority = served if served >= 5 else 0
             self.book.steps.append(
                 Step(t, end, employer, title, 0, coef, 0.0, seniority, 0.0, NEVER, accident=False)
             )
             t = end + 1
         category = "CY" if p.cipher else "QN" if p.authority == "DEFENCE" else "CA"
-        self.book.cover.append((first, NEVER, category))
+        self.book.cover.append((first, NEVER, category, ""))
         self.book.ongoing = True
 
     def _voluntary(self, first: int, last: int) -> None:
         rng, book = self.rng, self.book
         first = max(first, VOLUNTARY_START, (book.steps[-1].end + 1) if book.steps else 0)
-        last = min(last, AS_OF_MONTH)
+        first = max(first, self.first)
+        last = min(last, self.last)
         if first > last:
             return
         chosen = 0 if rng.random() < 0.75 else rng.randint(20, 60) * 100_000
@@ -308,7 +322,7 @@ class _Life:
             else:
                 book.voluntary.append((a, change - 1, income))
             a = change
-        book.ongoing = last == AS_OF_MONTH
+        book.ongoing = last == common.AS_OF_MONTH
         book.payment = weighted(rng, _PAYMENT, _PAYMENT_CUM)[0].value
         for (
             birth
@@ -326,21 +340,23 @@ class _Life:
         age = p.age_at(m)
         if age < 50 and book.months >= 12 and rng.random() < 0.35:
             when = m + 12 + rng.randrange(6)
-            if when < AS_OF_MONTH:
+            if when < common.AS_OF_MONTH:
                 retirement.withdraw(rng, book, when)
                 return
         if age >= 40 and book.months >= 120 and rng.random() < 0.3:
             first = m + rng.randint(1, 12)
-            self._voluntary(first, min(self.retire - 1, AS_OF_MONTH))
+            self._voluntary(first, min(self.retire - 1, self.last))
 
     def _finish(self) -> None:
         rng, book = self.rng, self.book
+        for lo, hi in book.leaves:  # a job begun during a maternity leave pays from its end
+            book.cut(lo, hi)
         last = max([s.end for s in book.steps] + [e for _, e, _ in book.voluntary], default=-1)
         if last < 0 and not book.benefits:
             return
-        if not book.ongoing and book.steps and book.steps[-1].end == AS_OF_MONTH:
+        if not book.ongoing and book.steps and book.steps[-1].end == common.AS_OF_MONTH:
             book.ongoing = True
-        retired = self.retire <= AS_OF_MONTH and last < self.retire
+        retired = self.retire <= common.AS_OF_MONTH and last < self.retire
         if retired and not book.withdrawn:
             required = 180 if self.retire >= retirement.LAW_41_2024 else 240
             if book.months < required and last >= self.retire - 1:
@@ -351,9 +367,14 @@ class _Life:
                     self._voluntary(self.retire, self.retire + required - book.months - 1)
             last = max([s.end for s in book.steps] + [e for _, e, _ in book.voluntary])
             pension_at = max(self.retire, last + 1)
-            if not book.withdrawn and book.months >= required and pension_at <= AS_OF_MONTH:
+            if not book.withdrawn and book.months >= required and pension_at <= common.AS_OF_MONTH:
                 retirement.pension(rng, self.p, book, pension_at)
         retirement.status(rng, self.p, book, self.idx, self.kind, self.contract)
+
+    def _issuer(self, employer: int) -> str:
+        """The legacy province of the BHXH office an employer pays at (its unit code's digits
+        3–4): the cards of its staff are issued there."""
+        return self.idx.unit_code[employer][2:4]
 
     def _bhyt_category(self) -> str:
         if self.kind == EnterpriseType.COOPERATIVE.value:

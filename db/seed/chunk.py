@@ -45,7 +45,7 @@ class ChunkRows:
     households: list[str] = field(default_factory=list)
     members: list[tuple[int, str]] = field(default_factory=list)  # (local household, tail)
     relatives: list[str] = field(default_factory=list)
-    periods: list[str] = field(default_factory=list)
+    periods: list[tuple[int, str]] = field(default_factory=list)  # (settling benefit or -1, tail)
     benefits: list[str] = field(default_factory=list)
     claims: list[str] = field(default_factory=list)
     cards: list[str] = field(default_factory=list)
@@ -127,7 +127,10 @@ def _insurance(
     out.social.append(
         f"{p.pid}\t{code}\t{book.unit_code}\t{office}\t{category}\t{book.payment}\t{book.tax_code}"
     )
-    out.periods.extend(book.period_lines())
+    first_benefit = len(out.benefits)
+    out.periods.extend(
+        (first_benefit + b if b >= 0 else -1, tail) for b, tail in book.period_lines()
+    )
     out.benefits.extend(book.benefits)
     out.claims.extend(book.claims)
     if issued:
@@ -157,6 +160,11 @@ def render(rows: ChunkRows, bases: dict[str, int]) -> list[tuple[str, bytes]]:
         base = bases[table]
         return "".join(f"{base + i}\t{tail}\n" for i, tail in enumerate(tails)).encode()
 
+    period, benefit = bases["contribution_period"], bases["benefit"]
+    periods = "".join(
+        f"{period + i}\t{tail}\t{benefit + b if b >= 0 else NULL}\n"
+        for i, (b, tail) in enumerate(rows.periods)
+    )
     visit = bases["medical_visit"]
     visits = "".join(
         f"{visit + i}\t{card + c if c >= 0 else NULL}\t{tail}\n"
@@ -171,7 +179,7 @@ def render(rows: ChunkRows, bases: dict[str, int]) -> list[tuple[str, bytes]]:
         ),
         ("relative", numbered("relative", rows.relatives)),
         ("social_insurance", "".join(f"{line}\n" for line in rows.social).encode()),
-        ("contribution_period", numbered("contribution_period", rows.periods)),
+        ("contribution_period", periods.encode()),
         ("benefit", numbered("benefit", rows.benefits)),
         ("unemployment_benefit", numbered("unemployment_benefit", rows.claims)),
         ("health_insurance_card", numbered("health_insurance_card", rows.cards)),

@@ -1,9 +1,10 @@
 """Shared pieces of the synthetic data generator: the fixed "today", month arithmetic, the legal
 timelines (salaries, rates) that histories follow, and small deterministic helpers.
 
-Everything here is pure and deterministic: the same seed must give byte-identical data on any day,
-on any machine and in any worker process, so nothing reads the clock and nothing iterates a set of
-strings (string hashes change from process to process).
+Everything here is pure and deterministic: the same seed and the same "today" must give
+byte-identical data on any machine and in any worker process, so nothing here reads the clock (the
+caller sets the day with `set_today`, in the parent and in every worker) and nothing iterates a
+set of strings (string hashes change from process to process).
 """
 
 import random
@@ -14,16 +15,26 @@ from typing import TypeVar
 
 T = TypeVar("T")
 
-# The seed's "today". Fixed, not date.today(): data must not depend on the day it was generated.
-AS_OF = date(2026, 11, 1)
-
 
 def month_index(year: int, month: int) -> int:
     """Months since year 0: cheap arithmetic for contribution histories."""
     return year * 12 + month - 1
 
 
+# The seed's "today": nothing is dated after it, and rows running on stay open. `seed_database`
+# sets it (the clock's day by default, or an explicit one) before generating, in every process;
+# generators read `common.AS_OF` at call time, never a copy taken at import. The value below is
+# only the default of code that builds chunks directly (tests).
+AS_OF = date(2026, 11, 1)
 AS_OF_MONTH = month_index(AS_OF.year, AS_OF.month)
+
+
+def set_today(today: date) -> None:
+    """Makes `today` the seed's "today" in this process."""
+    global AS_OF, AS_OF_MONTH
+    AS_OF = today
+    AS_OF_MONTH = month_index(today.year, today.month)
+
 
 # COPY's text format spells NULL as \N; rows are rendered as text by the generators themselves.
 NULL = "\\N"

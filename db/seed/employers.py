@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from db.enums import EnterpriseType
 from db.identifiers import make_tax_code
-from db.seed import sectors
+from db.seed import common, sectors
 from db.seed.common import NULL, cumulative, weighted
 from db.seed.names import ascii_fold, full_name, surname
 from db.seed.places import LEGACY, LEGACY_CODES, MIGRANT_DESTINATIONS, street_address
@@ -143,7 +143,7 @@ def _draft(rng: random.Random, kind: EnterpriseType | None) -> _Draft:
         if rng.random() < 0.03:
             weight = 20 * rng.paretovariate(1.15)
         weight *= _SIZE_BOOST.get(kind, 1.0)
-        founded = max(1990, 2026 - int(rng.expovariate(1 / 9)))
+        founded = max(1990, common.AS_OF.year - int(rng.expovariate(1 / 9)))
     pay = sectors.SECTORS[sector].pay * _PAY_BOOST.get(kind, 1.0) * rng.lognormvariate(0, 0.15)
     return _Draft(legacy, kind, sector, weight, founded, pay)
 

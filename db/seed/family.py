@@ -2,8 +2,9 @@
 the population keeps the national pyramid while every relation is consistent with ages: couples of
 similar age, children 18–45 years younger than their mother, parents of the head 18–45 years older.
 
-Persons no household takes (young workers living away, widowed elderly living alone…) stay
-without one; a household has 2–6 members and exactly one head.
+A head nobody joins keeps a household of one (about one household in eight in Vietnam lives
+alone, 2019 census, unverified); other persons no household takes (young workers living away
+from a registered household…) stay without one. A household has 1–6 members and exactly one head.
 """
 
 import random
@@ -15,6 +16,7 @@ from db.seed.people import Person
 
 MAX_SIZE = 6
 _MAX_AGE = 110
+_ALONE = (0.12, 0.4)  # chance that an adult no household took lives alone: under 60, 60 and over
 
 
 @dataclass(slots=True)
@@ -192,7 +194,13 @@ def form_households(rng: random.Random, persons: list[Person]) -> list[Household
             if h >= 0:
                 join(h, p.idx, Rel.SIBLING.value)
 
-    return _drop_single(households, persons)
+    # Some who are left live alone, a household of their own: the widowed old most often.
+    for p in persons:
+        if not pools.assigned[p.idx] and p.age >= 25 and rng.random() < _ALONE[p.age >= 60]:
+            households.append(Household(head=p.idx))
+            join(len(households) - 1, p.idx, Rel.HEAD.value)
+
+    return _number(households, persons)
 
 
 def _child_fits(born: int) -> Callable[[Household], bool]:
@@ -218,11 +226,11 @@ def _parent_fits(persons: list[Person], p: Person) -> Callable[[Household], bool
     return fits
 
 
-def _drop_single(households: list[Household], persons: list[Person]) -> list[Household]:
-    """Households need two members; a lone head goes back to living alone."""
+def _number(households: list[Household], persons: list[Person]) -> list[Household]:
+    """Households in order; a lone head is a household of one if an adult, else lives in none."""
     kept: list[Household] = []
     for hh in households:
-        if len(hh.members) < 2:
+        if len(hh.members) < 2 and persons[hh.head].age < 18:
             for idx, _ in hh.members:
                 persons[idx].household = -1
                 persons[idx].relation = ""

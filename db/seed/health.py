@@ -1,5 +1,6 @@
-"""Health insurance (BHYT): one card per covered year (1 January – 31 December), its category
-decided by the holder's situation at the start of that year.
+"""Health insurance (BHYT): one card per covered year (1 January, or birth, to 31 December, or
+the end of a child's or an allowance's cover), its category decided by the holder's situation
+at the start of that year, its province that of the office that issues it.
 
 When several categories apply, the one the law serves first wins: the armed forces, then people
 of merit, then employment (the employer pays), then BHXH-paid cover (pensioners, unemployment
@@ -10,11 +11,12 @@ students), and last of all the household scheme (GD), which some households do n
 
 import random
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
-from db import reference_data
+from db import bhyt_rules, reference_data
 from db.identifiers import make_bhyt_code_15
-from db.seed.common import AS_OF, NULL, add_years
+from db.seed import common
+from db.seed.common import NULL, add_years
 from db.seed.family import Household
 from db.seed.histories import Book
 from db.seed.people import EDU_UNIVERSITY, Person
@@ -37,6 +39,7 @@ _PRIORITY = (
     "CN", "HS", "SV", "TQ", "TA", "TY", "CT", "GD",
 )  # fmt: skip
 _RANK = {code: i for i, code in enumerate(_PRIORITY)}
+_DAY = timedelta(days=1)
 LEVEL = {c.code: c.benefit_level for c in reference_data.BHYT_CATEGORIES}
 _TIER_WEIGHT = {TIER_AREA: 5.0, TIER_COMMUNE: 2.0, TIER_PRIVATE: 1.0}
 _MINORITY_AREAS = ("84", "94", "91", "95", "89", "58")  # Khmer and Chăm communities
@@ -46,7 +49,9 @@ _MINORITY_AREAS = ("84", "94", "91", "95", "89", "58")  # Khmer and Chăm commun
 class Card:
     year: int
     category: str
+    province: str  # legacy province of the issuing office
     valid_from: date
+    valid_to: date
     facility: Facility
     revoked: bool
 
@@ -111,15 +116,21 @@ def household_means(rng: random.Random, legacy: str, minority: bool) -> tuple[st
     return poverty, buys
 
 
-def _category(rng: random.Random, p: Person, book: Book, prof: Profile, year: int) -> str | None:
-    m = max(year * 12, p.birth_month)
-    age = p.age_at(m)
-    if age < 0:
+def _category(
+    rng: random.Random, p: Person, book: Book, prof: Profile, year: int, m: int = -1
+) -> tuple[str, str] | None:
+    """(category, issuing legacy province) of a card issued for `year`, decided by the holder's
+    situation in its first month (January, or the month of birth), or in month `m` when given.
+    The province is the employer's when the employer buys the card, else the holder's own."""
+    m = m if m >= 0 else max(year * 12, p.birth_month)
+    if m < p.birth_month:
         return None
+    age = max(0, p.age_at(m))  # a child born on the 20th is 0, not -1, in its month of birth
     best = len(_PRIORITY)
-    for first, last, code in book.cover:
-        if first <= m <= last:
-            best = min(best, _RANK[code])
+    issuer = ""
+    for first, last, code, office in book.cover:
+        if first <= m <= last and _RANK[code] < best:
+            best, issuer = _RANK[code], office
     candidates: list[str] = []
     if prof.merit:
         candidates.append("CC")
@@ -140,23 +151,60 @@ def _category(rng: random.Random, p: Person, book: Book, prof: Profile, year: in
     if prof.relative_of:
         candidates.append(prof.relative_of)
     for code in candidates:
-        best = min(best, _RANK[code])
+        if _RANK[code] < best:
+            best, issuer = _RANK[code], ""
     if best < len(_PRIORITY):
-        return _PRIORITY[best]
-    return "GD" if rng.random() < prof.buys else None
+        return _PRIORITY[best], issuer or p.legacy
+    return ("GD", p.legacy) if rng.random() < prof.buys else None
 
 
 def cards(rng: random.Random, p: Person, book: Book, prof: Profile) -> list[Card]:
-    """The person's cards from CARD_FIRST_YEAR, oldest first."""
+    """The person's cards from CARD_FIRST_YEAR, oldest first: one per covered year, from
+    1 January or from birth, except that a child's card ends with the 72nd month and an
+    unemployment-allowance card with the allowance."""
     out: list[Card] = []
-    for year in range(max(CARD_FIRST_YEAR, p.birth.year), AS_OF.year + 1):
-        category = _category(rng, p, book, prof, year)
-        if category is None:
+    for year in range(max(CARD_FIRST_YEAR, p.birth.year), common.AS_OF.year + 1):
+        drawn = _category(rng, p, book, prof, year)
+        if drawn is None:
             continue
+        category, province = drawn
         start = max(date(year, 1, 1), p.birth)
+        end = date(year, 12, 31)
         facility = prof.facilities[year >= prof.switch_year]
-        out.append(Card(year, category, start, facility, rng.random() < 0.002))
+        if category == "TE" and (sixth := add_years(p.birth, 6)) <= end:
+            # Law on Health Insurance art. 12(3)(c) (as amended by Law 46/2014): a child under
+            # six is insured by the state; the card runs to the end of the 72nd month of age,
+            # read as the day before the sixth birthday. The rest of the year: the category the
+            # child has at six, if any.
+            out.append(
+                Card(year, category, province, start, sixth - _DAY, facility, rng.random() < 0.002)
+            )
+            if sixth > common.AS_OF:
+                continue
+            later = _category(rng, p, book, prof, year, sixth.year * 12 + sixth.month - 1)
+            if later is not None and later[0] != "TE":
+                out.append(Card(year, *later, sixth, end, facility, rng.random() < 0.002))
+            continue
+        if category == "TN":
+            # Law on Employment 38/2013 art. 51: the fund buys BHYT for the months the
+            # allowance is paid, so the card ends with the allowance's last month.
+            end = min(end, _last_day(_cover_end(book, start, "TN")))
+        out.append(Card(year, category, province, start, end, facility, rng.random() < 0.002))
     return out
+
+
+def _last_day(m: int) -> date:
+    """The last day of month index `m`."""
+    return date((m + 1) // 12, (m + 1) % 12 + 1, 1) - _DAY
+
+
+def _cover_end(book: Book, on: date, category: str) -> int:
+    """The last month of the book's cover of `category` that holds the day `on`."""
+    m = on.year * 12 + on.month - 1
+    return max(
+        (last for first, last, code, _ in book.cover if code == category and first <= m <= last),
+        default=m,
+    )
 
 
 def five_year_start(rng: random.Random, p: Person, book: Book, prof: Profile) -> int:
@@ -185,28 +233,32 @@ def card_lines(
     starts (five_year_start); the five-year date is 5 years after the start of continuous cover.
     """
     out: list[str] = []
-    codes: dict[str, str] = {}
+    codes: dict[tuple[str, str], str] = {}
     run_start = p.birth
-    previous = -1
+    covered_to: date | None = None  # the last day of the previous card
     for card in issued:
-        if card.year != previous + 1:
+        if covered_to is None or (
+            card.valid_from - covered_to != _DAY
+            and card.valid_from
+            > bhyt_rules.add_months(covered_to + _DAY, bhyt_rules.CONTINUITY_GAP_MONTHS)
+        ):  # a new run of cover: continuity survives a break of at most three months
             if card.year == CARD_FIRST_YEAR and prior_run:
                 run_start = max(date(prior_run, 1, 1), p.birth)
             else:
                 run_start = card.valid_from
-        previous = card.year
-        valid_to = date(card.year, 12, 31)
+        covered_to = card.valid_to
+        valid_to = card.valid_to
         five = add_years(run_start, 5)
         five_text = five.isoformat() if five <= valid_to else NULL
-        code = codes.get(card.category)
+        code = codes.get((card.category, card.province))
         if code is None:
             level = LEVEL[card.category]
-            code = codes[card.category] = make_bhyt_code_15(
-                card.category, level, p.legacy, bhxh_code
+            code = codes[card.category, card.province] = make_bhyt_code_15(
+                card.category, level, card.province, bhxh_code
             )
         if card.revoked:
             status, reason = "REVOKED", "Cấp trùng thẻ BHYT"
-        elif card.year < AS_OF.year:
+        elif valid_to < common.AS_OF:
             status, reason = "EXPIRED", NULL
         elif rng.random() < 0.006:
             status = "TEMPORARILY_LOCKED"
@@ -216,7 +268,7 @@ def card_lines(
         else:
             status, reason = "ACTIVE", NULL
         out.append(
-            f"{p.pid}\t{code}\t{bhxh_code}\t{card.category}\t{LEVEL[card.category]}\t{p.legacy}\t"
+            f"{p.pid}\t{code}\t{bhxh_code}\t{card.category}\t{LEVEL[card.category]}\t{card.province}\t"
             f"{prof.area_code}\t{card.facility.code}\t{card.valid_from.isoformat()}\t{valid_to.isoformat()}\t"
             f"{five_text}\t{status}\t{reason}"
         )

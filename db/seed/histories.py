@@ -10,15 +10,15 @@ that agree on everything are merged, so there is about one row per contribution 
 
 import random
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
 from db import rules
 from db.enums import BenefitRegime, Scheme
+from db.seed import common
 from db.seed.common import (
     ACCIDENT_RATE,
     ACCIDENT_START,
-    AS_OF_MONTH,
     BASE_SALARY,
     COMPULSORY_RATE,
     NULL,
@@ -75,15 +75,21 @@ class Book:
     pid: int
     steps: list[Step] = field(default_factory=list)
     voluntary: list[tuple[int, int, int]] = field(default_factory=list)  # (start, end, income)
-    ongoing: bool = False  # the latest step or voluntary row runs on past AS_OF
+    ongoing: bool = False  # the latest step or voluntary row runs on past the seed's today
     benefits: list[str] = field(default_factory=list)
     claims: list[str] = field(default_factory=list)
     last_claim: Claim | None = None
-    # BHYT coverage that comes with work or benefits: (first month, last month, category).
-    cover: list[tuple[int, int, str]] = field(default_factory=list)
+    # BHYT coverage that comes with work or benefits: (first month, last month, category, legacy
+    # province of the issuing office, "" for the one where the person lives).
+    cover: list[tuple[int, int, str, str]] = field(default_factory=list)
     pension_from: int = NEVER
     withdrawn: bool = False
-    category: str = ""  # participant category on AS_OF
+    # Months of maternity leave paid for by neither employer nor employee: (first, last).
+    leaves: list[tuple[int, int]] = field(default_factory=list)
+    on_leave: bool = False  # on maternity leave today from a job that runs on
+    # Lump-sum withdrawals: (month of the decision, index of the benefit in `benefits`).
+    settlements: list[tuple[int, int]] = field(default_factory=list)
+    category: str = ""  # participant category on the seed's today
     payment: str = NULL
     unit_code: str = NULL
     office_code: str = ""
@@ -94,6 +100,19 @@ class Book:
         return sum(s.end - s.start + 1 for s in self.steps) + sum(
             e - s + 1 for s, e, _ in self.voluntary
         )
+
+    def cut(self, lo: int, hi: int, begin: int = 0) -> None:
+        """Removes months [lo, hi] from the steps from index `begin` on."""
+        kept: list[Step] = []
+        for s in self.steps[begin:]:
+            if s.end < lo or s.start > hi:
+                kept.append(s)
+                continue
+            if s.start < lo:
+                kept.append(replace(s, end=lo - 1))
+            if s.end > hi:
+                kept.append(replace(s, start=hi + 1))
+        self.steps[begin:] = kept
 
     def bhtn_months(self, first: int, last: int) -> int:
         """BHTN months paid within [first, last]."""
@@ -124,18 +143,22 @@ class Book:
         end: date | None,
         amount: float,
         decided: date | None = None,
-    ) -> None:
-        decided = decided or start + timedelta(days=rng.randint(5, 40))
+    ) -> date:
+        """Records a benefit decision; returns the day it was decided. Nothing is decided or
+        starts after the seed's today: a decision that would is dated today."""
+        decided = min(decided or start + timedelta(days=rng.randint(5, 40)), common.AS_OF)
+        start = min(start, common.AS_OF)
         number = f"{rng.randint(1, 9999)}/QĐ-BHXH"
         to = end.isoformat() if end else NULL
         self.benefits.append(
             f"{self.pid}\t{regime.value}\t{number}\t{decided.isoformat()}\t{start.isoformat()}\t{to}\t{max(0, round(amount, -3)):.0f}"
         )
+        return decided
 
     def claim_terms(self, job_end: int) -> tuple[int, int] | None:
         """(months counted, months granted) of a claim after a job ending with month `job_end`,
         or None when not eligible: 12 BHTN months within the last 24 are needed."""
-        if job_end + 1 >= AS_OF_MONTH or self.bhtn_months(job_end - 23, job_end) < 12:
+        if job_end + 1 >= common.AS_OF_MONTH or self.bhtn_months(job_end - 23, job_end) < 12:
             return None
         previous = self.last_claim
         if previous is None:
@@ -157,14 +180,14 @@ class Book:
         wage_cap: float,
     ) -> None:
         """Records a claim (quyết định hưởng trợ cấp thất nghiệp) with the allowance months used
-        before the next job (`next_start`, a month index) or AS_OF."""
+        before the next job (`next_start`, a month index) or the seed's today."""
         counted, granted = terms
         filed = month_date(job_end + 1) + timedelta(days=rng.randint(3, 80))
-        filed = min(filed, month_date(AS_OF_MONTH) - timedelta(days=20))
+        filed = min(filed, month_date(common.AS_OF_MONTH) - timedelta(days=20))
         decided = filed + timedelta(days=rng.randint(12, 19))
         starts = filed + timedelta(days=11 if filed >= _STARTS_ON_DAY_11 else 16)
         start_m = month_index(starts.year, starts.month)
-        used = max(0, min(granted, min(next_start, AS_OF_MONTH + 1) - start_m))
+        used = max(0, min(granted, min(next_start, common.AS_OF_MONTH + 1) - start_m))
         # 60 % of the last six months' pay, capped at five regional minimum wages.
         amount = max(1000, round(min(0.6 * self.average_pay(job_end, 6), 5 * wage_cap), -3))
         office = "SNV" if decided >= _SNV_FROM else "SLĐTBXH"
@@ -174,12 +197,13 @@ class Book:
         )
         self.last_claim = Claim(month_index(filed.year, filed.month), counted, used)
         if used:
-            self.cover.append((start_m, start_m + used - 1, "TN"))
+            self.cover.append((start_m, start_m + used - 1, "TN", ""))
 
     # --- rows ----------------------------------------------------------------------------
 
-    def period_lines(self) -> list[str]:
-        rows: list[str] = []
+    def period_lines(self) -> list[tuple[int, str]]:
+        """(index in `benefits` of the lump-sum withdrawal that settled the row or -1, row tail)."""
+        rows: list[tuple[int, str]] = []
         self._emit(rows, Scheme.COMPULSORY_SOCIAL, COMPULSORY_RATE, lambda s: s.start)
         self._emit(rows, Scheme.UNEMPLOYMENT, None, lambda s: s.bhtn_from)
         self._emit(
@@ -190,14 +214,30 @@ class Book:
         )
         for start, end, income in self.voluntary:
             for a, b, rate in _by_rate(start, end, VOLUNTARY_RATE):
-                to = NULL if self.ongoing and b == AS_OF_MONTH else month_text(b)
+                open_ended = self.ongoing and b == common.AS_OF_MONTH
+                to = NULL if open_ended else month_text(b)
                 rows.append(
-                    f"{self.pid}\tVOLUNTARY_SOCIAL\t{month_text(a)}\t{to}\t{NULL}\t{NULL}\t{income}\t{NULL}\t{NULL}\t{NULL}\t{NULL}\t{rate_text(rate)}"
+                    (
+                        -1 if open_ended else self._settled_by(b),
+                        f"{self.pid}\tVOLUNTARY_SOCIAL\t{month_text(a)}\t{to}\t{NULL}\t{NULL}\t{income}\t{NULL}\t{NULL}\t{NULL}\t{NULL}\t{rate_text(rate)}",
+                    )
                 )
         return rows
 
+    def _settled_by(self, last: int) -> int:
+        """The withdrawal that settles a BHXH row ending with month `last`: the first one decided
+        in or after that month (the rule migration 0009 back-filled old books with), or -1."""
+        for decided, index in self.settlements:
+            if decided >= last:
+                return index
+        return -1
+
     def _emit(
-        self, rows: list[str], scheme: Scheme, rates: Timeline | None, first: Callable[[Step], int]
+        self,
+        rows: list[tuple[int, str]],
+        scheme: Scheme,
+        rates: Timeline | None,
+        first: Callable[[Step], int],
     ) -> None:
         merged: list[_Row] = []
         for step in self.steps:
@@ -217,9 +257,11 @@ class Book:
                     prev.end = b
                 else:
                     merged.append(_Row(a, b, step, rate))
+        settles = scheme is Scheme.COMPULSORY_SOCIAL and bool(self.settlements)
         for row in merged:
             step = row.step
-            to = NULL if self.ongoing and row.end == AS_OF_MONTH else month_text(row.end)
+            open_ended = self.ongoing and row.end == common.AS_OF_MONTH
+            to = NULL if open_ended else month_text(row.end)
             if step.salary:
                 pay = f"{step.salary}\t{NULL}\t{NULL}\t{NULL}\t{NULL}"
             else:
@@ -228,7 +270,10 @@ class Book:
                 seniority = step.seniority or NULL
                 pay = f"{NULL}\t{step.coef:.2f}\t{position}\t{seniority}\t{regional}"
             rows.append(
-                f"{self.pid}\t{scheme.value}\t{month_text(row.start)}\t{to}\t{step.employer}\t{step.job}\t{pay}\t{rate_text(row.rate)}"
+                (
+                    self._settled_by(row.end) if settles and not open_ended else -1,
+                    f"{self.pid}\t{scheme.value}\t{month_text(row.start)}\t{to}\t{step.employer}\t{step.job}\t{pay}\t{rate_text(row.rate)}",
+                )
             )
 
 

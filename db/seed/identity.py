@@ -194,7 +194,11 @@ def relative_lines(
             )
         if p.spouse >= 0:
             linked(p, RelativeKind.SPOUSE, persons[p.spouse])
-        elif p.household < 0 and p.age >= 28 and rng.random() < 0.25:
+        elif (
+            (p.household < 0 or len(households[p.household].members) == 1)
+            and p.age >= 28
+            and rng.random() < 0.25
+        ):  # living apart from a spouse outside the data set (working away, say)
             year = p.birth.year + rng.randint(-6, 3)
             named(
                 p,

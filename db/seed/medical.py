@@ -3,10 +3,13 @@ year, mostly outpatient, with common ICD-10 diagnoses by age and sex, and the co
 the fund and the patient according to the card's benefit level."""
 
 import random
+from bisect import bisect_right
 from dataclasses import dataclass
 from datetime import date
 
-from db.seed.common import AS_OF, BASE_SALARY, NULL, cumulative, month_index, poisson, weighted
+from db import bhyt_rules
+from db.seed import common
+from db.seed.common import NULL, cumulative, month_index, poisson, weighted
 from db.seed.copy import check_clean
 from db.seed.health import LEVEL, Card, Profile
 from db.seed.people import Person
@@ -19,11 +22,10 @@ from db.seed.reference import (
 )
 
 VISITS_PER_YEAR = 1.4
-_AS_OF_DAY = AS_OF.toordinal()
 _COVID_YEARS = (2020, 2021, 2022)
-# Prices rise about 4 % a year: costs are drawn in today's prices and deflated to the visit's year.
-_PRICE_INDEX = {year: 1.04 ** (year - AS_OF.year) for year in range(1990, AS_OF.year + 1)}
-_COVERAGE_PCT = {1: 100, 2: 100, 3: 95, 4: 80, 5: 100}
+# Prices rise about 4 % a year: costs are drawn in 2026 prices and moved to the visit's year.
+_PRICE_INDEX = {year: 1.04 ** (year - 2026) for year in range(1990, 2101)}
+_COVERAGE_PCT = bhyt_rules.COVERAGE_PCT
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,11 +136,12 @@ def visit_lines(
     """(local card index or -1, visit tail) for one person; `first_card` is the local index of the
     person's first card, cards being numbered in order."""
     out: list[tuple[int, str]] = []
+    today = common.AS_OF.toordinal()
     for i, card in enumerate(issued):
         if card.revoked:
             continue
         first = card.valid_from.toordinal()
-        days = min(date(card.year, 12, 31).toordinal(), _AS_OF_DAY - 1) - first + 1
+        days = min(card.valid_to.toordinal(), today - 1) - first + 1
         if days <= 0:
             continue
         age = max(0, p.age_at(month_index(card.year, 6)))
@@ -171,56 +174,65 @@ def _visit(rng: random.Random, p: Person, card: Card, day: int, band: int) -> st
         facility = CENTRAL_FACILITIES[int(rng.random() * len(CENTRAL_FACILITIES))]
     admitted = 420 + int(rng.random() * 600)  # between 7:00 and 17:00
     if inpatient:
+        today = common.AS_OF.toordinal()
         stay = 2 + int(rng.random() * 11)
         out = admitted + int(rng.random() * 9) * 60
-        discharged = NULL if day + stay + out // 1440 >= _AS_OF_DAY else _stamp(day + stay, out)
+        discharged = NULL if day + stay + out // 1440 >= today else _stamp(day + stay, out)
         cost = d.cost * 10 * rng.lognormvariate(0, 0.7)
     else:
         discharged = _stamp(day, admitted + 20 + int(rng.random() * 221))
         cost = d.cost * rng.lognormvariate(0, 0.5)
     total = int(cost * _PRICE_INDEX[card.year]) // 100 * 100
-    pct = _fund_share(
-        rng, total, LEVEL[card.category], facility, card.facility, inpatient, card.year
-    )
-    fund = total * pct // 100
+    fund = _fund_paid(rng, total, LEVEL[card.category], day, facility, card.facility, inpatient)
     return (
         f"{p.pid}\t{facility.code}\t{_stamp(day, admitted)}\t{discharged}\t"
         f"{'INPATIENT' if inpatient else 'OUTPATIENT'}\t{d.code}\t{d.name}\t{total}\t{fund}\t{total - fund}"
     )
 
 
-def _fund_share(
+# bhyt_rules.BASE_SALARY as ordinals for a bisect: `cost_split` itself costs a third of a
+# visit's generation, so its two steps are repeated here (a test holds them equal to it).
+_SALARY_FROM = [start.toordinal() for start, _ in bhyt_rules.BASE_SALARY]
+_SALARY = [amount for _, amount in bhyt_rules.BASE_SALARY]
+
+
+def _fund_paid(
     rng: random.Random,
     total: int,
     level: int,
+    day: int,
     facility: Facility,
     registered: Facility,
     inpatient: bool,
-    year: int,
 ) -> int:
-    """The fund's percentage: the card's level, all of a cheap visit (under 15 % of the base
-    salary), and less or nothing when the patient went off-route to a higher tier unreferred."""
-    if total < 0.15 * BASE_SALARY.at(month_index(year, 6)):
-        return 100
-    pct = _COVERAGE_PCT[level]
+    """The fund's part of a visit on day ordinal `day`, as `bhyt_rules.cost_split` has it: all
+    of a visit under 15 % of the base salary in force that day, else the card's level; less or
+    nothing when the patient went off-route to a higher tier unreferred (Law on Health
+    Insurance art. 22(3))."""
+    if total * 100 < bhyt_rules.LOW_COST_SHARE_PCT * _SALARY[bisect_right(_SALARY_FROM, day) - 1]:
+        return total
+    fund = (total * _COVERAGE_PCT[level] + 50) // 100
     if facility is registered or rng.random() < 0.6:
-        return pct  # on route, or referred (chuyển tuyến), or an emergency
+        return fund  # on route, or referred (chuyển tuyến), or an emergency
+    pct = _COVERAGE_PCT[level]
     if facility.tier == TIER_CENTRAL:
-        return pct * 40 // 100 if inpatient else 0
-    if facility.tier == TIER_PROVINCE:
-        return pct if inpatient and year >= 2021 else pct * 60 // 100 if inpatient else 0
-    return pct
+        pct = pct * 40 // 100 if inpatient else 0
+    elif facility.tier == TIER_PROVINCE:
+        year = date.fromordinal(day).year
+        pct = pct if inpatient and year >= 2021 else pct * 60 // 100 if inpatient else 0
+    return min(fund, total * pct // 100)
 
 
 def uninsured_lines(rng: random.Random, p: Person, covered_years: set[int]) -> list[str]:
     """Self-paid visits (no card) in the years the person had no BHYT."""
     out: list[str] = []
     born = p.birth.toordinal()
-    for year in range(max(2018, p.birth.year), AS_OF.year + 1):
+    today = common.AS_OF.toordinal()
+    for year in range(max(2018, p.birth.year), common.AS_OF.year + 1):
         if year in covered_years:
             continue
         first = max(date(year, 1, 1).toordinal(), born)
-        days = min(date(year, 12, 31).toordinal(), _AS_OF_DAY - 1) - first + 1
+        days = min(date(year, 12, 31).toordinal(), today - 1) - first + 1
         for _ in range(poisson(rng, 0.3 * days / 365)):
             day = first + int(rng.random() * days)
             facility = rng.choice(FACILITIES_BY_LEGACY[p.legacy])

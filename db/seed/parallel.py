@@ -11,10 +11,12 @@ import time
 from collections import deque
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass
+from datetime import date
 from multiprocessing.pool import AsyncResult
 from multiprocessing.sharedctypes import SynchronizedArray
 from typing import Any
 
+from db.seed import common
 from db.seed.chunk import CHUNK_PERSONS, NUMBERED, build_chunk, render
 from db.seed.employers import EmployerIndex
 
@@ -31,13 +33,15 @@ def chunk_sizes(persons: int) -> list[int]:
 
 
 def generate(
-    seed: int, persons: int, employers: EmployerIndex, workers: int
+    seed: int, persons: int, employers: EmployerIndex, workers: int, today: date
 ) -> Generator[ChunkResult, None, None]:
+    """Chunks built as of `today` (the seed's "today", set in this process and every worker)."""
     sizes = chunk_sizes(persons)
+    common.set_today(today)
     if workers <= 1 or len(sizes) <= 1:
         yield from _in_process(seed, sizes, employers)
     else:
-        yield from _in_pool(seed, sizes, employers, workers)
+        yield from _in_pool(seed, sizes, employers, workers, today)
 
 
 def _in_process(seed: int, sizes: list[int], employers: EmployerIndex) -> Iterator[ChunkResult]:
@@ -50,13 +54,13 @@ def _in_process(seed: int, sizes: list[int], employers: EmployerIndex) -> Iterat
 
 
 def _in_pool(
-    seed: int, sizes: list[int], employers: EmployerIndex, workers: int
+    seed: int, sizes: list[int], employers: EmployerIndex, workers: int, today: date
 ) -> Iterator[ChunkResult]:
     # spawn, not fork: the parent may hold threads (progress bar) and a database connection.
     context = multiprocessing.get_context("spawn")
     shared = context.RawArray("q", len(sizes) * _STRIDE)
     pool = context.Pool(
-        workers, initializer=_start_worker, initargs=(seed, sizes, employers, shared)
+        workers, initializer=_start_worker, initargs=(seed, sizes, employers, shared, today)
     )
     try:
         pending: deque[AsyncResult[ChunkResult]] = deque()
@@ -108,9 +112,14 @@ _worker: _Worker | None = None
 
 
 def _start_worker(
-    seed: int, sizes: list[int], employers: EmployerIndex, shared: "SynchronizedArray[int]"
+    seed: int,
+    sizes: list[int],
+    employers: EmployerIndex,
+    shared: "SynchronizedArray[int]",
+    today: date,
 ) -> None:
     global _worker
+    common.set_today(today)  # a spawned worker starts from the module's default
     _worker = _Worker(seed, sizes, employers, shared)
 
 

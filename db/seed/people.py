@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from db.enums import DatePrecision, ManagingAuthority
-from db.seed.common import AS_OF, add_years, cumulative, month_index, weighted
+from db.seed import common
+from db.seed.common import add_years, cumulative, month_index, weighted
 
 # Population by five-year age group, millions (GSO estimates for 2024, rounded): 0–4 … 95–99.
 _PYRAMID = (
@@ -73,9 +74,11 @@ class Person:
 
     @property
     def age(self) -> int:
-        """Age in whole years on AS_OF."""
+        """Age in whole years on the seed's today."""
         b = self.birth
-        return AS_OF.year - b.year - ((AS_OF.month, AS_OF.day) < (b.month, b.day))
+        return (
+            common.AS_OF.year - b.year - ((common.AS_OF.month, common.AS_OF.day) < (b.month, b.day))
+        )
 
     def age_at(self, m: int) -> int:
         """Age in whole years at the start of month index `m`."""
@@ -99,8 +102,8 @@ def _female_share(age: int) -> float:
 
 
 def _birth(rng: random.Random, age: int) -> tuple[date, str]:
-    latest = add_years(AS_OF, -age).toordinal()
-    earliest = add_years(AS_OF, -age - 1).toordinal() + 1
+    latest = add_years(common.AS_OF, -age).toordinal()
+    earliest = add_years(common.AS_OF, -age - 1).toordinal() + 1
     birth = date.fromordinal(rng.randint(earliest, latest))
     # Old records often hold only the year (recorded as 1 January) or the month.
     vague = 0.30 if age >= 60 else 0.09 if age >= 40 else 0.03 if age >= 18 else 0.01

@@ -1,12 +1,13 @@
 """How a working life ends: the retirement age, pension or lump-sum withdrawal, the participant
-category on AS_OF, and the benefits of old age besides a pension."""
+category on the seed's today, and the benefits of old age besides a pension."""
 
 import random
 from datetime import timedelta
 
 from db.enums import BenefitRegime, EnterpriseType, ParticipantCategory, PaymentMethod
 from db.identifiers import make_tax_code
-from db.seed.common import AS_OF_MONTH, BASE_SALARY, NULL, VOLUNTARY_FLOOR, month_date, month_index
+from db.seed import common
+from db.seed.common import BASE_SALARY, NULL, VOLUNTARY_FLOOR, month_date, month_index
 from db.seed.employers import EmployerIndex
 from db.seed.histories import NEVER, Book
 from db.seed.people import Person
@@ -35,8 +36,9 @@ def withdraw(rng: random.Random, book: Book, m: int) -> None:
     """A lump-sum withdrawal (BHXH một lần): the record is settled, no pension follows."""
     start = month_date(m) + timedelta(days=rng.randint(0, 27))
     amount = book.months / 12 * 1.8 * book.average_pay(m, 60)
-    book.benefit(rng, BenefitRegime.LUMP_SUM_WITHDRAWAL, start, start, amount)
+    decided = book.benefit(rng, BenefitRegime.LUMP_SUM_WITHDRAWAL, start, start, amount)
     book.withdrawn = True
+    book.settlements.append((month_index(decided.year, decided.month), len(book.benefits) - 1))
 
 
 def pension(rng: random.Random, p: Person, book: Book, m: int) -> None:
@@ -55,14 +57,16 @@ def pension(rng: random.Random, p: Person, book: Book, m: int) -> None:
     book.benefit(rng, BenefitRegime.RETIREMENT, start, None, amount, decided)
     book.pension_from = m
     book.ongoing = False
-    book.cover.append((m, NEVER, "HT"))
+    book.cover.append((m, NEVER, "HT", ""))
 
 
 def status(
     rng: random.Random, p: Person, book: Book, employers: EmployerIndex, kind: str, contract: bool
 ) -> None:
-    """Participant category, payment method, managing unit and tax code on AS_OF."""
-    employed = book.ongoing and bool(book.steps) and book.steps[-1].end == AS_OF_MONTH
+    """Participant category, payment method, managing unit and tax code on the seed's today."""
+    employed = bool(book.steps) and (
+        book.on_leave or (book.ongoing and book.steps[-1].end == common.AS_OF_MONTH)
+    )
     if p.restricted:
         book.category = ParticipantCategory.CIVIL_SERVANT.value
     elif employed:
@@ -74,7 +78,7 @@ def status(
             book.category = ParticipantCategory.EMPLOYEE.value
     elif book.ongoing and book.voluntary:
         book.category = ParticipantCategory.VOLUNTARY.value
-    elif book.pension_from <= AS_OF_MONTH:
+    elif book.pension_from <= common.AS_OF_MONTH:
         book.category = ParticipantCategory.PENSIONER.value
     else:
         book.category = ParticipantCategory.NOT_PARTICIPATING.value
@@ -99,13 +103,13 @@ def status(
 def later_life(rng: random.Random, p: Person, book: Book) -> None:
     """Benefits of old age besides a pension: a survivor's allowance for some widows, and the
     social pension (trợ cấp hưu trí xã hội) for those of 75 and over without a pension since 7/2025."""
-    if book.pension_from <= AS_OF_MONTH or p.age < 60:
+    if book.pension_from <= common.AS_OF_MONTH or p.age < 60:
         return
     if p.female and p.spouse < 0 and rng.random() < 0.06:
         first = max(p.birth_month + 480, month_index(1995, 1))
-        m = rng.randint(first, AS_OF_MONTH - 1)
+        m = rng.randint(first, common.AS_OF_MONTH - 1)
         book.benefit(rng, BenefitRegime.SURVIVORSHIP, month_date(m), None, 0.5 * BASE_SALARY.at(m))
-        book.cover.append((max(m, p.birth_month + 960), NEVER, "CT"))
+        book.cover.append((max(m, p.birth_month + 960), NEVER, "CT", ""))
         return
     if p.age_at(LAW_41_2024) >= 75 and rng.random() < 0.85:
         start = month_date(LAW_41_2024)
