@@ -91,6 +91,14 @@ class Scheme(StrEnum):
     OCCUPATIONAL_ACCIDENT = "OCCUPATIONAL_ACCIDENT"
 
 
+class ContributionNote(StrEnum):
+    """Ghi chú — what the book notes on a history row (the paper book's remarks column)."""
+
+    BACK_PAYMENT = "BACK_PAYMENT"
+    MATERNITY = "MATERNITY"
+    PAID_LATE = "PAID_LATE"
+
+
 class BenefitRegime(StrEnum):
     SICKNESS = "SICKNESS"
     MATERNITY = "MATERNITY"

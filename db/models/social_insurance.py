@@ -4,7 +4,9 @@ from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import (
+    ARRAY,
     BigInteger,
+    Boolean,
     CheckConstraint,
     Date,
     ForeignKey,
@@ -14,11 +16,21 @@ from sqlalchemy import (
     Numeric,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from db.enums import BenefitRegime, LumpSumReason, ParticipantCategory, PaymentMethod, Scheme
+from db.enums import (
+    BenefitRegime,
+    ContributionNote,
+    LumpSumReason,
+    ParticipantCategory,
+    PaymentMethod,
+    Scheme,
+)
 from db.models.base import Base, enum_check
+
+NOTES = ", ".join(f"'{n.value}'" for n in ContributionNote)
 
 
 class SocialInsurance(Base):
@@ -41,6 +53,11 @@ class SocialInsurance(Base):
     participant_category: Mapped[str] = mapped_column(Text)
     payment_method: Mapped[str | None] = mapped_column(Text)
     tax_code: Mapped[str | None] = mapped_column(Text)
+    # The book's cover (bìa sổ): the office that issued the book and when (migration 0012).
+    issuing_office_code: Mapped[str | None] = mapped_column(
+        ForeignKey("social_insurance_office.code")
+    )
+    issued_on: Mapped[date | None] = mapped_column(Date)
 
 
 class ContributionPeriod(Base):
@@ -65,6 +82,7 @@ class ContributionPeriod(Base):
         Index("ix_contribution_period_employer_id_person_id", "employer_id", "person_id"),
         # Through the person key: a settlement and the rows it settled are the same person's.
         ForeignKeyConstraint(["person_id", "settled_by"], ["benefit.person_id", "benefit.id"]),
+        CheckConstraint(f"notes <@ ARRAY[{NOTES}]::text[]", name="notes"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
@@ -83,6 +101,10 @@ class ContributionPeriod(Base):
     # The lump-sum withdrawal (BHXH một lần) that settled this row: its months no longer count
     # toward a pension (migration 0009).
     settled_by: Mapped[int | None] = mapped_column(BigInteger)
+    # Nặng nhọc, độc hại: work on the list of arduous or hazardous jobs (migration 0012).
+    arduous: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+    # Ghi chú: db.enums.ContributionNote values (migration 0012).
+    notes: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default=text("'{}'"))
 
 
 class Benefit(Base):

@@ -25,10 +25,16 @@ from db.queries.compile import align_many, align_one, compile_query, int_keys
 from db.queries.paging import PageParams, fetch_pages, keyset_page
 from db.session import Reader, Row
 
+_issuing = SocialInsuranceOffice.__table__.alias("issuing_office")
 SOCIAL_INSURANCE_BY_PERSON = compile_query(
     "social_insurance_by_person",
-    select(SocialInsurance.__table__, SocialInsuranceOffice.name.label("office_name"))
+    select(
+        SocialInsurance.__table__,
+        SocialInsuranceOffice.name.label("office_name"),
+        _issuing.c.name.label("issuing_office_name"),
+    )
     .join(SocialInsuranceOffice, SocialInsuranceOffice.code == SocialInsurance.office_code)
+    .outerjoin(_issuing, _issuing.c.code == SocialInsurance.issuing_office_code)
     .where(int_keys(SocialInsurance.person_id)),
 )
 

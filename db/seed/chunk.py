@@ -10,7 +10,7 @@ import random
 from dataclasses import dataclass, field
 
 from db.enums import ManagingAuthority, ParticipantCategory
-from db.seed import careers, health, medical, retirement
+from db.seed import book_fields, careers, health, medical, retirement
 from db.seed.common import NULL, chunk_rng, scramble
 from db.seed.employers import EmployerIndex
 from db.seed.family import Household, form_households
@@ -124,10 +124,12 @@ def _insurance(
     province = LEGACY[p.legacy].province_code
     office = book.office_code or rng.choice(OFFICES_BY_PROVINCE[province]).code
     category = book.category or ParticipantCategory.NOT_PARTICIPATING.value
-    out.social.append(
+    periods = book.period_lines()
+    social = (
         f"{p.pid}\t{code}\t{book.unit_code}\t{office}\t{category}\t{book.payment}\t{book.tax_code}"
     )
-    out.periods.extend(book.period_lines())
+    out.social.append(book_fields.cover(social, periods))
+    out.periods.extend(book_fields.period_lines(periods))
     out.benefits.extend(book.benefits)
     out.claims.extend(book.claims)
     if issued:

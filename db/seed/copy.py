@@ -31,12 +31,12 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     ),
     "social_insurance": (
         "person_id", "bhxh_code", "managing_unit_code", "office_code", "participant_category",
-        "payment_method", "tax_code",
+        "payment_method", "tax_code", "issuing_office_code", "issued_on",
     ),
     "contribution_period": (
         "id", "person_id", "scheme", "from_month", "to_month", "employer_id", "job_title",
         "salary_vnd", "salary_coefficient", "position_allowance", "seniority_allowance_pct",
-        "regional_allowance", "rate_pct",
+        "regional_allowance", "rate_pct", "arduous", "notes",
     ),
     "benefit": (
         "id", "person_id", "regime", "decision_number", "decided_on", "period_from", "period_to",

@@ -292,6 +292,7 @@ PERSON_FIELDS: Mapping[str, DataGroup] = {
     "hometown": _G.IDENTITY,
     "permanentResidence": _G.IDENTITY,
     "managingAuthority": _G.IDENTITY,
+    "dateOfDeath": _G.IDENTITY,
     "contact": _G.CONTACT,
     "relatives": _G.RELATIVES,
     "household": _G.HOUSEHOLD,

@@ -112,6 +112,18 @@ _register(
     },
 )
 _register(
+    enums.ContributionNote,
+    "Ghi chú — what the book notes on a history row.",
+    {
+        "BACK_PAYMENT": "Truy đóng — paid afterwards for months already past.",
+        "MATERNITY": (
+            "Nghỉ thai sản — maternity leave: months with 14 or more working days of it count"
+            " as contribution time, with nothing paid (Law 58/2014 art. 39(2))."
+        ),
+        "PAID_LATE": "Chậm đóng — paid after the deadline (interest due, Law 41/2024 art. 40).",
+    },
+)
+_register(
     enums.BenefitRegime,
     "Chế độ hưởng — benefit regime.",
     {

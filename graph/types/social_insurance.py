@@ -6,7 +6,15 @@ from typing import TYPE_CHECKING, Annotated, Any
 import strawberry
 
 from db import enums as db_enums
-from db.enums import BenefitRegime, LumpSumReason, ParticipantCategory, PaymentMethod, Scheme
+from db.contribution_shares import Amounts, contribution_salary, monthly_amounts
+from db.enums import (
+    BenefitRegime,
+    ContributionNote,
+    LumpSumReason,
+    ParticipantCategory,
+    PaymentMethod,
+    Scheme,
+)
 from db.session import Row
 from graph.arguments import After, First, FromMonth, ToMonth
 from graph.authz.permissions import require_whole_history
@@ -90,6 +98,56 @@ class ContributionPeriod:
     )
     def rate_pct(self) -> float:
         return float(self.row["rate_pct"])
+
+    @strawberry.field(
+        description=(
+            "Số tiền đơn vị đóng (VND/tháng) — what the employer pays per month: the salary"
+            " (for a coefficient, (coefficient + position allowance) × the base salary of the"
+            " row's first month, raised by the seniority %) × the employer's rate in the row's"
+            " first month (a row starts anew when a rate changes). 0 for voluntary rows and"
+            " maternity months; null when no salary is known."
+        )
+    )
+    def employer_amount_vnd(self) -> Vnd | None:
+        amounts = self._amounts()
+        return Vnd(amounts.employer) if amounts else None
+
+    @strawberry.field(
+        description=(
+            "Số tiền người lao động đóng (VND/tháng) — what the employee (or the voluntary"
+            " contributor) pays per month: the same salary × the employee's rate in the row's"
+            " first month. 0 in maternity months; null when no salary is known."
+        )
+    )
+    def employee_amount_vnd(self) -> Vnd | None:
+        amounts = self._amounts()
+        return Vnd(amounts.employee) if amounts else None
+
+    @strawberry.field(
+        description=(
+            "Nặng nhọc, độc hại — the row's work is on the list of arduous, hazardous or"
+            " dangerous jobs (it shortens the retirement age and lengthens sick leave)."
+        )
+    )
+    def arduous(self) -> bool:
+        return bool(self.row["arduous"])
+
+    @strawberry.field(description="Ghi chú — the book's notes on this row (none: an empty list).")
+    def notes(self) -> list[ContributionNote]:
+        return [db_enums.ContributionNote(n) for n in self.row["notes"]]
+
+    def _amounts(self) -> Amounts | None:
+        r = self.row
+        month = r["from_month"]
+        salary = contribution_salary(
+            month,
+            r["salary_vnd"],
+            r["salary_coefficient"],
+            r["position_allowance"],
+            r["seniority_allowance_pct"],
+        )
+        maternity = db_enums.ContributionNote.MATERNITY in r["notes"]
+        return monthly_amounts(db_enums.Scheme(r["scheme"]), month, salary, maternity=maternity)
 
     @strawberry.field(
         description=(
@@ -196,6 +254,15 @@ class SocialInsurance:
         description="Phương thức đóng — payment method."
     )
     tax_code: str | None = strawberry.field(description="Mã số thuế cá nhân — personal tax code.")
+    issuing_office: SocialInsuranceOffice | None = strawberry.field(
+        description=(
+            "Cơ quan cấp sổ — the social insurance office that issued the book (its cover);"
+            " null where the record does not say."
+        )
+    )
+    issued_on: date | None = strawberry.field(
+        description="Ngày cấp sổ — the day the book was issued (its cover); null where unknown."
+    )
 
     @classmethod
     def from_row(cls, row: Row, access: Access) -> "SocialInsurance":
@@ -210,6 +277,12 @@ class SocialInsurance:
             if row["payment_method"]
             else None,
             tax_code=row["tax_code"],
+            issuing_office=SocialInsuranceOffice(
+                code=row["issuing_office_code"], name=row["issuing_office_name"]
+            )
+            if row["issuing_office_code"]
+            else None,
+            issued_on=row["issued_on"],
         )
 
     @strawberry.field(

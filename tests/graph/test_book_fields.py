@@ -1,0 +1,135 @@
+"""What a real book shows (issue 9): each row's shares, conditions and notes; the cover; the
+date of death and the cards it ends. Expected values are computed by hand in the comments."""
+
+from collections.abc import AsyncIterator
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+import psycopg
+import pytest
+from joserfc.jwk import ECKey
+
+from db import bhyt_rules
+from db.enums import Scheme
+from tests.factories.book import book
+from tests.factories.person import insert
+from tests.graph.conftest import Api, serving
+
+ROWS = """
+query Rows {
+  me {
+    dateOfDeath
+    socialInsurance {
+      issuedOn
+      issuingOffice { code name }
+      contributionPeriods(first: 100, fromMonth: "2020-01") {
+        edges { node {
+          scheme fromMonth ratePct employerAmountVnd employeeAmountVnd arduous notes
+        } }
+      }
+    }
+    healthInsurance { currentCard { status validToday } }
+  }
+}
+"""
+
+
+@pytest.fixture(params=[True, False], ids=["compiled", "strawberry"])
+async def api(
+    request: pytest.FixtureRequest, runtime_url: str, dev_key: ECKey, conn: Any
+) -> AsyncIterator[Api]:
+    async with serving(runtime_url, dev_key, compiled=request.param) as api:
+        yield api
+
+
+def _period(conn: psycopg.Connection, person_id: int, employer_id: int | None, **row: Any) -> None:
+    insert(
+        conn,
+        "contribution_period",
+        {"person_id": person_id, "employer_id": employer_id, "job_title": "Thợ hàn", **row},
+    )
+
+
+async def test_rows_show_shares_conditions_and_notes(api: Api, conn: psycopg.Connection) -> None:
+    b = book(conn, periods=0, cards=1, visits=0, benefits=0, claims=0)
+    pid, employer = b.person["id"], b.employers[0]["id"]
+    # 10,000,000 × 17 % = 1,700,000 for the employer; × 8 % = 800,000 for the employee.
+    _period(
+        conn, pid, employer, scheme=Scheme.COMPULSORY_SOCIAL, from_month=date(2024, 7, 1),
+        to_month=date(2024, 12, 1), salary_vnd=10_000_000, rate_pct=25, arduous=True,
+        notes=["PAID_LATE"],
+    )  # fmt: skip
+    # BHTN in the waiver (Resolution 116/NQ-CP): employer 0, employee 7,000,000 × 1 % = 70,000.
+    _period(
+        conn, pid, employer, scheme=Scheme.UNEMPLOYMENT, from_month=date(2022, 1, 1),
+        to_month=date(2022, 6, 1), salary_vnd=7_000_000, rate_pct=1,
+    )  # fmt: skip
+    # A coefficient: (2.34 + 0.20) × 2,340,000 × 1.05 = 6,240,780; TNLĐ 0.5 % = 31,203.9 → 31,204.
+    _period(
+        conn, pid, employer, scheme=Scheme.OCCUPATIONAL_ACCIDENT, from_month=date(2025, 1, 1),
+        to_month=date(2025, 3, 1), salary_coefficient=Decimal("2.34"),
+        position_allowance=Decimal("0.20"), seniority_allowance_pct=Decimal(5),
+        regional_allowance=Decimal("0.5"), rate_pct=Decimal("0.5"),
+    )  # fmt: skip
+    # Maternity months count with nothing paid (Law 58/2014 art. 39(2)).
+    _period(
+        conn, pid, employer, scheme=Scheme.COMPULSORY_SOCIAL, from_month=date(2025, 4, 1),
+        to_month=date(2025, 9, 1), salary_vnd=10_000_000, rate_pct=25, notes=["MATERNITY"],
+    )  # fmt: skip
+
+    body = await api.query(ROWS, api.citizen(b.person))
+    assert "errors" not in body, body
+    rows = [
+        e["node"] for e in body["data"]["me"]["socialInsurance"]["contributionPeriods"]["edges"]
+    ]
+    assert rows == [
+        {
+            "scheme": "UNEMPLOYMENT", "fromMonth": "2022-01", "ratePct": 1.0,
+            "employerAmountVnd": 0, "employeeAmountVnd": 70_000, "arduous": False, "notes": [],
+        },
+        {
+            "scheme": "COMPULSORY_SOCIAL", "fromMonth": "2024-07", "ratePct": 25.0,
+            "employerAmountVnd": 1_700_000, "employeeAmountVnd": 800_000, "arduous": True,
+            "notes": ["PAID_LATE"],
+        },
+        {
+            "scheme": "OCCUPATIONAL_ACCIDENT", "fromMonth": "2025-01", "ratePct": 0.5,
+            "employerAmountVnd": 31_204, "employeeAmountVnd": 0, "arduous": False, "notes": [],
+        },
+        {
+            "scheme": "COMPULSORY_SOCIAL", "fromMonth": "2025-04", "ratePct": 25.0,
+            "employerAmountVnd": 0, "employeeAmountVnd": 0, "arduous": False,
+            "notes": ["MATERNITY"],
+        },
+    ]  # fmt: skip
+
+
+async def test_cover_and_no_death(api: Api, conn: psycopg.Connection) -> None:
+    b = book(conn, periods=0, cards=1, visits=0, benefits=0, claims=0)
+    office = conn.execute(
+        "UPDATE social_insurance SET issuing_office_code = office_code, issued_on = '2008-01-15'"
+        " WHERE person_id = %s RETURNING issuing_office_code",
+        [b.person["id"]],
+    ).fetchone()
+    assert office is not None
+    me = (await api.query(ROWS, api.citizen(b.person)))["data"]["me"]
+    assert me["socialInsurance"]["issuedOn"] == "2008-01-15"
+    assert me["socialInsurance"]["issuingOffice"]["code"] == office[0]
+    assert me["dateOfDeath"] is None
+    assert me["healthInsurance"]["currentCard"] == {"status": "ACTIVE", "validToday": True}
+
+
+async def test_a_card_ends_at_death(api: Api, conn: psycopg.Connection) -> None:
+    b = book(conn, periods=0, cards=1, visits=0, benefits=0, claims=0)
+    me_before = (await api.query(ROWS, api.citizen(b.person)))["data"]["me"]
+    assert me_before["socialInsurance"]["issuingOffice"] is None
+    # The card covers this whole year; its holder died yesterday (or on 1 January, if today is
+    # the year's first day, so that the death falls inside the card's validity).
+    today = bhyt_rules.today()
+    died = max(today - timedelta(days=1), date(today.year, 1, 1))
+    conn.execute("UPDATE person SET died_on = %s WHERE id = %s", [died, b.person["id"]])
+    me = (await api.query(ROWS, api.citizen(b.person)))["data"]["me"]
+    assert me["dateOfDeath"] == died.isoformat()
+    expected = "ACTIVE" if died == today else "EXPIRED"
+    assert me["healthInsurance"]["currentCard"]["status"] == expected
