@@ -149,3 +149,22 @@ def monthly_amounts(
         return Amounts(0, 0)
     rates = shares(scheme, month)
     return Amounts(_vnd(salary * rates.employer / 100), _vnd(salary * rates.employee / 100))
+
+
+# Chuẩn hộ nghèo khu vực nông thôn, the basis of the state's support of voluntary contributions:
+# 700,000 for 2016–2021 (Decision 59/2015/QĐ-TTg), 1,500,000 from 2022 (Decree 07/2021/NĐ-CP).
+_RURAL_POVERTY_LINE: Final = ((date(2022, 1, 1), 1_500_000), (date(2016, 1, 1), 700_000))
+STATE_SUPPORT_FROM: Final = date(2018, 1, 1)
+"""The state supports voluntary contributions from 1/1/2018 (Decree 134/2015/NĐ-CP art. 14)."""
+VOLUNTARY_RATE_PCT: Final = Decimal(22)
+
+
+def state_support_vnd(month: date, support_pct: int | None) -> int | None:
+    """The state's support per month of a voluntary contribution: `support_pct` (by the
+    contributor's category: 30/25/10 % under Decree 134/2015 art. 14, 50/40/30/20 % from
+    7/2025 under Decree 159/2025) of 22 % of the rural poverty line (whole VND, half up).
+    None without support or before it began."""
+    if support_pct is None or month < STATE_SUPPORT_FROM:
+        return None
+    line = next(amount for since, amount in _RURAL_POVERTY_LINE if month >= since)
+    return _vnd(Decimal(line) * VOLUNTARY_RATE_PCT / 100 * support_pct / 100)

@@ -9,6 +9,7 @@ from sqlalchemy import (
     BigInteger,
     ColumnElement,
     Date,
+    Label,
     Text,
     any_,
     bindparam,
@@ -113,6 +114,14 @@ CONTRIBUTION_TOTALS_BY_PERSON = compile_query(
 )
 
 _benefits = Benefit.__table__
+
+
+def _office_name(code: ColumnElement[str | None], label: str) -> Label[str | None]:
+    """The named office's name, by its primary key (one index probe per row, no loader)."""
+    office = SocialInsuranceOffice.__table__.alias("paying_office")
+    return select(office.c.name).where(office.c.code == code).scalar_subquery().label(label)
+
+
 BENEFITS_PAGE = compile_query(
     "benefits_page",
     keyset_page(
@@ -122,11 +131,15 @@ BENEFITS_PAGE = compile_query(
         sort="period_from",
         sort_type=Date(),
         filters=_overlaps(_benefits.c.period_from, _benefits.c.period_to),
+        page_columns=lambda rows: [_office_name(rows.c.paying_office_code, "paying_office_name")],
     ),
 )
 
 BENEFIT_BY_ID = compile_query(
-    "benefit_by_id", select(_benefits).where(_benefits.c.id == bindparam("id"))
+    "benefit_by_id",
+    select(_benefits, _office_name(_benefits.c.paying_office_code, "paying_office_name")).where(
+        _benefits.c.id == bindparam("id")
+    ),
 )
 
 

@@ -1,5 +1,6 @@
 """The columns a real book shows beyond the history the generators draw (migration 0012):
-the cover's issuing office and date, arduous work and notes on history rows.
+the cover's issuing office and date, arduous work, notes and the state's support on history
+rows, and the detail of benefit decisions.
 
 They are derived from each rendered line by a hash of its text, not drawn from the chunk's
 random stream, so adding them changes none of the other generators' draws.
@@ -9,7 +10,7 @@ import zlib
 from datetime import date, timedelta
 from typing import Final
 
-from db.enums import ContributionNote, Scheme
+from db.enums import BenefitRegime, ContributionNote, Scheme
 from db.seed.common import AS_OF, NULL
 
 ARDUOUS_PER_MILLE: Final = 40
@@ -36,11 +37,56 @@ def period_line(line: str) -> str:
             notes.append(ContributionNote.PAID_LATE.value)
         elif late < PAID_LATE_PER_MILLE + BACK_PAYMENT_PER_MILLE:
             notes.append(ContributionNote.BACK_PAYMENT.value)
-    return f"{line}\t{'t' if arduous else 'f'}\t{{{','.join(notes)}}}"
+    support = _state_support(line) if not employed else None
+    support_text = f"{support[0]}\t{support[1]}" if support else f"{NULL}\t{NULL}"
+    return f"{line}\t{'t' if arduous else 'f'}\t{{{','.join(notes)}}}\t{support_text}"
 
 
 def period_lines(lines: list[str]) -> list[str]:
     return [period_line(line) for line in lines]
+
+
+_SUPPORT_FROM: Final = date(2018, 1, 1)
+_NEW_SUPPORT_FROM: Final = date(2025, 7, 1)
+_SUPPORT_CAP_MONTHS: Final = 120
+
+
+def _state_support(line: str) -> tuple[int, int] | None:
+    """(percent, months) of a voluntary row that began once the state supported contributions
+    (Decree 134/2015 art. 14 from 2018: 30 % poor, 25 % near-poor, 10 % others; Decree
+    159/2025 from 7/2025: 50/40/20 %), by the category a draw gives: 8 % poor, 5 % near-poor."""
+    fields = line.split("\t", 4)
+    first = date.fromisoformat(fields[2])
+    if first < _SUPPORT_FROM:
+        return None
+    last = AS_OF.replace(day=1) if fields[3] == NULL else date.fromisoformat(fields[3])
+    months = (last.year - first.year) * 12 + last.month - first.month + 1
+    draw = _draw(line, "support")
+    category = 0 if draw < 80 else 1 if draw < 130 else 2
+    pct = (50, 40, 20) if first >= _NEW_SUPPORT_FROM else (30, 25, 10)
+    return pct[category], min(months, _SUPPORT_CAP_MONTHS)
+
+
+def benefit_line(line: str, office: str) -> str:
+    """A benefit line with its detail appended (pension rate, average salary, incapacity,
+    sickness days) and the paying office, the person's managing office. The rate and the
+    average salary of a pension agree with its amount: amount = rate × average salary."""
+    _, regime, _, _, start, end, amount = line.split("\t")
+    rate = average = incapacity = days = NULL
+    if regime == BenefitRegime.RETIREMENT.value and int(amount) > 0:
+        pct = 45 + _draw(line, "rate") % 31
+        rate = f"{pct}.00"
+        average = str(max(1000, int(round(int(amount) * 100 / pct, -3))))
+    elif regime == BenefitRegime.OCCUPATIONAL_ACCIDENT.value:
+        incapacity = str(5 + _draw(line, "incapacity") % 76)
+    elif regime == BenefitRegime.SICKNESS.value and end != NULL:
+        span = (date.fromisoformat(end) - date.fromisoformat(start)).days + 1
+        days = str(max(1, min(span, 180)))
+    return f"{line}\t{rate}\t{average}\t{incapacity}\t{days}\t{office}"
+
+
+def benefit_lines(lines: list[str], office: str) -> list[str]:
+    return [benefit_line(line, office) for line in lines]
 
 
 def cover(social: str, periods: list[str]) -> str:

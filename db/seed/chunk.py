@@ -130,7 +130,7 @@ def _insurance(
     )
     out.social.append(book_fields.cover(social, periods))
     out.periods.extend(book_fields.period_lines(periods))
-    out.benefits.extend(book.benefits)
+    out.benefits.extend(book_fields.benefit_lines(book.benefits, office))
     out.claims.extend(book.claims)
     if issued:
         prior = (

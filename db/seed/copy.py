@@ -36,11 +36,13 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "contribution_period": (
         "id", "person_id", "scheme", "from_month", "to_month", "employer_id", "job_title",
         "salary_vnd", "salary_coefficient", "position_allowance", "seniority_allowance_pct",
-        "regional_allowance", "rate_pct", "arduous", "notes",
+        "regional_allowance", "rate_pct", "arduous", "notes", "state_support_pct",
+        "state_support_months",
     ),
     "benefit": (
         "id", "person_id", "regime", "decision_number", "decided_on", "period_from", "period_to",
-        "amount_vnd",
+        "amount_vnd", "pension_rate_pct", "average_salary_vnd", "incapacity_pct", "sickness_days",
+        "paying_office_code",
     ),
     "unemployment_benefit": (
         "id", "person_id", "decision_number", "filed_on", "decided_on", "starts_on",

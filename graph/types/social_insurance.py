@@ -6,7 +6,12 @@ from typing import TYPE_CHECKING, Annotated, Any
 import strawberry
 
 from db import enums as db_enums
-from db.contribution_shares import Amounts, contribution_salary, monthly_amounts
+from db.contribution_shares import (
+    Amounts,
+    contribution_salary,
+    monthly_amounts,
+    state_support_vnd,
+)
 from db.enums import (
     BenefitRegime,
     ContributionNote,
@@ -136,6 +141,36 @@ class ContributionPeriod:
     def notes(self) -> list[ContributionNote]:
         return [db_enums.ContributionNote(n) for n in self.row["notes"]]
 
+    @strawberry.field(
+        description=(
+            "Tỷ lệ hỗ trợ của Nhà nước (%) — the state's support of a voluntary contribution, in"
+            " percent of 22 % of the rural poverty line (by the contributor's category: poor,"
+            " near-poor, ethnic minority, others); null on other rows and without support."
+        )
+    )
+    def state_support_pct(self) -> int | None:
+        return self.row["state_support_pct"]  # type: ignore[no-any-return]
+
+    @strawberry.field(
+        description=(
+            "Số tháng được hỗ trợ — months of this row the state's support was paid for (at"
+            " most 120 in a life, Decree 159/2025); null without support."
+        )
+    )
+    def state_support_months(self) -> int | None:
+        return self.row["state_support_months"]  # type: ignore[no-any-return]
+
+    @strawberry.field(
+        description=(
+            "Số tiền Nhà nước hỗ trợ (VND/tháng) — the support per supported month: the"
+            " percent × 22 % × the rural poverty line of the row's first month (700,000 for"
+            " 2016–2021, 1,500,000 from 2022); null without support or before 2018."
+        )
+    )
+    def state_support_vnd(self) -> Vnd | None:
+        amount = state_support_vnd(self.row["from_month"], self.row["state_support_pct"])
+        return Vnd(amount) if amount is not None else None
+
     def _amounts(self) -> Amounts | None:
         r = self.row
         month = r["from_month"]
@@ -232,6 +267,51 @@ class Benefit:
     def lump_sum_reason(self) -> LumpSumReason | None:
         reason = self.row["lump_sum_reason"]
         return db_enums.LumpSumReason(reason) if reason else None
+
+    @strawberry.field(
+        description=(
+            "Tỷ lệ hưởng lương hưu (%) — the pension rate of a retirement decision (45 % at"
+            " the minimum years, +2 % per further year, at most 75 %); null for other regimes."
+        )
+    )
+    def pension_rate_pct(self) -> float | None:
+        return _float(self.row["pension_rate_pct"])
+
+    @strawberry.field(
+        description=(
+            "Mức bình quân tiền lương đóng BHXH (VND) — the average salary the benefit was"
+            " computed on (retirement, lump-sum withdrawal); null where not recorded."
+        )
+    )
+    def average_salary_vnd(self) -> Vnd | None:
+        return self.row["average_salary_vnd"]  # type: ignore[no-any-return]
+
+    @strawberry.field(
+        description=(
+            "Mức suy giảm khả năng lao động (%) — the loss of working capacity an occupational"
+            " accident or disease decision assessed (5–100 %); null for other regimes."
+        )
+    )
+    def incapacity_pct(self) -> int | None:
+        return self.row["incapacity_pct"]  # type: ignore[no-any-return]
+
+    @strawberry.field(
+        description=(
+            "Số ngày nghỉ hưởng chế độ ốm đau — the days of sick leave a sickness decision"
+            " pays; null for other regimes."
+        )
+    )
+    def sickness_days(self) -> int | None:
+        return self.row["sickness_days"]  # type: ignore[no-any-return]
+
+    @strawberry.field(
+        description="Cơ quan chi trả — the social insurance office that pays; null where unknown."
+    )
+    def paying_office(self) -> SocialInsuranceOffice | None:
+        code = self.row["paying_office_code"]
+        if code is None:
+            return None
+        return SocialInsuranceOffice(code=code, name=self.row["paying_office_name"])
 
 
 @strawberry.type(description="Thông tin BHXH — the person's social insurance record.")

@@ -5,6 +5,11 @@
 - `social_insurance.issuing_office_code` and `issued_on`: the book's cover (cơ quan cấp sổ,
   ngày cấp). NULL on books recorded before.
 - `person.died_on` (ngày chết): vital status; a card's derived status ends at it.
+- `benefit`: pension rate and average-salary basis (retirement), incapacity % (occupational
+  accident), sickness days, the paying office; each only on its regime. NULL on decisions
+  recorded before.
+- `contribution_period.state_support_pct` / `state_support_months`: the state's support of a
+  voluntary contribution (Decree 134/2015 art. 14, Decree 159/2025), on voluntary rows only.
 
 Revision ID: 0012
 Revises: 0009
@@ -23,6 +28,22 @@ depends_on: str | Sequence[str] | None = None
 
 # Equal to db.enums at this revision.
 _NOTES = ("BACK_PAYMENT", "MATERNITY", "PAID_LATE")
+
+
+_PERIOD_CHECKS = {
+    "state_support_voluntary": "(state_support_pct IS NULL) = (state_support_months IS NULL)"
+    " AND (state_support_pct IS NULL OR scheme = 'VOLUNTARY_SOCIAL')",
+    "state_support_pct_range": "state_support_pct BETWEEN 1 AND 100",
+    "state_support_months_range": "state_support_months BETWEEN 1 AND 120",
+}
+_BENEFIT_CHECKS = {
+    "pension_rate": "pension_rate_pct IS NULL OR (regime = 'RETIREMENT'"
+    " AND pension_rate_pct > 0 AND pension_rate_pct <= 75)",
+    "average_salary_positive": "average_salary_vnd > 0",
+    "incapacity": "incapacity_pct IS NULL OR (regime = 'OCCUPATIONAL_ACCIDENT'"
+    " AND incapacity_pct BETWEEN 5 AND 100)",
+    "sickness_days": "sickness_days IS NULL OR (regime = 'SICKNESS' AND sickness_days > 0)",
+}
 
 
 def _array(values: Sequence[str]) -> str:
@@ -56,9 +77,51 @@ def upgrade() -> None:
     op.create_check_constraint(
         op.f("ck_contribution_period_notes"), "contribution_period", f"notes <@ {_array(_NOTES)}"
     )
+    for column in ("state_support_pct", "state_support_months"):
+        op.add_column("contribution_period", sa.Column(column, sa.SmallInteger(), nullable=True))
+    for name, check in _PERIOD_CHECKS.items():
+        op.create_check_constraint(
+            op.f(f"ck_contribution_period_{name}"), "contribution_period", check
+        )
+
+    op.add_column("benefit", sa.Column("pension_rate_pct", sa.Numeric(4, 2), nullable=True))
+    op.add_column("benefit", sa.Column("average_salary_vnd", sa.BigInteger(), nullable=True))
+    op.add_column("benefit", sa.Column("incapacity_pct", sa.SmallInteger(), nullable=True))
+    op.add_column("benefit", sa.Column("sickness_days", sa.SmallInteger(), nullable=True))
+    op.add_column("benefit", sa.Column("paying_office_code", sa.Text(), nullable=True))
+    op.create_foreign_key(
+        op.f("fk_benefit_paying_office_code_social_insurance_office"),
+        "benefit",
+        "social_insurance_office",
+        ["paying_office_code"],
+        ["code"],
+    )
+    for name, check in _BENEFIT_CHECKS.items():
+        op.create_check_constraint(op.f(f"ck_benefit_{name}"), "benefit", check)
 
 
 def downgrade() -> None:
+    for name in _BENEFIT_CHECKS:
+        op.drop_constraint(op.f(f"ck_benefit_{name}"), "benefit", type_="check")
+    op.drop_constraint(
+        op.f("fk_benefit_paying_office_code_social_insurance_office"),
+        "benefit",
+        type_="foreignkey",
+    )
+    for column in (
+        "paying_office_code",
+        "sickness_days",
+        "incapacity_pct",
+        "average_salary_vnd",
+        "pension_rate_pct",
+    ):
+        op.drop_column("benefit", column)
+    for name in _PERIOD_CHECKS:
+        op.drop_constraint(
+            op.f(f"ck_contribution_period_{name}"), "contribution_period", type_="check"
+        )
+    op.drop_column("contribution_period", "state_support_months")
+    op.drop_column("contribution_period", "state_support_pct")
     op.drop_constraint(op.f("ck_contribution_period_notes"), "contribution_period", type_="check")
     op.drop_column("contribution_period", "notes")
     op.drop_column("contribution_period", "arduous")

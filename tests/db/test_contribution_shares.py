@@ -13,6 +13,7 @@ from db.contribution_shares import (
     contribution_salary,
     monthly_amounts,
     shares,
+    state_support_vnd,
 )
 from db.enums import Scheme
 
@@ -116,3 +117,23 @@ def test_maternity_months_are_paid_by_nobody() -> None:
 
 def test_no_salary_no_amounts() -> None:
     assert monthly_amounts(C, date(2024, 7, 1), None) is None
+
+
+@pytest.mark.parametrize(
+    ("month", "pct", "amount"),
+    [
+        # 700,000 × 22 % = 154,000; × 30 % = 46,200
+        (date(2019, 3, 1), 30, 46_200),
+        # 700,000 × 22 % × 10 % = 15,400
+        (date(2021, 12, 1), 10, 15_400),
+        # 1,500,000 × 22 % = 330,000; × 20 % = 66,000; × 50 % = 165,000; × 25 % = 82,500
+        (date(2024, 1, 1), 20, 66_000),
+        (date(2026, 1, 1), 50, 165_000),
+        (date(2022, 1, 1), 25, 82_500),
+        # before 2018 the state supported nobody; no percent, no support
+        (date(2017, 12, 1), 30, None),
+        (date(2024, 1, 1), None, None),
+    ],
+)
+def test_state_support(month: date, pct: int | None, amount: int | None) -> None:
+    assert state_support_vnd(month, pct) == amount

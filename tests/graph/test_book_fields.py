@@ -133,3 +133,115 @@ async def test_a_card_ends_at_death(api: Api, conn: psycopg.Connection) -> None:
     assert me["dateOfDeath"] == died.isoformat()
     expected = "ACTIVE" if died == today else "EXPIRED"
     assert me["healthInsurance"]["currentCard"]["status"] == expected
+
+
+DETAIL = """
+query Detail {
+  me {
+    socialInsurance {
+      contributionPeriods(first: 100, schemes: [VOLUNTARY_SOCIAL]) {
+        edges { node {
+          fromMonth employeeAmountVnd stateSupportPct stateSupportMonths stateSupportVnd
+        } }
+      }
+      benefits(first: 100) {
+        edges { node {
+          regime amountVnd pensionRatePct averageSalaryVnd incapacityPct sicknessDays
+          payingOffice { code name }
+        } }
+      }
+    }
+  }
+}
+"""
+
+
+async def test_benefits_in_detail_and_state_support(api: Api, conn: psycopg.Connection) -> None:
+    b = book(conn, periods=0, cards=0, visits=0, benefits=0, claims=0)
+    pid = b.person["id"]
+    office = conn.execute(
+        "SELECT office_code FROM social_insurance WHERE person_id = %s", [pid]
+    ).fetchone()
+    assert office is not None
+    # 2,000,000 × 22 % = 440,000 paid; the state supports 20 % of 22 % × 1,500,000 = 66,000.
+    _period(
+        conn, pid, None, scheme=Scheme.VOLUNTARY_SOCIAL, from_month=date(2024, 1, 1),
+        to_month=date(2024, 12, 1), salary_vnd=2_000_000, rate_pct=22, job_title=None,
+        state_support_pct=20, state_support_months=12,
+    )  # fmt: skip
+    # 61 % of an average 10,000,000 = 6,100,000 a month.
+    insert(
+        conn,
+        "benefit",
+        {
+            "person_id": pid, "regime": "RETIREMENT", "decision_number": "9/QĐ-BHXH",
+            "decided_on": date(2025, 6, 1), "period_from": date(2025, 7, 1),
+            "amount_vnd": 6_100_000, "pension_rate_pct": Decimal(61),
+            "average_salary_vnd": 10_000_000, "paying_office_code": office[0],
+        },
+    )  # fmt: skip
+    insert(
+        conn,
+        "benefit",
+        {
+            "person_id": pid, "regime": "OCCUPATIONAL_ACCIDENT", "decision_number": "3/QĐ-BHXH",
+            "decided_on": date(2020, 3, 1), "period_from": date(2020, 3, 1),
+            "period_to": date(2020, 3, 1), "amount_vnd": 20_000_000, "incapacity_pct": 31,
+        },
+    )  # fmt: skip
+    insert(
+        conn,
+        "benefit",
+        {
+            "person_id": pid, "regime": "SICKNESS", "decision_number": "5/QĐ-BHXH",
+            "decided_on": date(2022, 3, 1), "period_from": date(2022, 2, 1),
+            "period_to": date(2022, 2, 10), "amount_vnd": 1_500_000, "sickness_days": 8,
+        },
+    )  # fmt: skip
+    body = await api.query(DETAIL, api.citizen(b.person))
+    assert "errors" not in body, body
+    si = body["data"]["me"]["socialInsurance"]
+    assert [e["node"] for e in si["contributionPeriods"]["edges"]] == [
+        {
+            "fromMonth": "2024-01", "employeeAmountVnd": 440_000, "stateSupportPct": 20,
+            "stateSupportMonths": 12, "stateSupportVnd": 66_000,
+        }
+    ]  # fmt: skip
+    benefits = {e["node"]["regime"]: e["node"] for e in si["benefits"]["edges"]}
+    pension = benefits["RETIREMENT"]
+    assert pension["pensionRatePct"] == 61.0
+    assert pension["averageSalaryVnd"] == 10_000_000
+    assert pension["pensionRatePct"] * pension["averageSalaryVnd"] / 100 == pension["amountVnd"]
+    assert pension["payingOffice"]["code"] == office[0]
+    assert pension["payingOffice"]["name"]
+    assert benefits["OCCUPATIONAL_ACCIDENT"]["incapacityPct"] == 31
+    assert benefits["OCCUPATIONAL_ACCIDENT"]["payingOffice"] is None
+    assert benefits["SICKNESS"]["sicknessDays"] == 8
+    assert benefits["SICKNESS"]["pensionRatePct"] is None
+
+
+def test_the_database_keeps_detail_to_its_regime(conn: psycopg.Connection) -> None:
+    b = book(conn, periods=0, cards=0, visits=0, benefits=0, claims=0)
+    with (
+        pytest.raises(psycopg.errors.CheckViolation, match="ck_benefit_pension_rate"),
+        conn.transaction(),
+    ):
+        insert(
+            conn,
+            "benefit",
+            {
+                "person_id": b.person["id"], "regime": "SICKNESS",
+                "decision_number": "1/QĐ-BHXH", "decided_on": date(2022, 3, 1),
+                "period_from": date(2022, 3, 1), "amount_vnd": 1,
+                "pension_rate_pct": Decimal(45),
+            },
+        )  # fmt: skip
+    with (
+        pytest.raises(psycopg.errors.CheckViolation, match="state_support_voluntary"),
+        conn.transaction(),
+    ):
+        _period(
+            conn, b.person["id"], b.employers[0]["id"], scheme=Scheme.COMPULSORY_SOCIAL,
+            from_month=date(2024, 1, 1), salary_vnd=5_000_000, rate_pct=25,
+            state_support_pct=20, state_support_months=1,
+        )  # fmt: skip
