@@ -50,6 +50,7 @@ class ChunkRows:
     claims: list[str] = field(default_factory=list)
     cards: list[str] = field(default_factory=list)
     visits: list[tuple[int, str]] = field(default_factory=list)  # (local card or -1, tail)
+    bhyt_payments: list[str] = field(default_factory=list)  # ids from the table's identity
 
     def counts(self) -> tuple[int, ...]:
         return (
@@ -144,6 +145,9 @@ def _insurance(
         )
         first_card = len(out.cards)
         out.cards.extend(health.card_lines(rng, p, prof, issued, code, prior, employed))
+        out.bhyt_payments.extend(
+            book_fields.bhyt_lines(p.pid, periods, out.cards[first_card:], book.benefits)
+        )
         out.visits.extend(medical.visit_lines(rng, p, prof, issued, first_card))
     covered = {c.year for c in issued}
     out.visits.extend((-1, tail) for tail in medical.uninsured_lines(rng, p, covered))
@@ -178,4 +182,8 @@ def render(rows: ChunkRows, bases: dict[str, int]) -> list[tuple[str, bytes]]:
         ("unemployment_benefit", numbered("unemployment_benefit", rows.claims)),
         ("health_insurance_card", numbered("health_insurance_card", rows.cards)),
         ("medical_visit", visits.encode()),
+        (
+            "health_insurance_contribution",
+            "".join(f"{line}\n" for line in rows.bhyt_payments).encode(),
+        ),
     ]

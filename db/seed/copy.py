@@ -58,6 +58,10 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "visit_type", "icd10_code", "diagnosis", "total_cost_vnd", "fund_paid_vnd",
         "patient_paid_vnd",
     ),
+    # Ids come from the table's identity, in COPY order: no chunk numbers this table's rows.
+    "health_insurance_contribution": (
+        "person_id", "payer", "from_month", "to_month", "monthly_amount_vnd",
+    ),
 }  # fmt: skip
 
 # The tables the seed fills from scratch, parents before children.

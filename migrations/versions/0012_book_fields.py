@@ -10,6 +10,11 @@
   recorded before.
 - `contribution_period.state_support_pct` / `state_support_months`: the state's support of a
   voluntary contribution (Decree 134/2015 art. 14, Decree 159/2025), on voluntary rows only.
+- `health_insurance_contribution`: the BHYT contribution history (who pays, how much a month,
+  over which months); person-owned, the person key first in its primary key, with the change
+  log's three statement triggers (migration 0006's `record_change`).
+- `social_insurance.participant_category`: the armed forces' own categories (Law 41/2024
+  art. 2(1)(đ)–(e)).
 
 Revision ID: 0012
 Revises: 0009
@@ -28,6 +33,58 @@ depends_on: str | Sequence[str] | None = None
 
 # Equal to db.enums at this revision.
 _NOTES = ("BACK_PAYMENT", "MATERNITY", "PAID_LATE")
+_PAYERS = (
+    "EMPLOYER",
+    "EMPLOYEE",
+    "SOCIAL_INSURANCE_FUND",
+    "UNEMPLOYMENT_FUND",
+    "STATE_BUDGET",
+    "HOUSEHOLD",
+    "SELF",
+)
+_CONTRIBUTIONS = "health_insurance_contribution"
+_CATEGORIES = (
+    "EMPLOYEE",
+    "CIVIL_SERVANT",
+    "MANAGER",
+    "FOREIGN_WORKER",
+    "VOLUNTARY",
+    "PENSIONER",
+    "NOT_PARTICIPATING",
+)
+_ARMED_FORCES = (
+    "ARMED_FORCES_OFFICER",
+    "PROFESSIONAL_SOLDIER",
+    "POLICE_OFFICER",
+    "CIPHER_STAFF",
+    "CONSCRIPT",
+)
+
+
+def _categories(values: Sequence[str]) -> None:
+    if values == _CATEGORIES:  # downgrading: the armed forces were recorded as civil servants
+        op.execute(
+            "UPDATE social_insurance SET participant_category = 'CIVIL_SERVANT'"
+            " WHERE participant_category IN (" + ", ".join(repr(v) for v in _ARMED_FORCES) + ")"
+        )
+    op.drop_constraint(op.f("ck_social_insurance_category"), "social_insurance", type_="check")
+    op.create_check_constraint(
+        op.f("ck_social_insurance_category"),
+        "social_insurance",
+        "participant_category IN (" + ", ".join(repr(v) for v in values) + ")",
+    )
+
+
+def _audit_triggers(table: str, key: str, person: str) -> list[str]:
+    """Migration 0006's `audit_triggers`, copied: a migration never imports another."""
+    return [
+        f"CREATE TRIGGER {table}_change_{event.lower()} AFTER {event} ON {table}"
+        f" REFERENCING {'NEW' if event == 'INSERT' else 'OLD'} TABLE AS"
+        f" {'new_rows' if event == 'INSERT' else 'old_rows'}"
+        + (" NEW TABLE AS new_rows" if event == "UPDATE" else "")
+        + f" FOR EACH STATEMENT EXECUTE FUNCTION record_change('{key}', '{person}')"
+        for event in ("INSERT", "UPDATE", "DELETE")
+    ]
 
 
 _PERIOD_CHECKS = {
@@ -51,6 +108,7 @@ def _array(values: Sequence[str]) -> str:
 
 
 def upgrade() -> None:
+    _categories((*_CATEGORIES, *_ARMED_FORCES))
     op.add_column("person", sa.Column("died_on", sa.Date(), nullable=True))
     op.create_check_constraint(
         op.f("ck_person_died_after_birth"), "person", "died_on >= birth_date"
@@ -99,8 +157,56 @@ def upgrade() -> None:
     for name, check in _BENEFIT_CHECKS.items():
         op.create_check_constraint(op.f(f"ck_benefit_{name}"), "benefit", check)
 
+    op.create_table(
+        _CONTRIBUTIONS,
+        sa.Column("person_id", sa.BigInteger(), nullable=False),
+        sa.Column("id", sa.BigInteger(), sa.Identity(always=False), nullable=False),
+        sa.Column("payer", sa.Text(), nullable=False),
+        sa.Column("from_month", sa.Date(), nullable=False),
+        sa.Column("to_month", sa.Date(), nullable=True),
+        sa.Column("monthly_amount_vnd", sa.BigInteger(), nullable=False),
+        sa.CheckConstraint(
+            "payer IN (" + ", ".join(repr(p) for p in _PAYERS) + ")",
+            name=op.f(f"ck_{_CONTRIBUTIONS}_payer"),
+        ),
+        sa.CheckConstraint(
+            "extract(day FROM from_month) = 1",
+            name=op.f(f"ck_{_CONTRIBUTIONS}_from_month_first_day"),
+        ),
+        sa.CheckConstraint(
+            "extract(day FROM to_month) = 1", name=op.f(f"ck_{_CONTRIBUTIONS}_to_month_first_day")
+        ),
+        sa.CheckConstraint(
+            "to_month IS NULL OR to_month >= from_month",
+            name=op.f(f"ck_{_CONTRIBUTIONS}_month_order"),
+        ),
+        sa.CheckConstraint(
+            "monthly_amount_vnd >= 0", name=op.f(f"ck_{_CONTRIBUTIONS}_amount_non_negative")
+        ),
+        sa.ForeignKeyConstraint(
+            ["person_id"],
+            ["person.id"],
+            name=op.f(f"fk_{_CONTRIBUTIONS}_person_id_person"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("person_id", "id", name=op.f(f"pk_{_CONTRIBUTIONS}")),
+    )
+    op.create_index(
+        f"ix_{_CONTRIBUTIONS}_person_id_from_month",
+        _CONTRIBUTIONS,
+        ["person_id", "from_month", "id"],
+        unique=False,
+    )
+    for statement in _audit_triggers(_CONTRIBUTIONS, "id", "person_id"):
+        op.execute(statement)
+
 
 def downgrade() -> None:
+    _categories(_CATEGORIES)
+    for event in ("insert", "update", "delete"):
+        op.execute(f"DROP TRIGGER {_CONTRIBUTIONS}_change_{event} ON {_CONTRIBUTIONS}")
+    op.drop_index(f"ix_{_CONTRIBUTIONS}_person_id_from_month", table_name=_CONTRIBUTIONS)
+    op.drop_table(_CONTRIBUTIONS)
     for name in _BENEFIT_CHECKS:
         op.drop_constraint(op.f(f"ck_benefit_{name}"), "benefit", type_="check")
     op.drop_constraint(

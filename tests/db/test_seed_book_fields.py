@@ -1,6 +1,6 @@
 """The seed's book columns (db/seed/book_fields.py) on rendered lines."""
 
-from db.seed.book_fields import benefit_line, cover, period_line
+from db.seed.book_fields import benefit_line, bhyt_lines, cover, period_line
 
 N = "\\N"
 
@@ -54,3 +54,39 @@ def test_cover_is_issued_in_the_first_contribution_month() -> None:
     assert office == "01001"
     assert issued.startswith("2009-03-")
     assert cover(social, []).split("\t")[7:] == [N, N]
+
+
+def test_bhyt_lines_from_compulsory_rows_and_cards() -> None:
+    periods = [
+        # 10,000,000 from 2024-07: employer 3 % = 300,000, employee 1.5 % = 150,000
+        f"7\tCOMPULSORY_SOCIAL\t2024-07-01\t{N}\t3\tThợ\t10000000\t{N}\t{N}\t{N}\t{N}\t25.00",
+        # before 2015: not written
+        f"7\tCOMPULSORY_SOCIAL\t2010-01-01\t2010-12-01\t3\tThợ\t3000000\t{N}\t{N}\t{N}\t{N}\t22.00",
+    ]
+    cards = [
+        # a student's card of 2023 (base salary 1,490,000 on 1/1/2023): 4.5 % = 67,050;
+        # state 30 % = 20,115, the student 70 % = 46,935
+        f"7\tSV4010000000007\t0100000007\tSV\t4\t01\t{N}\t01001\t2023-01-01\t2023-12-31\t{N}"
+        "\tACTIVE\t",
+        # an employee's card: paid through the compulsory rows, nothing of its own
+        f"7\tDN4010000000007\t0100000007\tDN\t4\t01\t{N}\t01001\t2024-07-01\t2024-12-31\t{N}"
+        "\tACTIVE\t",
+    ]
+    assert bhyt_lines(7, periods, cards, []) == [
+        f"7\tEMPLOYER\t2024-07-01\t{N}\t300000",
+        f"7\tEMPLOYEE\t2024-07-01\t{N}\t150000",
+        "7\tSTATE_BUDGET\t2023-01-01\t2023-12-01\t20115",
+        "7\tSELF\t2023-01-01\t2023-12-01\t46935",
+    ]
+
+
+def test_pensioners_cover_is_paid_from_the_pension() -> None:
+    cards = [
+        f"7\tHT3010000000007\t0100000007\tHT\t3\t01\t{N}\t01001\t2025-01-01\t2025-12-31\t{N}"
+        "\tACTIVE\t",
+    ]
+    benefits = ["7\tRETIREMENT\t1/QĐ-BHXH\t2024-12-20\t2025-01-01\t\\N\t6000000"]
+    # 4.5 % × 6,000,000 = 270,000 (Law on Health Insurance art. 13(1)(b))
+    assert bhyt_lines(7, [], cards, benefits) == [
+        "7\tSOCIAL_INSURANCE_FUND\t2025-01-01\t2025-12-01\t270000"
+    ]

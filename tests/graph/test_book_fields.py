@@ -245,3 +245,51 @@ def test_the_database_keeps_detail_to_its_regime(conn: psycopg.Connection) -> No
             from_month=date(2024, 1, 1), salary_vnd=5_000_000, rate_pct=25,
             state_support_pct=20, state_support_months=1,
         )  # fmt: skip
+
+
+BHYT = """
+query Bhyt {
+  me {
+    healthInsurance {
+      contributions(first: 10, fromMonth: "2024-01") {
+        totalCount
+        edges { node { payer fromMonth toMonth monthlyAmountVnd } }
+      }
+    }
+  }
+}
+"""
+
+
+async def test_bhyt_contribution_history(api: Api, conn: psycopg.Connection) -> None:
+    b = book(conn, periods=0, cards=0, visits=0, benefits=0, claims=0)
+    pid = b.person["id"]
+    # A student in 2023: 4.5 % × 1,800,000 = 81,000; the state 30 % = 24,300, the student
+    # 70 % = 56,700. Then employed at 10,000,000: employer 3 % = 300,000, employee 1.5 % =
+    # 150,000 (Law on Health Insurance art. 13(1)(a)).
+    for payer, first, last, amount in (
+        ("STATE_BUDGET", date(2023, 9, 1), date(2024, 6, 1), 24_300),
+        ("SELF", date(2023, 9, 1), date(2024, 6, 1), 56_700),
+        ("EMPLOYER", date(2024, 7, 1), None, 300_000),
+        ("EMPLOYEE", date(2024, 7, 1), None, 150_000),
+        ("HOUSEHOLD", date(2020, 1, 1), date(2020, 12, 1), 67_050),
+    ):
+        insert(
+            conn,
+            "health_insurance_contribution",
+            {
+                "person_id": pid, "payer": payer, "from_month": first, "to_month": last,
+                "monthly_amount_vnd": amount,
+            },
+        )  # fmt: skip
+    body = await api.query(BHYT, api.citizen(b.person))
+    assert "errors" not in body, body
+    page = body["data"]["me"]["healthInsurance"]["contributions"]
+    assert page["totalCount"] == 4  # the 2020 household row ends before the filter's month
+    assert [(n["node"]["payer"], n["node"]["monthlyAmountVnd"]) for n in page["edges"]] == [
+        ("STATE_BUDGET", 24_300),
+        ("SELF", 56_700),
+        ("EMPLOYER", 300_000),
+        ("EMPLOYEE", 150_000),
+    ]
+    assert page["edges"][2]["node"]["toMonth"] is None
