@@ -69,6 +69,12 @@ class ParticipantCategory(StrEnum):
     VOLUNTARY = "VOLUNTARY"
     PENSIONER = "PENSIONER"
     NOT_PARTICIPATING = "NOT_PARTICIPATING"
+    # The armed forces (Law 41/2024 art. 2(1)(đ), (e)): their own categories and rates.
+    ARMED_FORCES_OFFICER = "ARMED_FORCES_OFFICER"
+    PROFESSIONAL_SOLDIER = "PROFESSIONAL_SOLDIER"
+    POLICE_OFFICER = "POLICE_OFFICER"
+    CIPHER_STAFF = "CIPHER_STAFF"
+    CONSCRIPT = "CONSCRIPT"
 
 
 class PaymentMethod(StrEnum):
@@ -91,6 +97,14 @@ class Scheme(StrEnum):
     OCCUPATIONAL_ACCIDENT = "OCCUPATIONAL_ACCIDENT"
 
 
+class ContributionNote(StrEnum):
+    """Ghi chú — what the book notes on a history row (the paper book's remarks column)."""
+
+    BACK_PAYMENT = "BACK_PAYMENT"
+    MATERNITY = "MATERNITY"
+    PAID_LATE = "PAID_LATE"
+
+
 class BenefitRegime(StrEnum):
     SICKNESS = "SICKNESS"
     MATERNITY = "MATERNITY"
@@ -109,6 +123,18 @@ class LumpSumReason(StrEnum):
     SERIOUS_ILLNESS = "SERIOUS_ILLNESS"
     ARMED_FORCES_DISCHARGE = "ARMED_FORCES_DISCHARGE"
     TWELVE_MONTHS_OUT = "TWELVE_MONTHS_OUT"
+
+
+class HealthInsurancePayer(StrEnum):
+    """Who pays a BHYT contribution (Law on Health Insurance art. 12–13, as amended)."""
+
+    EMPLOYER = "EMPLOYER"
+    EMPLOYEE = "EMPLOYEE"
+    SOCIAL_INSURANCE_FUND = "SOCIAL_INSURANCE_FUND"
+    UNEMPLOYMENT_FUND = "UNEMPLOYMENT_FUND"
+    STATE_BUDGET = "STATE_BUDGET"
+    HOUSEHOLD = "HOUSEHOLD"
+    SELF = "SELF"
 
 
 class CardStatus(StrEnum):

@@ -17,6 +17,7 @@ from db.queries import (
     change_log,
     consent,
     employer,
+    health_contributions,
     health_insurance,
     household,
     person,
@@ -79,6 +80,7 @@ class Loaders:
     card_by_code: Loader
     card_by_short_code: Loader
     cards: Loader
+    health_contributions: Loader
     medical_visits: Loader
     unemployment_benefits: Loader
     consents: Loader
@@ -132,6 +134,12 @@ class Loaders:
                 db,
                 lambda d, keys, a: health_insurance.cards_page(
                     d, keys, a.page, from_date=a.start, to_date=a.end
+                ),
+            ),
+            health_contributions=_paged_loader(
+                db,
+                lambda d, keys, a: health_contributions.contributions_page(
+                    d, keys, a.page, from_month=a.start, to_month=a.end
                 ),
             ),
             medical_visits=_paged_loader(

@@ -5,6 +5,7 @@ from db.models.base import Base
 from db.models.consent import Consent, PartnerAgency
 from db.models.declaration import ContributionDeclaration, ContributionDeclarationLine
 from db.models.employer import Employer
+from db.models.health_contribution import HealthInsuranceContribution
 from db.models.health_insurance import (
     HealthInsuranceCard,
     HealthInsuranceCardEvent,
@@ -39,6 +40,7 @@ __all__ = [
     "HealthFacility",
     "HealthInsuranceCard",
     "HealthInsuranceCardEvent",
+    "HealthInsuranceContribution",
     "Household",
     "HouseholdMember",
     "IdempotencyRecord",

@@ -49,6 +49,7 @@ class Person(Base):
         CheckConstraint(
             "char_length(contact_address) BETWEEN 1 AND 300", name="contact_address_length"
         ),
+        CheckConstraint("died_on >= birth_date", name="died_after_birth"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
@@ -71,6 +72,8 @@ class Person(Base):
     phone: Mapped[str | None] = mapped_column(Text)
     email: Mapped[str | None] = mapped_column(Text)
     contact_address: Mapped[str | None] = mapped_column(Text)
+    # Ngày chết: the date of death, when the civil register has one (migration 0010).
+    died_on: Mapped[date | None] = mapped_column(Date)
     # Raised by a trigger on every update; writers name the version they read (migration 0006).
     version: Mapped[int] = mapped_column(Integer, server_default=text("1"))
 

@@ -4,7 +4,9 @@ from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import (
+    ARRAY,
     BigInteger,
+    Boolean,
     CheckConstraint,
     Date,
     ForeignKey,
@@ -12,13 +14,24 @@ from sqlalchemy import (
     Identity,
     Index,
     Numeric,
+    SmallInteger,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from db.enums import BenefitRegime, LumpSumReason, ParticipantCategory, PaymentMethod, Scheme
+from db.enums import (
+    BenefitRegime,
+    ContributionNote,
+    LumpSumReason,
+    ParticipantCategory,
+    PaymentMethod,
+    Scheme,
+)
 from db.models.base import Base, enum_check
+
+NOTES = ", ".join(f"'{n.value}'" for n in ContributionNote)
 
 
 class SocialInsurance(Base):
@@ -41,6 +54,11 @@ class SocialInsurance(Base):
     participant_category: Mapped[str] = mapped_column(Text)
     payment_method: Mapped[str | None] = mapped_column(Text)
     tax_code: Mapped[str | None] = mapped_column(Text)
+    # The book's cover (bìa sổ): the office that issued the book and when (migration 0010).
+    issuing_office_code: Mapped[str | None] = mapped_column(
+        ForeignKey("social_insurance_office.code")
+    )
+    issued_on: Mapped[date | None] = mapped_column(Date)
 
 
 class ContributionPeriod(Base):
@@ -65,6 +83,16 @@ class ContributionPeriod(Base):
         Index("ix_contribution_period_employer_id_person_id", "employer_id", "person_id"),
         # Through the person key: a settlement and the rows it settled are the same person's.
         ForeignKeyConstraint(["person_id", "settled_by"], ["benefit.person_id", "benefit.id"]),
+        CheckConstraint(f"notes <@ ARRAY[{NOTES}]::text[]", name="notes"),
+        CheckConstraint(
+            "(state_support_pct IS NULL) = (state_support_months IS NULL)"
+            " AND (state_support_pct IS NULL OR scheme = 'VOLUNTARY_SOCIAL')",
+            name="state_support_voluntary",
+        ),
+        CheckConstraint("state_support_pct BETWEEN 1 AND 100", name="state_support_pct_range"),
+        CheckConstraint(
+            "state_support_months BETWEEN 1 AND 120", name="state_support_months_range"
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
@@ -83,6 +111,14 @@ class ContributionPeriod(Base):
     # The lump-sum withdrawal (BHXH một lần) that settled this row: its months no longer count
     # toward a pension (migration 0009).
     settled_by: Mapped[int | None] = mapped_column(BigInteger)
+    # Nặng nhọc, độc hại: work on the list of arduous or hazardous jobs (migration 0010).
+    arduous: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+    # Ghi chú: db.enums.ContributionNote values (migration 0010).
+    notes: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default=text("'{}'"))
+    # Hỗ trợ của Nhà nước: the state's support of a voluntary contribution, in percent of 22 %
+    # of the rural poverty line, and the months of this row it was paid for (migration 0010).
+    state_support_pct: Mapped[int | None] = mapped_column(SmallInteger)
+    state_support_months: Mapped[int | None] = mapped_column(SmallInteger)
 
 
 class Benefit(Base):
@@ -101,6 +137,21 @@ class Benefit(Base):
         ),
         # The target of contribution_period's settled_by (a key through the person).
         UniqueConstraint("person_id", "id"),
+        CheckConstraint(
+            "pension_rate_pct IS NULL OR (regime = 'RETIREMENT'"
+            " AND pension_rate_pct > 0 AND pension_rate_pct <= 75)",
+            name="pension_rate",
+        ),
+        CheckConstraint("average_salary_vnd > 0", name="average_salary_positive"),
+        CheckConstraint(
+            "incapacity_pct IS NULL OR (regime = 'OCCUPATIONAL_ACCIDENT'"
+            " AND incapacity_pct BETWEEN 5 AND 100)",
+            name="incapacity",
+        ),
+        CheckConstraint(
+            "sickness_days IS NULL OR (regime = 'SICKNESS' AND sickness_days > 0)",
+            name="sickness_days",
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
@@ -112,3 +163,13 @@ class Benefit(Base):
     period_to: Mapped[date | None] = mapped_column(Date)
     amount_vnd: Mapped[int] = mapped_column(BigInteger)
     lump_sum_reason: Mapped[str | None] = mapped_column(Text)
+    # The decision's detail (migration 0010): tỷ lệ hưởng lương hưu and mức bình quân tiền lương
+    # (retirement), mức suy giảm khả năng lao động (occupational accident), số ngày nghỉ
+    # (sickness), and the office that pays (cơ quan chi trả).
+    pension_rate_pct: Mapped[Decimal | None] = mapped_column(Numeric(4, 2))
+    average_salary_vnd: Mapped[int | None] = mapped_column(BigInteger)
+    incapacity_pct: Mapped[int | None] = mapped_column(SmallInteger)
+    sickness_days: Mapped[int | None] = mapped_column(SmallInteger)
+    paying_office_code: Mapped[str | None] = mapped_column(
+        ForeignKey("social_insurance_office.code")
+    )

@@ -30,13 +30,14 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB, distinct_on
 
-from db.models import HealthFacility, HealthInsuranceCard, MedicalVisit
+from db.models import HealthFacility, HealthInsuranceCard, MedicalVisit, Person
 from db.queries.compile import align_one, compile_query, int_keys, text_keys
 from db.queries.paging import PageParams, fetch_pages, keyset_page
 from db.session import Query, Reader, Row
 
 _cards = HealthInsuranceCard.__table__
 _visits = MedicalVisit.__table__
+_persons = Person.__table__
 
 _REVOKED: ColumnElement[str] = literal_column("'REVOKED'")
 VIETNAM_TODAY: ColumnElement[date] = cast(
@@ -45,14 +46,22 @@ VIETNAM_TODAY: ColumnElement[date] = cast(
 """Today in Vietnam (db.bhyt_rules.today), whatever the server's TimeZone setting."""
 
 
+def _card_ends(cards: FromClause) -> ColumnElement[date]:
+    """The card's last day: valid_to, or the holder's death if earlier (a card ends at death;
+    `least` ignores a NULL date of death). The holder's row is one primary-key probe."""
+    died_on = select(_persons.c.died_on).where(_persons.c.id == cards.c.person_id).scalar_subquery()
+    return func.least(cards.c.valid_to, died_on)
+
+
 def card_status(cards: FromClause) -> Label[str]:
     """`status` as a card's reader sees it: REVOKED or TEMPORARILY_LOCKED while the officer's
-    state says so, else EXPIRED once valid_to has passed, else ACTIVE. The stored EXPIRED of rows
-    loaded before the write path is no officer state: the dates decide for those too."""
+    state says so, else EXPIRED once the card has ended (valid_to, or the holder's death, has
+    passed), else ACTIVE. The stored EXPIRED of rows loaded before the write path is no officer
+    state: the dates decide for those too."""
     state = cards.c.status
     return case(
         (state.in_([_REVOKED, literal_column("'TEMPORARILY_LOCKED'")]), state),
-        (cards.c.valid_to < VIETNAM_TODAY, literal_column("'EXPIRED'")),
+        (_card_ends(cards) < VIETNAM_TODAY, literal_column("'EXPIRED'")),
         else_=literal_column("'ACTIVE'"),
     ).label("status")
 

@@ -7,7 +7,9 @@ from typing import Any
 from sqlalchemy import (
     ARRAY,
     BigInteger,
+    ColumnElement,
     Date,
+    Label,
     Text,
     any_,
     bindparam,
@@ -30,10 +32,16 @@ _VOLUNTARY = Scheme.VOLUNTARY_SOCIAL.value
 _MATERNITY = BenefitRegime.MATERNITY.value
 _LUMP_SUM = BenefitRegime.LUMP_SUM_WITHDRAWAL.value
 
+_issuing = SocialInsuranceOffice.__table__.alias("issuing_office")
 SOCIAL_INSURANCE_BY_PERSON = compile_query(
     "social_insurance_by_person",
-    select(SocialInsurance.__table__, SocialInsuranceOffice.name.label("office_name"))
+    select(
+        SocialInsurance.__table__,
+        SocialInsuranceOffice.name.label("office_name"),
+        _issuing.c.name.label("issuing_office_name"),
+    )
     .join(SocialInsuranceOffice, SocialInsuranceOffice.code == SocialInsurance.office_code)
+    .outerjoin(_issuing, _issuing.c.code == SocialInsurance.issuing_office_code)
     .where(int_keys(SocialInsurance.person_id)),
 )
 
@@ -170,6 +178,14 @@ ORDER BY book_month.person_id, book_month.scheme
 )
 
 _benefits = Benefit.__table__
+
+
+def _office_name(code: ColumnElement[str | None], label: str) -> Label[str | None]:
+    """The named office's name, by its primary key (one index probe per row, no loader)."""
+    office = SocialInsuranceOffice.__table__.alias("paying_office")
+    return select(office.c.name).where(office.c.code == code).scalar_subquery().label(label)
+
+
 BENEFITS_PAGE = compile_query(
     "benefits_page",
     keyset_page(
@@ -179,11 +195,15 @@ BENEFITS_PAGE = compile_query(
         sort="period_from",
         sort_type=Date(),
         filters=_overlaps(_benefits.c.period_from, _benefits.c.period_to),
+        page_columns=lambda rows: [_office_name(rows.c.paying_office_code, "paying_office_name")],
     ),
 )
 
 BENEFIT_BY_ID = compile_query(
-    "benefit_by_id", select(_benefits).where(_benefits.c.id == bindparam("id"))
+    "benefit_by_id",
+    select(_benefits, _office_name(_benefits.c.paying_office_code, "paying_office_name")).where(
+        _benefits.c.id == bindparam("id")
+    ),
 )
 
 

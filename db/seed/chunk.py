@@ -10,7 +10,7 @@ import random
 from dataclasses import dataclass, field
 
 from db.enums import ManagingAuthority, ParticipantCategory
-from db.seed import careers, health, medical, retirement
+from db.seed import book_fields, careers, health, medical, retirement
 from db.seed.common import NULL, chunk_rng, scramble
 from db.seed.employers import EmployerIndex
 from db.seed.family import Household, form_households
@@ -50,6 +50,7 @@ class ChunkRows:
     claims: list[str] = field(default_factory=list)
     cards: list[str] = field(default_factory=list)
     visits: list[tuple[int, str]] = field(default_factory=list)  # (local card or -1, tail)
+    bhyt_payments: list[str] = field(default_factory=list)  # ids from the table's identity
 
     def counts(self) -> tuple[int, ...]:
         return (
@@ -124,14 +125,17 @@ def _insurance(
     province = LEGACY[p.legacy].province_code
     office = book.office_code or rng.choice(OFFICES_BY_PROVINCE[province]).code
     category = book.category or ParticipantCategory.NOT_PARTICIPATING.value
-    out.social.append(
+    periods = book.period_lines()
+    social = (
         f"{p.pid}\t{code}\t{book.unit_code}\t{office}\t{category}\t{book.payment}\t{book.tax_code}"
     )
+    lines = [tail for _, tail in periods]
+    out.social.append(book_fields.cover(social, lines))
     first_benefit = len(out.benefits)
     out.periods.extend(
-        (first_benefit + b if b >= 0 else -1, tail) for b, tail in book.period_lines()
+        (first_benefit + b if b >= 0 else -1, book_fields.period_line(tail)) for b, tail in periods
     )
-    out.benefits.extend(book.benefits)
+    out.benefits.extend(book_fields.benefit_lines(book.benefits, office))
     out.claims.extend(book.claims)
     if issued:
         prior = (
@@ -145,6 +149,9 @@ def _insurance(
         )
         first_card = len(out.cards)
         out.cards.extend(health.card_lines(rng, p, prof, issued, code, prior, employed))
+        out.bhyt_payments.extend(
+            book_fields.bhyt_lines(p.pid, lines, out.cards[first_card:], book.benefits)
+        )
         out.visits.extend(medical.visit_lines(rng, p, prof, issued, first_card))
     covered = {c.year for c in issued}
     out.visits.extend((-1, tail) for tail in medical.uninsured_lines(rng, p, covered))
@@ -184,4 +191,8 @@ def render(rows: ChunkRows, bases: dict[str, int]) -> list[tuple[str, bytes]]:
         ("unemployment_benefit", numbered("unemployment_benefit", rows.claims)),
         ("health_insurance_card", numbered("health_insurance_card", rows.cards)),
         ("medical_visit", visits.encode()),
+        (
+            "health_insurance_contribution",
+            "".join(f"{line}\n" for line in rows.bhyt_payments).encode(),
+        ),
     ]

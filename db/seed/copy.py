@@ -31,16 +31,18 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     ),
     "social_insurance": (
         "person_id", "bhxh_code", "managing_unit_code", "office_code", "participant_category",
-        "payment_method", "tax_code",
+        "payment_method", "tax_code", "issuing_office_code", "issued_on",
     ),
     "contribution_period": (
         "id", "person_id", "scheme", "from_month", "to_month", "employer_id", "job_title",
         "salary_vnd", "salary_coefficient", "position_allowance", "seniority_allowance_pct",
-        "regional_allowance", "rate_pct", "settled_by",
+        "regional_allowance", "rate_pct", "arduous", "notes", "state_support_pct",
+        "state_support_months", "settled_by",
     ),
     "benefit": (
         "id", "person_id", "regime", "decision_number", "decided_on", "period_from", "period_to",
-        "amount_vnd",
+        "amount_vnd", "pension_rate_pct", "average_salary_vnd", "incapacity_pct", "sickness_days",
+        "paying_office_code",
     ),
     "unemployment_benefit": (
         "id", "person_id", "decision_number", "filed_on", "decided_on", "starts_on",
@@ -55,6 +57,10 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "id", "card_id", "person_id", "facility_code", "admitted_at", "discharged_at",
         "visit_type", "icd10_code", "diagnosis", "total_cost_vnd", "fund_paid_vnd",
         "patient_paid_vnd",
+    ),
+    # Ids come from the table's identity, in COPY order: no chunk numbers this table's rows.
+    "health_insurance_contribution": (
+        "person_id", "payer", "from_month", "to_month", "monthly_amount_vnd",
     ),
 }  # fmt: skip
 

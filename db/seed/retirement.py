@@ -67,8 +67,14 @@ def status(
     employed = bool(book.steps) and (
         book.on_leave or (book.ongoing and book.steps[-1].end == common.AS_OF_MONTH)
     )
-    if p.restricted:
-        book.category = ParticipantCategory.CIVIL_SERVANT.value
+    if p.restricted:  # career officers (careers._armed): Law 41/2024 art. 2(1)(đ)
+        book.category = (
+            ParticipantCategory.CIPHER_STAFF
+            if p.cipher
+            else ParticipantCategory.ARMED_FORCES_OFFICER
+            if p.authority == "DEFENCE"
+            else ParticipantCategory.POLICE_OFFICER
+        ).value
     elif employed:
         if kind in _STATE and not contract:
             book.category = ParticipantCategory.CIVIL_SERVANT.value

@@ -13,6 +13,7 @@ from graph.authz.policy import DataGroup
 from graph.compiled.info import Batch, PlanInfo
 from graph.loaders import Loaders
 from graph.types.employer import Employer
+from graph.types.health_contribution import contributions_key, contributions_page
 from graph.types.health_insurance import (
     HealthInsuranceCard,
     cards_key,
@@ -175,6 +176,13 @@ BATCHES: dict[tuple[str, str], Batch] = {
     ),
     ("HealthInsurance", "cards"): _paged(
         lambda ls: ls.cards, cards_key, cards_page, "from_date", "to_date"
+    ),
+    ("HealthInsurance", "contributions"): _paged(
+        lambda ls: ls.health_contributions,
+        contributions_key,
+        contributions_page,
+        "from_month",
+        "to_month",
     ),
     ("ContributionPeriod", "employer"): loaded(
         lambda ls: ls.employer_by_id,

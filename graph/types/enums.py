@@ -87,6 +87,22 @@ _register(
         "VOLUNTARY": "Người tham gia BHXH tự nguyện — voluntary participant.",
         "PENSIONER": "Người hưởng lương hưu — pensioner.",
         "NOT_PARTICIPATING": "Không tham gia — holds a code but does not contribute now.",
+        "ARMED_FORCES_OFFICER": "Sĩ quan quân đội nhân dân — army officer (Law 41/2024 art. 2(1)(đ)).",
+        "PROFESSIONAL_SOLDIER": (
+            "Quân nhân chuyên nghiệp — professional soldier (Law 41/2024 art. 2(1)(đ))."
+        ),
+        "POLICE_OFFICER": (
+            "Sĩ quan, hạ sĩ quan công an nhân dân — police officer or NCO (Law 41/2024 art."
+            " 2(1)(đ))."
+        ),
+        "CIPHER_STAFF": (
+            "Người làm công tác cơ yếu — cipher staff paid as soldiers (Law 41/2024 art. 2(1)(đ))."
+        ),
+        "CONSCRIPT": (
+            "Hạ sĩ quan, chiến sĩ phục vụ có thời hạn; học viên — conscript soldier or police,"
+            " or a cadet on an allowance (Law 41/2024 art. 2(1)(e)): the state pays on the base"
+            " salary."
+        ),
     },
 )
 _register(
@@ -109,6 +125,31 @@ _register(
         "VOLUNTARY_SOCIAL": "BHXH tự nguyện — voluntary social insurance.",
         "UNEMPLOYMENT": "Bảo hiểm thất nghiệp (BHTN) — unemployment insurance.",
         "OCCUPATIONAL_ACCIDENT": "Quỹ TNLĐ-BNN — occupational accident and disease fund.",
+    },
+)
+_register(
+    enums.ContributionNote,
+    "Ghi chú — what the book notes on a history row.",
+    {
+        "BACK_PAYMENT": "Truy đóng — paid afterwards for months already past.",
+        "MATERNITY": (
+            "Nghỉ thai sản — maternity leave: months with 14 or more working days of it count"
+            " as contribution time, with nothing paid (Law 58/2014 art. 39(2))."
+        ),
+        "PAID_LATE": "Chậm đóng — paid after the deadline (interest due, Law 41/2024 art. 40).",
+    },
+)
+_register(
+    enums.HealthInsurancePayer,
+    "Người đóng BHYT — who pays a BHYT contribution (Law on Health Insurance art. 12–13).",
+    {
+        "EMPLOYER": "Người sử dụng lao động — the employer (2/3 of an employee's 4.5 %).",
+        "EMPLOYEE": "Người lao động — the employee (1/3 of the 4.5 %).",
+        "SOCIAL_INSURANCE_FUND": "Quỹ BHXH — the social insurance fund (pensioners, benefits).",
+        "UNEMPLOYMENT_FUND": "Quỹ BHTN — the unemployment fund (while on the allowance).",
+        "STATE_BUDGET": "Ngân sách nhà nước — the state budget (children, the poor, merit…).",
+        "HOUSEHOLD": "Hộ gia đình — the household (household-based cover).",
+        "SELF": "Người tham gia tự đóng — the participant (students' own share, for example).",
     },
 )
 _register(

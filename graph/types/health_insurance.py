@@ -9,12 +9,17 @@ from db import reference_data
 from db.bhyt_rules import today
 from db.enums import CardStatus, VisitType
 from db.session import Row
-from graph.arguments import After, First, FromDate, ToDate
+from graph.arguments import After, First, FromDate, FromMonth, ToDate, ToMonth
 from graph.authz.permissions import note_read, require_whole_history
 from graph.authz.policy import Access, DataGroup
 from graph.context import Info
 from graph.loaders import PagedKey
 from graph.pagination import Connection, PageArgs, connection, page_params
+from graph.types.health_contribution import (
+    HealthInsuranceContribution,
+    contributions_key,
+    contributions_page,
+)
 from graph.types.reference import HealthFacility, Province
 from graph.types.scalars import Vnd
 from graph.validation import date_range
@@ -222,6 +227,23 @@ class HealthInsurance:
     ) -> Connection[HealthInsuranceCard] | None:
         key = cards_key(self.person_id, self.access, first, after, from_date, to_date)
         return cards_page(await info.context.loaders.cards.load(key), first)
+
+    @strawberry.field(
+        description=(
+            "Quá trình đóng BHYT — who paid for the person's cover and how much a month, oldest"
+            " first, filtered by months."
+        )
+    )
+    async def contributions(
+        self,
+        info: Info,
+        first: First = 20,
+        after: After = None,
+        from_month: FromMonth = None,
+        to_month: ToMonth = None,
+    ) -> Connection[HealthInsuranceContribution] | None:
+        key = contributions_key(self.person_id, self.access, first, after, from_month, to_month)
+        return contributions_page(await info.context.loaders.health_contributions.load(key), first)
 
 
 def cards_key(

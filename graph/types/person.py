@@ -239,6 +239,16 @@ class Person:
         return self.row["permanent_residence"]  # type: ignore[no-any-return]
 
     @strawberry.field(
+        description=(
+            "Ngày chết — date of death, as the civil register has it; null while the person"
+            " lives (or no death is registered). BHYT cards end on it."
+        ),
+        permission_classes=guard("dateOfDeath"),
+    )
+    def date_of_death(self) -> date | None:
+        return self.row["died_on"]  # type: ignore[no-any-return]
+
+    @strawberry.field(
         description="Cơ quan quản lý — the ministry that keeps this person's book.",
         permission_classes=guard("managingAuthority"),
     )

@@ -7,7 +7,20 @@ import strawberry
 
 from db import enums as db_enums
 from db.bhyt_rules import today
-from db.enums import BenefitRegime, LumpSumReason, ParticipantCategory, PaymentMethod, Scheme
+from db.contribution_shares import (
+    Amounts,
+    contribution_salary,
+    monthly_amounts,
+    state_support_vnd,
+)
+from db.enums import (
+    BenefitRegime,
+    ContributionNote,
+    LumpSumReason,
+    ParticipantCategory,
+    PaymentMethod,
+    Scheme,
+)
 from db.session import Row
 from graph.arguments import After, First, FromMonth, ToMonth
 from graph.authz.permissions import require_whole_history
@@ -97,6 +110,86 @@ class ContributionPeriod:
     )
     def rate_pct(self) -> float:
         return float(self.row["rate_pct"])
+
+    @strawberry.field(
+        description=(
+            "Số tiền đơn vị đóng (VND/tháng) — what the employer pays per month: the salary"
+            " (for a coefficient, (coefficient + position allowance) × the base salary of the"
+            " row's first month, raised by the seniority %) × the employer's rate in the row's"
+            " first month (a row starts anew when a rate changes). 0 for voluntary rows and"
+            " maternity months; null when no salary is known."
+        )
+    )
+    def employer_amount_vnd(self) -> Vnd | None:
+        amounts = self._amounts()
+        return Vnd(amounts.employer) if amounts else None
+
+    @strawberry.field(
+        description=(
+            "Số tiền người lao động đóng (VND/tháng) — what the employee (or the voluntary"
+            " contributor) pays per month: the same salary × the employee's rate in the row's"
+            " first month. 0 in maternity months; null when no salary is known."
+        )
+    )
+    def employee_amount_vnd(self) -> Vnd | None:
+        amounts = self._amounts()
+        return Vnd(amounts.employee) if amounts else None
+
+    @strawberry.field(
+        description=(
+            "Nặng nhọc, độc hại — the row's work is on the list of arduous, hazardous or"
+            " dangerous jobs (it shortens the retirement age and lengthens sick leave)."
+        )
+    )
+    def arduous(self) -> bool:
+        return bool(self.row["arduous"])
+
+    @strawberry.field(description="Ghi chú — the book's notes on this row (none: an empty list).")
+    def notes(self) -> list[ContributionNote]:
+        return [db_enums.ContributionNote(n) for n in self.row["notes"]]
+
+    @strawberry.field(
+        description=(
+            "Tỷ lệ hỗ trợ của Nhà nước (%) — the state's support of a voluntary contribution, in"
+            " percent of 22 % of the rural poverty line (by the contributor's category: poor,"
+            " near-poor, ethnic minority, others); null on other rows and without support."
+        )
+    )
+    def state_support_pct(self) -> int | None:
+        return self.row["state_support_pct"]  # type: ignore[no-any-return]
+
+    @strawberry.field(
+        description=(
+            "Số tháng được hỗ trợ — months of this row the state's support was paid for (at"
+            " most 120 in a life, Decree 159/2025); null without support."
+        )
+    )
+    def state_support_months(self) -> int | None:
+        return self.row["state_support_months"]  # type: ignore[no-any-return]
+
+    @strawberry.field(
+        description=(
+            "Số tiền Nhà nước hỗ trợ (VND/tháng) — the support per supported month: the"
+            " percent × 22 % × the rural poverty line of the row's first month (700,000 for"
+            " 2016–2021, 1,500,000 from 2022); null without support or before 2018."
+        )
+    )
+    def state_support_vnd(self) -> Vnd | None:
+        amount = state_support_vnd(self.row["from_month"], self.row["state_support_pct"])
+        return Vnd(amount) if amount is not None else None
+
+    def _amounts(self) -> Amounts | None:
+        r = self.row
+        month = r["from_month"]
+        salary = contribution_salary(
+            month,
+            r["salary_vnd"],
+            r["salary_coefficient"],
+            r["position_allowance"],
+            r["seniority_allowance_pct"],
+        )
+        maternity = db_enums.ContributionNote.MATERNITY in r["notes"]
+        return monthly_amounts(db_enums.Scheme(r["scheme"]), month, salary, maternity=maternity)
 
     @strawberry.field(
         description=(
@@ -197,6 +290,51 @@ class Benefit:
         reason = self.row["lump_sum_reason"]
         return db_enums.LumpSumReason(reason) if reason else None
 
+    @strawberry.field(
+        description=(
+            "Tỷ lệ hưởng lương hưu (%) — the pension rate of a retirement decision (45 % at"
+            " the minimum years, +2 % per further year, at most 75 %); null for other regimes."
+        )
+    )
+    def pension_rate_pct(self) -> float | None:
+        return _float(self.row["pension_rate_pct"])
+
+    @strawberry.field(
+        description=(
+            "Mức bình quân tiền lương đóng BHXH (VND) — the average salary the benefit was"
+            " computed on (retirement, lump-sum withdrawal); null where not recorded."
+        )
+    )
+    def average_salary_vnd(self) -> Vnd | None:
+        return self.row["average_salary_vnd"]  # type: ignore[no-any-return]
+
+    @strawberry.field(
+        description=(
+            "Mức suy giảm khả năng lao động (%) — the loss of working capacity an occupational"
+            " accident or disease decision assessed (5–100 %); null for other regimes."
+        )
+    )
+    def incapacity_pct(self) -> int | None:
+        return self.row["incapacity_pct"]  # type: ignore[no-any-return]
+
+    @strawberry.field(
+        description=(
+            "Số ngày nghỉ hưởng chế độ ốm đau — the days of sick leave a sickness decision"
+            " pays; null for other regimes."
+        )
+    )
+    def sickness_days(self) -> int | None:
+        return self.row["sickness_days"]  # type: ignore[no-any-return]
+
+    @strawberry.field(
+        description="Cơ quan chi trả — the social insurance office that pays; null where unknown."
+    )
+    def paying_office(self) -> SocialInsuranceOffice | None:
+        code = self.row["paying_office_code"]
+        if code is None:
+            return None
+        return SocialInsuranceOffice(code=code, name=self.row["paying_office_name"])
+
 
 @strawberry.type(description="Thông tin BHXH — the person's social insurance record.")
 class SocialInsurance:
@@ -219,6 +357,15 @@ class SocialInsurance:
         description="Phương thức đóng — payment method."
     )
     tax_code: str | None = strawberry.field(description="Mã số thuế cá nhân — personal tax code.")
+    issuing_office: SocialInsuranceOffice | None = strawberry.field(
+        description=(
+            "Cơ quan cấp sổ — the social insurance office that issued the book (its cover);"
+            " null where the record does not say."
+        )
+    )
+    issued_on: date | None = strawberry.field(
+        description="Ngày cấp sổ — the day the book was issued (its cover); null where unknown."
+    )
 
     @classmethod
     def from_row(cls, row: Row, access: Access, person: Row) -> "SocialInsurance":
@@ -235,6 +382,12 @@ class SocialInsurance:
             if row["payment_method"]
             else None,
             tax_code=row["tax_code"],
+            issuing_office=SocialInsuranceOffice(
+                code=row["issuing_office_code"], name=row["issuing_office_name"]
+            )
+            if row["issuing_office_code"]
+            else None,
+            issued_on=row["issued_on"],
         )
 
     @strawberry.field(

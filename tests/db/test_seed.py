@@ -29,7 +29,19 @@ from tests.conftest import create_database, drop_database
 
 PERSONS = 300
 AS_OF = date(2026, 11, 1)  # the seed's "today" in these tests
-PARTICIPATING = ("EMPLOYEE", "CIVIL_SERVANT", "MANAGER", "FOREIGN_WORKER", "VOLUNTARY")
+PARTICIPATING = (
+    "EMPLOYEE",
+    "CIVIL_SERVANT",
+    "MANAGER",
+    "FOREIGN_WORKER",
+    "VOLUNTARY",
+    # the armed forces' own categories (issue 9)
+    "ARMED_FORCES_OFFICER",
+    "PROFESSIONAL_SOLDIER",
+    "POLICE_OFFICER",
+    "CIPHER_STAFF",
+    "CONSCRIPT",
+)
 TABLE_KEYS = {
     "person": "id",
     "employer": "id",
@@ -42,6 +54,7 @@ TABLE_KEYS = {
     "unemployment_benefit": "id",
     "health_insurance_card": "id",
     "medical_visit": "id",
+    "health_insurance_contribution": "id",
     "health_facility": "code",
     "social_insurance_office": "code",
 }
@@ -367,3 +380,23 @@ def test_relatives_named_without_a_record_are_ordinary(
     assert secret
     for kind, n in secret.items():
         assert unrecorded[kind] >= n, kind
+
+
+def test_book_fields_are_filled(rows: dict[str, list[dict[str, Any]]]) -> None:
+    """Issue 9's columns (db/seed/book_fields.py): a cover for every book with a history, notes
+    and arduous rows among the employed, state support only on voluntary rows, BHYT payers."""
+    with_history = {p["person_id"] for p in rows["contribution_period"]}
+    for s in rows["social_insurance"]:
+        assert (s["issued_on"] is not None) == (s["person_id"] in with_history)
+        assert s["issued_on"] is None or s["issued_on"] <= AS_OF
+    periods = rows["contribution_period"]
+    assert any(p["arduous"] for p in periods)
+    assert any(p["notes"] for p in periods)
+    for p in periods:
+        if p["state_support_pct"] is not None:
+            assert p["scheme"] == "VOLUNTARY_SOCIAL"
+    payers = Counter(c["payer"] for c in rows["health_insurance_contribution"])
+    assert payers["EMPLOYER"] == payers["EMPLOYEE"] > 0
+    assert payers["STATE_BUDGET"] > 0
+    pensions = [b for b in rows["benefit"] if b["regime"] == "RETIREMENT" and b["amount_vnd"]]
+    assert all(45 <= b["pension_rate_pct"] <= 75 for b in pensions)

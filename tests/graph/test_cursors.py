@@ -36,6 +36,9 @@ CONNECTIONS = {
     "HealthInsurance.cards": f"""query($a: String, $p: String!) {{
         person(identificationNumber: $p) {{ healthInsurance {{
         c: cards(first: 2, after: $a) {{ {PAGE} }} }} }} }}""",
+    "HealthInsurance.contributions": f"""query($a: String, $p: String!) {{
+        person(identificationNumber: $p) {{ healthInsurance {{
+        c: contributions(first: 2, after: $a) {{ {PAGE} }} }} }} }}""",
     "Person.medicalVisits": f"""query($a: String, $p: String!) {{
         person(identificationNumber: $p) {{ c: medicalVisits(first: 2, after: $a) {{ {PAGE} }} }} }}""",
     "UnemploymentInsurance.contributionPeriods": f"""query($a: String, $p: String!) {{
