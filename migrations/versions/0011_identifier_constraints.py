@@ -1,4 +1,4 @@
-"""The database agrees with the identifier validators (db.identifiers)
+"""The database agrees with the identifier validators (db.identifiers); BHTN needs BHXH
 
 - Immutable SQL functions that decide what the validators decide, used by CHECK constraints:
   `is_legacy_province_code`, `is_valid_tax_code` (check digit, `-NNN` branch form),
@@ -12,6 +12,14 @@
   table refuses it, raising check_violation named like a constraint.
 - A card's benefit level agrees with its category: the category foreign key becomes
   (category_code, benefit_level) → bhyt_category (code, benefit_level).
+
+- BHTN needs BHXH (Law on Employment 38/2013 art. 43, 49; DOMAIN.md): every month of an
+  UNEMPLOYMENT contribution row is a month of some COMPULSORY_SOCIAL row of the same person
+  (settled or not: the months were paid). A constraint trigger, deferrable and initially
+  deferred, so one transaction may write both; it checks the person's rows as they are at
+  commit, after an UNEMPLOYMENT row is written or a COMPULSORY_SOCIAL row is changed or deleted.
+  An open-ended BHTN row needs an open-ended compulsory row.
+- No contribution row starts after the current month (a BEFORE trigger, the day being today's).
 
 Rows already stored are validated when each constraint is added; the seed and the factories make
 only valid identifiers, so nothing is rewritten. A database holding invalid identifiers fails the
@@ -79,6 +87,78 @@ END
 $$;
 """
 
+# The person's BHTN rows whose months some COMPULSORY_SOCIAL row of theirs does not cover, as
+# month ranges [from, to + 1 month); a NULL to_month is open-ended.
+_BHTN_NEEDS_BHXH = """
+CREATE FUNCTION bhtn_needs_bhxh() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    who bigint := CASE TG_OP WHEN 'DELETE' THEN OLD.person_id ELSE NEW.person_id END;
+BEGIN
+    IF EXISTS (
+        WITH bhxh AS (
+            SELECT coalesce(
+                range_agg(daterange(from_month, (to_month + interval '1 month')::date)),
+                '{}'::datemultirange
+            ) AS months
+            FROM contribution_period
+            WHERE person_id = who AND scheme = 'COMPULSORY_SOCIAL'
+        )
+        SELECT FROM contribution_period AS u, bhxh
+        WHERE u.person_id = who AND u.scheme = 'UNEMPLOYMENT'
+          AND NOT bhxh.months @> daterange(u.from_month, (u.to_month + interval '1 month')::date)
+    ) THEN
+        RAISE EXCEPTION 'an UNEMPLOYMENT row has months without COMPULSORY_SOCIAL contributions'
+            USING ERRCODE = 'check_violation', CONSTRAINT = 'contribution_period_bhtn_needs_bhxh';
+    END IF;
+    RETURN NULL;
+END
+$$;
+"""
+
+# The same rule over every row at once: for rows written while the triggers were off (stored
+# before this revision; `bhxh seed` loads with them disabled and calls this after).
+_BHTN_ROWS_WITHOUT_BHXH = """
+CREATE FUNCTION bhtn_rows_without_bhxh() RETURNS SETOF bigint LANGUAGE sql STABLE AS $$
+    SELECT u.id
+    FROM contribution_period AS u
+    LEFT JOIN LATERAL (
+        SELECT range_agg(daterange(c.from_month, (c.to_month + interval '1 month')::date))
+        FROM contribution_period AS c
+        WHERE c.person_id = u.person_id AND c.scheme = 'COMPULSORY_SOCIAL'
+    ) AS bhxh (months) ON true
+    WHERE u.scheme = 'UNEMPLOYMENT' AND NOT coalesce(
+        bhxh.months @> daterange(u.from_month, (u.to_month + interval '1 month')::date), false
+    )
+$$;
+"""
+
+_BHTN_TRIGGERS = """
+CREATE CONSTRAINT TRIGGER contribution_period_bhtn_needs_bhxh
+AFTER INSERT OR UPDATE OF person_id, scheme, from_month, to_month ON contribution_period
+DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN (NEW.scheme = 'UNEMPLOYMENT')
+EXECUTE FUNCTION bhtn_needs_bhxh();
+
+CREATE CONSTRAINT TRIGGER contribution_period_bhxh_under_bhtn
+AFTER UPDATE OF person_id, scheme, from_month, to_month OR DELETE ON contribution_period
+DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN (OLD.scheme = 'COMPULSORY_SOCIAL')
+EXECUTE FUNCTION bhtn_needs_bhxh();
+
+CREATE TRIGGER contribution_period_not_future
+BEFORE INSERT OR UPDATE OF from_month ON contribution_period
+FOR EACH ROW WHEN (NEW.from_month > date_trunc('month', current_date))
+EXECUTE FUNCTION refuse_row(
+    'contribution_period_not_future', 'a contribution row starts after the current month'
+);
+"""
+
+_DROP_BHTN_TRIGGERS = """
+DROP TRIGGER contribution_period_not_future ON contribution_period;
+DROP TRIGGER contribution_period_bhxh_under_bhtn ON contribution_period;
+DROP TRIGGER contribution_period_bhtn_needs_bhxh ON contribution_period;
+DROP FUNCTION bhtn_rows_without_bhxh();
+DROP FUNCTION bhtn_needs_bhxh();
+"""
+
 _DROP_FUNCTIONS = """
 DROP FUNCTION refuse_row();
 DROP FUNCTION personal_id_birth_year(text);
@@ -107,6 +187,27 @@ _PERSONAL_IDS = (
     ("consent", "granted_by"),
     ("social_insurance", "tax_code"),
 )
+
+
+_CHECK_STORED_ROWS = """
+DO $$
+DECLARE
+    offending bigint;
+BEGIN
+    SELECT id INTO offending FROM contribution_period
+    WHERE from_month > date_trunc('month', current_date) ORDER BY id LIMIT 1;
+    IF offending IS NOT NULL THEN
+        RAISE EXCEPTION 'contribution_period % starts after the current month', offending
+            USING ERRCODE = 'check_violation', CONSTRAINT = 'contribution_period_not_future';
+    END IF;
+    SELECT min(id) INTO offending FROM bhtn_rows_without_bhxh() AS id;
+    IF offending IS NOT NULL THEN
+        RAISE EXCEPTION 'contribution_period % (UNEMPLOYMENT) has months without BHXH', offending
+            USING ERRCODE = 'check_violation', CONSTRAINT = 'contribution_period_bhtn_needs_bhxh';
+    END IF;
+END
+$$
+"""
 
 
 def _born_in_future(table: str, column: str) -> str:
@@ -142,8 +243,16 @@ def upgrade() -> None:
         ["code", "benefit_level"],
     )
 
+    op.execute(_BHTN_NEEDS_BHXH)
+    op.execute(_BHTN_ROWS_WITHOUT_BHXH)
+    op.execute(_BHTN_TRIGGERS)
+    # Rows already stored: the triggers judge only rows written from now on, so check these here
+    # (an error names the first offending row's id, not its person data).
+    op.execute(_CHECK_STORED_ROWS)
+
 
 def downgrade() -> None:
+    op.execute(_DROP_BHTN_TRIGGERS)
     op.drop_constraint(
         "fk_health_insurance_card_category_code_bhyt_category",
         "health_insurance_card",
