@@ -119,13 +119,16 @@ $$;
 # before this revision; `bhxh seed` loads with them disabled and calls this after).
 _BHTN_ROWS_WITHOUT_BHXH = """
 CREATE FUNCTION bhtn_rows_without_bhxh() RETURNS SETOF bigint LANGUAGE sql STABLE AS $$
+    -- Each person's BHXH months aggregated once, then joined (not a lateral per BHTN row).
+    WITH bhxh AS (
+        SELECT person_id,
+               range_agg(daterange(from_month, (to_month + interval '1 month')::date)) AS months
+        FROM contribution_period
+        WHERE scheme = 'COMPULSORY_SOCIAL'
+        GROUP BY person_id
+    )
     SELECT u.id
-    FROM contribution_period AS u
-    LEFT JOIN LATERAL (
-        SELECT range_agg(daterange(c.from_month, (c.to_month + interval '1 month')::date))
-        FROM contribution_period AS c
-        WHERE c.person_id = u.person_id AND c.scheme = 'COMPULSORY_SOCIAL'
-    ) AS bhxh (months) ON true
+    FROM contribution_period AS u LEFT JOIN bhxh ON bhxh.person_id = u.person_id
     WHERE u.scheme = 'UNEMPLOYMENT' AND NOT coalesce(
         bhxh.months @> daterange(u.from_month, (u.to_month + interval '1 month')::date), false
     )
