@@ -197,6 +197,19 @@ def validate_tax_code(value: str) -> str:
     return value
 
 
+def validate_personal_tax_code(value: str, *, today: date | None = None) -> str:
+    """A person's tax code (mã số thuế cá nhân): a 10-digit tax code without a branch, or, from
+    1/7/2025, the personal ID itself (Law 56/2024/QH15 amending the Law on Tax Administration;
+    Circular 86/2024/TT-BTC art. 5). The ID form is validated as an ID, without the record."""
+    if len(value) == 12:
+        return validate_personal_id(value, today=today)
+    if len(value) != 10:
+        raise InvalidIdentifier(
+            _TAX_CODE, "a personal tax code is 10 digits, or the 12-digit personal ID"
+        )
+    return validate_tax_code(value)
+
+
 # --- BHXH code and passport -------------------------------------------------------------------
 
 

@@ -52,6 +52,8 @@ class Consent(Base):
         CheckConstraint("valid_until > granted_at", name="validity_order"),
         CheckConstraint("revoked_at IS NULL OR revoked_at >= granted_at", name="revocation_order"),
         CheckConstraint("granted_by ~ '^[0-9]{12}$'", name="granted_by_format"),
+        # A valid personal ID (migration 0011, with a trigger for a birth year in the future).
+        CheckConstraint("is_valid_personal_id(granted_by)", name="granted_by_valid"),
         Index("ix_consent_person_id_grantee_code", "person_id", "grantee_code"),
         Index("ix_consent_person_id_granted_at_id", "person_id", "granted_at", "id"),
     )

@@ -14,6 +14,8 @@ class Employer(Base):
     __tablename__ = "employer"
     __table_args__ = (
         CheckConstraint("tax_code ~ '^[0-9]{10}(-[0-9]{3})?$'", name="tax_code_format"),
+        # db.identifiers.validate_tax_code, check digit included (SQL function, migration 0011).
+        CheckConstraint("is_valid_tax_code(tax_code)", name="tax_code_valid"),
         CheckConstraint(enum_check("enterprise_type", EnterpriseType), name="enterprise_type"),
         # An employer is identified either by its enterprise code or by an establishment decision.
         CheckConstraint(

@@ -49,6 +49,11 @@ class HealthInsuranceCard(Base):
             name="code_parts",
         ),
         CheckConstraint("benefit_level BETWEEN 1 AND 5", name="benefit_level_range"),
+        # The level the code spells out is the category's (db.identifiers._check_bhyt_parts).
+        ForeignKeyConstraint(
+            ["category_code", "benefit_level"],
+            ["bhyt_category.code", "bhyt_category.benefit_level"],
+        ),
         CheckConstraint("valid_to >= valid_from", name="validity_order"),
         CheckConstraint(enum_check("status", CardStatus), name="status"),
         CheckConstraint(
@@ -75,7 +80,7 @@ class HealthInsuranceCard(Base):
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"))
     code: Mapped[str] = mapped_column(Text)
     short_code: Mapped[str] = mapped_column(Text)
-    category_code: Mapped[str] = mapped_column(ForeignKey("bhyt_category.code"))
+    category_code: Mapped[str] = mapped_column(Text)
     benefit_level: Mapped[int] = mapped_column(SmallInteger)
     province_code: Mapped[str] = mapped_column(ForeignKey("legacy_province.code"))
     area_code: Mapped[str | None] = mapped_column(Text)

@@ -27,6 +27,11 @@ class Person(Base):
         CheckConstraint(
             "identification_number ~ '^[0-9]{12}$'", name="identification_number_format"
         ),
+        # db.identifiers.validate_personal_id: province and century digits (migration 0011; a
+        # trigger there refuses a birth year in the future, which a CHECK cannot know).
+        CheckConstraint(
+            "is_valid_personal_id(identification_number)", name="identification_number_valid"
+        ),
         CheckConstraint("passport_number ~ '^[A-Z][0-9]{7}$'", name="passport_number_format"),
         CheckConstraint(enum_check("sex", Sex), name="sex"),
         CheckConstraint(
@@ -86,6 +91,11 @@ class Relative(Base):
         CheckConstraint(enum_check("kind", RelativeKind), name="kind"),
         CheckConstraint(
             "identification_number ~ '^[0-9]{12}$'", name="identification_number_format"
+        ),
+        # db.identifiers.validate_personal_id: province and century digits (migration 0011; a
+        # trigger there refuses a birth year in the future, which a CHECK cannot know).
+        CheckConstraint(
+            "is_valid_personal_id(identification_number)", name="identification_number_valid"
         ),
         CheckConstraint("passport_number ~ '^[A-Z][0-9]{7}$'", name="passport_number_format"),
         CheckConstraint("relative_person_id <> person_id", name="not_self"),

@@ -6,7 +6,7 @@ small and static; the tables exist so that foreign keys hold the data to them.
 
 from datetime import date
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, SmallInteger, Text
+from sqlalchemy import CheckConstraint, Date, ForeignKey, SmallInteger, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.models.base import Base
@@ -51,6 +51,8 @@ class BhytCategory(Base):
     __table_args__ = (
         CheckConstraint("code ~ '^[A-Z]{2}$'", name="code_format"),
         CheckConstraint("benefit_level BETWEEN 1 AND 5", name="benefit_level_range"),
+        # The target of a card's (category, level) key: a card's level is its category's.
+        UniqueConstraint("code", "benefit_level"),
     )
 
     code: Mapped[str] = mapped_column(Text, primary_key=True)

@@ -43,6 +43,13 @@ class SocialInsurance(Base):
         CheckConstraint(enum_check("participant_category", ParticipantCategory), name="category"),
         CheckConstraint(enum_check("payment_method", PaymentMethod), name="payment_method"),
         CheckConstraint("tax_code ~ '^[0-9]{10}([0-9]{2})?$'", name="tax_code_format"),
+        # db.identifiers.validate_personal_tax_code: a 10-digit tax code, or the personal ID
+        # (migration 0011; a trigger there refuses an ID whose birth year is in the future).
+        CheckConstraint(
+            "(is_valid_tax_code(tax_code) AND length(tax_code) = 10)"
+            " OR is_valid_personal_id(tax_code)",
+            name="tax_code_valid",
+        ),
     )
 
     person_id: Mapped[int] = mapped_column(

@@ -33,6 +33,7 @@ from db.identifiers import (
     validate_bhyt_code,
     validate_passport,
     validate_personal_id,
+    validate_personal_tax_code,
     validate_tax_code,
 )
 from db.reference_data import BHYT_CATEGORIES, LEGACY_PROVINCE_CODES, BhytCategory
@@ -400,3 +401,21 @@ def test_make_bhyt_rejects_bad_parts() -> None:
         make_bhyt_code_15("DN", 4, "99", "0120878811")
     with pytest.raises(InvalidIdentifier, match="must be 10 digits"):
         make_bhyt_code_15("DN", 4, "01", "012087881")
+
+
+# --- Personal tax code ------------------------------------------------------------------------
+
+
+def test_personal_tax_code_is_a_tax_code_or_the_personal_id() -> None:
+    person = make_personal_id("01", Sex.MALE, 1990, 5)
+    assert validate_personal_tax_code("0100233488") == "0100233488"
+    assert validate_personal_tax_code(person, today=date(2025, 7, 1)) == person
+    for value, reason in [
+        ("0100233488-001", "a personal tax code is 10 digits, or the 12-digit personal ID"),
+        ("01002334881", "a personal tax code is 10 digits, or the 12-digit personal ID"),
+        ("0100233480", "check digit is 0, expected 8"),
+        ("099085000001", "province code 099 is not a Vietnamese province code"),
+    ]:
+        with pytest.raises(InvalidIdentifier) as exc:
+            validate_personal_tax_code(value)
+        assert _reason(exc, value) == reason

@@ -92,9 +92,16 @@ def book(
         employers.employer(conn, office),
         employers.employer(conn, office, name="Công ty CP Hồng Hà"),
     ]
-    start = date(2008, 1, 1)
+    # Four-month rows from 2008-01; a long book starts earlier, so that none starts after this
+    # month (the database refuses such rows, migration 0011).
+    now = datetime.now(UTC).date()
+    start = min(date(2008, 1, 1), _month(date(now.year, now.month, 1), -4 * periods))
     for i in range(periods):
         scheme = Scheme.UNEMPLOYMENT if i % 3 == 2 else Scheme.COMPULSORY_SOCIAL
+        # BHTN needs BHXH in the same months (migration 0011): a compulsory row followed by an
+        # unemployment one runs on through its months, and stays open when that one is ongoing.
+        last = i * 4 + (7 if i % 3 == 1 and i + 1 < periods else 3)
+        open_ended = ongoing and (i == periods - 1 or (i == periods - 2 and i % 3 == 1))
         insert(
             conn,
             "contribution_period",
@@ -102,7 +109,7 @@ def book(
                 "person_id": holder["id"],
                 "scheme": scheme,
                 "from_month": _month(start, i * 4),
-                "to_month": None if ongoing and i == periods - 1 else _month(start, i * 4 + 3),
+                "to_month": None if open_ended else _month(start, last),
                 "employer_id": work[i % 2]["id"],
                 "job_title": "Kỹ sư phần mềm",
                 "salary_vnd": 8_000_000 + i * 250_000,

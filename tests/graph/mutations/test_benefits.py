@@ -94,6 +94,20 @@ def period(
     )
 
 
+def employed(
+    conn: psycopg.Connection,
+    who: Insured,
+    first: date,
+    last: date | None,
+    salary: int | None = 10_000_000,
+    coefficient: float | None = None,
+) -> Row:
+    """BHTN months with the compulsory BHXH months they need (migration 0011)."""
+    with conn.transaction():
+        period(conn, who, Scheme.COMPULSORY_SOCIAL, first, last, salary, coefficient)
+        return period(conn, who, Scheme.UNEMPLOYMENT, first, last, salary, coefficient)
+
+
 def earlier_claim(
     conn: psycopg.Connection, who: Insured, filed: date, counted: int, granted: int, used: int
 ) -> Row:
@@ -250,9 +264,9 @@ async def test_a_later_claim_counts_what_the_last_one_left_and_months_since(
     api: Api, conn: psycopg.Connection
 ) -> None:
     who = insured(conn)
-    period(conn, who, Scheme.UNEMPLOYMENT, date(2019, 1, 1), date(2022, 12, 1), 8_000_000)
+    employed(conn, who, date(2019, 1, 1), date(2022, 12, 1), 8_000_000)
     earlier_claim(conn, who, date(2023, 1, 10), counted=48, granted=4, used=1)
-    period(conn, who, Scheme.UNEMPLOYMENT, date(2023, 3, 1), date(2025, 12, 1), 9_000_000)
+    employed(conn, who, date(2023, 3, 1), date(2025, 12, 1), 9_000_000)
     body = await api.query(DECIDE, _officer(api), claim(who.person, filedOn="2026-01-05"))
     decision = body["data"]["decideUnemploymentBenefit"]
     # 48 − 1 × 12 = 36 left by the 2023 claim + 34 months 3/2023–12/2025 = 70 counted: 3 + 34 / 12
@@ -287,7 +301,7 @@ async def test_the_allowance_is_capped(
     amount: int,
 ) -> None:
     who = insured(conn)
-    period(conn, who, Scheme.UNEMPLOYMENT, date(2024, 7, 1), date(2025, 12, 1), salary, coefficient)
+    employed(conn, who, date(2024, 7, 1), date(2025, 12, 1), salary, coefficient)
     body = await api.query(DECIDE, _officer(api), claim(who.person, wageRegion=region))
     assert body["data"]["decideUnemploymentBenefit"]["monthlyAmountVnd"] == amount
 
@@ -309,8 +323,8 @@ async def test_too_few_months_in_the_window_is_not_eligible(
     api: Api, conn: psycopg.Connection
 ) -> None:
     who = insured(conn)
-    period(conn, who, Scheme.UNEMPLOYMENT, date(2020, 1, 1), date(2023, 12, 1))
-    period(conn, who, Scheme.UNEMPLOYMENT, date(2025, 7, 1), date(2025, 12, 1))
+    employed(conn, who, date(2020, 1, 1), date(2023, 12, 1))
+    employed(conn, who, date(2025, 7, 1), date(2025, 12, 1))
     message = await _refused(api, conn, claim(who.person), "input.contractEndedOn")
     assert "has 6 BHTN contribution months in the 24 months before the contract ended" in message
 
@@ -319,9 +333,9 @@ async def test_months_an_earlier_benefit_spent_do_not_qualify_again(
     api: Api, conn: psycopg.Connection
 ) -> None:
     who = insured(conn)
-    period(conn, who, Scheme.UNEMPLOYMENT, date(2020, 1, 1), date(2022, 12, 1))
+    employed(conn, who, date(2020, 1, 1), date(2022, 12, 1))
     earlier_claim(conn, who, date(2023, 1, 10), counted=36, granted=3, used=3)
-    period(conn, who, Scheme.UNEMPLOYMENT, date(2023, 2, 1), date(2023, 12, 1))
+    employed(conn, who, date(2023, 2, 1), date(2023, 12, 1))
     dates = {
         "contractEndedOn": "2023-12-31",
         "filedOn": "2024-01-15",
@@ -611,9 +625,10 @@ async def test_bad_settlements_name_the_field_and_change_nothing(
 async def test_nothing_to_settle_open_rows_and_pensions_are_refused(
     api: Api, conn: psycopg.Connection
 ) -> None:
-    only_bhtn = insured(conn)
-    period(conn, only_bhtn, Scheme.UNEMPLOYMENT, date(2020, 1, 1), date(2021, 12, 1))
-    message = await _settle_refused(api, conn, settlement(only_bhtn.person), "input.person")
+    # BHTN needs BHXH in the same months; the accident fund does not, nor is it BHXH.
+    no_bhxh = insured(conn)
+    period(conn, no_bhxh, Scheme.OCCUPATIONAL_ACCIDENT, date(2020, 1, 1), date(2021, 12, 1))
+    message = await _settle_refused(api, conn, settlement(no_bhxh.person), "input.person")
     assert "no compulsory or voluntary BHXH months to settle" in message
 
     working = insured(conn)
