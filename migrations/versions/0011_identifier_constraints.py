@@ -26,7 +26,7 @@ only valid identifiers, so nothing is rewritten. A database holding invalid iden
 upgrade, naming the constraint, rather than having personal data altered by a migration.
 
 Revision ID: 0011
-Revises: 0009
+Revises: 0010
 """
 
 from collections.abc import Sequence
@@ -34,7 +34,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "0011"
-down_revision: str | None = "0009"
+down_revision: str | None = "0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -146,9 +146,13 @@ AFTER UPDATE OF person_id, scheme, from_month, to_month OR DELETE ON contributio
 DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN (OLD.scheme = 'COMPULSORY_SOCIAL')
 EXECUTE FUNCTION bhtn_needs_bhxh();
 
+-- Voluntary months may be paid ahead (Law 41/2024 art. 36: a lump sum for up to five future
+-- years): those rows are paid, not yet counted, and the totals show them apart.
 CREATE TRIGGER contribution_period_not_future
-BEFORE INSERT OR UPDATE OF from_month ON contribution_period
-FOR EACH ROW WHEN (NEW.from_month > date_trunc('month', current_date))
+BEFORE INSERT OR UPDATE OF from_month, scheme ON contribution_period
+FOR EACH ROW WHEN (
+    NEW.from_month > date_trunc('month', current_date) AND NEW.scheme <> 'VOLUNTARY_SOCIAL'
+)
 EXECUTE FUNCTION refuse_row(
     'contribution_period_not_future', 'a contribution row starts after the current month'
 );
@@ -198,7 +202,8 @@ DECLARE
     offending bigint;
 BEGIN
     SELECT id INTO offending FROM contribution_period
-    WHERE from_month > date_trunc('month', current_date) ORDER BY id LIMIT 1;
+    WHERE from_month > date_trunc('month', current_date) AND scheme <> 'VOLUNTARY_SOCIAL'
+    ORDER BY id LIMIT 1;
     IF offending IS NOT NULL THEN
         RAISE EXCEPTION 'contribution_period % starts after the current month', offending
             USING ERRCODE = 'check_violation', CONSTRAINT = 'contribution_period_not_future';

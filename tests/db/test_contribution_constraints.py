@@ -170,6 +170,17 @@ def test_no_row_starts_after_the_current_month(
     _check(exc, NOT_FUTURE)
 
 
+def test_voluntary_months_may_be_paid_ahead(conn: psycopg.Connection, who: dict[str, Any]) -> None:
+    """Law 41/2024 art. 36: a voluntary contributor may pay up to five years ahead."""
+    this_month = month_of(date.today())
+    next_year = date(this_month.year + 1, this_month.month, 1)
+    conn.execute(
+        "INSERT INTO contribution_period (person_id, scheme, from_month, to_month, salary_vnd,"
+        " rate_pct) VALUES (%s, 'VOLUNTARY_SOCIAL', %s, %s, 1500000, 22)",
+        [who["id"], next_year, next_year],
+    )
+
+
 def _revision_before(url: str) -> str:
     """The revision 0011 follows (read, not named: the lead re-chains revisions when merging)."""
     scripts = ScriptDirectory.from_config(migrate.alembic_config(url))
