@@ -177,7 +177,7 @@ def test_voluntary_months_may_be_paid_ahead(conn: psycopg.Connection, who: dict[
     conn.execute(
         "INSERT INTO contribution_period (person_id, scheme, from_month, to_month, salary_vnd,"
         " rate_pct) VALUES (%s, 'VOLUNTARY_SOCIAL', %s, %s, 1500000, 22)",
-        [who["id"], next_year, next_year],
+        [who["person"]["id"], next_year, next_year],
     )
 
 
