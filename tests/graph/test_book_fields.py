@@ -60,6 +60,11 @@ async def test_rows_show_shares_conditions_and_notes(api: Api, conn: psycopg.Con
         to_month=date(2024, 12, 1), salary_vnd=10_000_000, rate_pct=25, arduous=True,
         notes=["PAID_LATE"],
     )  # fmt: skip
+    # BHXH under the BHTN months (the database requires it): 7,000,000 × 17 % and × 8 %.
+    _period(
+        conn, pid, employer, scheme=Scheme.COMPULSORY_SOCIAL, from_month=date(2022, 1, 1),
+        to_month=date(2022, 6, 1), salary_vnd=7_000_000, rate_pct=25,
+    )  # fmt: skip
     # BHTN in the waiver (Resolution 116/NQ-CP): employer 0, employee 7,000,000 × 1 % = 70,000.
     _period(
         conn, pid, employer, scheme=Scheme.UNEMPLOYMENT, from_month=date(2022, 1, 1),
@@ -84,6 +89,11 @@ async def test_rows_show_shares_conditions_and_notes(api: Api, conn: psycopg.Con
         e["node"] for e in body["data"]["me"]["socialInsurance"]["contributionPeriods"]["edges"]
     ]
     assert rows == [
+        {
+            "scheme": "COMPULSORY_SOCIAL", "fromMonth": "2022-01", "ratePct": 25.0,
+            "employerAmountVnd": 1_190_000, "employeeAmountVnd": 560_000, "arduous": False,
+            "notes": [],
+        },
         {
             "scheme": "UNEMPLOYMENT", "fromMonth": "2022-01", "ratePct": 1.0,
             "employerAmountVnd": 0, "employeeAmountVnd": 70_000, "arduous": False, "notes": [],

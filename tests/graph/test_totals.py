@@ -126,7 +126,7 @@ async def test_retirement_needs_the_identity_group(api: Api, conn: psycopg.Conne
     officer = api.officer(frozenset({"social_insurance"}))
     body = await api.query(QUERY, officer, {"id": b.person["identification_number"]})
     pension = body["data"]["person"]["socialInsurance"]["pension"]
-    assert pension["months"] == 8
+    assert pension["months"] == 12  # two compulsory rows: 4 months, then 8 (through the BHTN row)
     assert pension["retirement"] is None
     assert [(e["path"], e["extensions"]["dataGroup"]) for e in body["errors"]] == [
         (["person", "socialInsurance", "pension", "retirement"], "IDENTITY")
