@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Final
 
+from db import rules
+
 VIETNAM: Final = timezone(timedelta(hours=7), "ICT")
 """Vietnam's time (UTC+7, no daylight saving): card validity and visit dates are its days."""
 
@@ -24,19 +26,8 @@ def vietnam_date(at: datetime) -> date:
     return at.astimezone(VIETNAM).date()
 
 
-# Lương cơ sở: (in force from, VND per month). DOMAIN.md §4 from 7/2019 (Decree 38/2019,
-# 24/2023, 73/2024, 161/2026); the earlier values (Decrees 66/2013, 47/2016, 47/2017, 72/2018)
-# from general knowledge, unverified.
-BASE_SALARY: Final[tuple[tuple[date, int], ...]] = (
-    (date(2013, 7, 1), 1_150_000),
-    (date(2016, 5, 1), 1_210_000),
-    (date(2017, 7, 1), 1_300_000),
-    (date(2018, 7, 1), 1_390_000),
-    (date(2019, 7, 1), 1_490_000),
-    (date(2023, 7, 1), 1_800_000),
-    (date(2024, 7, 1), 2_340_000),
-    (date(2026, 7, 1), 2_530_000),
-)
+BASE_SALARY: Final = rules.BASE_SALARY
+"""Lương cơ sở: the one timeline (db.rules), from RULES_FROM on for these rules."""
 RULES_FROM: Final = date(2015, 1, 1)
 """The cost-sharing rules below are Law 46/2014's, in force from 1/1/2015: a visit before it
 is not split by this code."""

@@ -11,17 +11,8 @@ from enum import StrEnum
 from typing import Final
 
 from db.contribution_shares import Shares, base_salary, shares
-from db.enums import ParticipantCategory, Scheme
-
-
-class WageRegion(StrEnum):
-    """Vùng lương tối thiểu: the regional minimum wage applies by where the employer operates
-    (Decree 74/2024, Decree 293/2025), which the register does not hold: the employer says."""
-
-    REGION_I = "REGION_I"
-    REGION_II = "REGION_II"
-    REGION_III = "REGION_III"
-    REGION_IV = "REGION_IV"
+from db.enums import ParticipantCategory, Scheme, WageRegion
+from db.rules import regional_minimum_wage
 
 
 class LineKind(StrEnum):
@@ -59,30 +50,9 @@ EMPLOYER_SCHEMES: Final = frozenset(
 )
 """The schemes an employer declares: voluntary BHXH is the person's own (Law 41/2024 art. 2)."""
 
-# Mức lương tối thiểu vùng, by the first month each applies: Decree 74/2024/NĐ-CP from 1/7/2024,
-# Decree 293/2025/NĐ-CP from 1/1/2026. Earlier values are not in this register's reference.
-_MINIMUM_WAGES: Final = (
-    (
-        date(2026, 1, 1),
-        {
-            WageRegion.REGION_I: 5_310_000,
-            WageRegion.REGION_II: 4_730_000,
-            WageRegion.REGION_III: 4_140_000,
-            WageRegion.REGION_IV: 3_700_000,
-        },
-    ),
-    (
-        date(2024, 7, 1),
-        {
-            WageRegion.REGION_I: 4_960_000,
-            WageRegion.REGION_II: 4_410_000,
-            WageRegion.REGION_III: 3_860_000,
-            WageRegion.REGION_IV: 3_450_000,
-        },
-    ),
-)
-EARLIEST_MONTH: Final = _MINIMUM_WAGES[-1][0]
-"""The first month whose floor is known: earlier months cannot be declared here."""
+EARLIEST_MONTH: Final = date(2024, 7, 1)
+"""The first month a declaration may name: the month Decree 74/2024's minimum wages and the
+reference level of the ceiling took effect (earlier months are corrected at the office)."""
 
 REFERENCE_LEVEL: Final = 2_340_000
 """Mức tham chiếu (Law 41/2024 art. 7, Decree 159/2025): the base salary of 7/2024, which the
@@ -99,11 +69,11 @@ def previous_month(month: date) -> date:
 
 
 def minimum_wage(region: WageRegion, month: date) -> int | None:
-    """The regional minimum wage in force in `month`; None before the earliest known value."""
-    for since, wages in _MINIMUM_WAGES:
-        if month >= since:
-            return wages[region]
-    return None
+    """The regional minimum wage in force in `month` (db.rules' one table); None before the
+    first month a declaration may name."""
+    if month < EARLIEST_MONTH:
+        return None
+    return regional_minimum_wage(region, month)
 
 
 def salary_ceiling(month: date) -> int:

@@ -10,7 +10,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Final
 
-from db.bhyt_rules import BASE_SALARY as RECENT_BASE_SALARY
+from db import rules
 from db.enums import Scheme
 
 
@@ -80,23 +80,8 @@ def shares(scheme: Scheme, month: date) -> Shares:
     return next(s for since, s in _TIMELINES[scheme] if month >= since)
 
 
-# Lương cơ sở before db.bhyt_rules' table (Decrees 25/1993 … 31/2012; general knowledge, as the
-# seed's timeline has them, unverified). A coefficient row before 1/1993 has no amount.
-_EARLIER_BASE_SALARY: Final = (
-    (date(1993, 1, 1), 120_000),
-    (date(1997, 1, 1), 144_000),
-    (date(2000, 1, 1), 180_000),
-    (date(2001, 1, 1), 210_000),
-    (date(2003, 1, 1), 290_000),
-    (date(2005, 10, 1), 350_000),
-    (date(2006, 10, 1), 450_000),
-    (date(2008, 1, 1), 540_000),
-    (date(2009, 5, 1), 650_000),
-    (date(2010, 5, 1), 730_000),
-    (date(2011, 5, 1), 830_000),
-    (date(2012, 5, 1), 1_050_000),
-)
-_BASE_SALARY: Final = (*_EARLIER_BASE_SALARY, *RECENT_BASE_SALARY)
+# Lương cơ sở: the one timeline (db.rules). A coefficient row before 1/1993 has no amount.
+_BASE_SALARY: Final = rules.BASE_SALARY
 
 
 def base_salary(month: date) -> int | None:

@@ -158,3 +158,13 @@ class CardEventKind(StrEnum):
 class VisitType(StrEnum):
     OUTPATIENT = "OUTPATIENT"
     INPATIENT = "INPATIENT"
+
+
+class WageRegion(StrEnum):
+    """Vùng lương tối thiểu: the regional minimum wage applies by where the employer operates
+    (Decree 74/2024, Decree 293/2025), which the register does not hold: the employer says."""
+
+    REGION_I = "REGION_I"
+    REGION_II = "REGION_II"
+    REGION_III = "REGION_III"
+    REGION_IV = "REGION_IV"

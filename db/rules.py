@@ -10,8 +10,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Final, TypeVar
 
-from db.contribution_rules import WageRegion
-from db.enums import LumpSumReason, Sex
+from db.enums import LumpSumReason, Sex, WageRegion
 
 T = TypeVar("T")
 

@@ -20,7 +20,8 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from db.contribution_rules import EMPLOYER_SCHEMES, OPENING, LineKind, LineOutcome, WageRegion
+from db.contribution_rules import EMPLOYER_SCHEMES, OPENING, LineKind, LineOutcome
+from db.enums import WageRegion
 from db.models.base import Base, enum_check
 
 _OPENING = ", ".join(f"'{k.value}'" for k in sorted(OPENING))

@@ -17,7 +17,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from db.contribution_rules import WageRegion
+from db.enums import WageRegion
 from db.models.base import Base, enum_check
 
 

@@ -7,8 +7,8 @@ from enum import Enum
 import strawberry
 
 from db import contribution_rules as rules
-from db.contribution_rules import LineKind, LineOutcome, WageRegion
-from db.enums import Scheme
+from db.contribution_rules import LineKind, LineOutcome
+from db.enums import Scheme, WageRegion
 from db.session import Row
 from graph.types.employer import Employer
 from graph.types.scalars import Vnd, YearMonth

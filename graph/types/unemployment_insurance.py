@@ -9,7 +9,7 @@ import strawberry
 import graph.types.declaration  # noqa: F401
 from db import enums as db_enums
 from db import rules
-from db.contribution_rules import WageRegion
+from db.enums import WageRegion
 from db.session import Row
 from graph.arguments import After, First, FromMonth, ToMonth
 from graph.authz.permissions import require_whole_history

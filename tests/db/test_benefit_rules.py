@@ -6,8 +6,7 @@ from fractions import Fraction
 
 import pytest
 
-from db.contribution_rules import WageRegion
-from db.enums import LumpSumReason, Sex
+from db.enums import LumpSumReason, Sex, WageRegion
 from db.rules import (
     NotInForce,
     add_months,

@@ -6,8 +6,7 @@ from decimal import Decimal
 import pytest
 
 from db import contribution_rules as rules
-from db.contribution_rules import WageRegion
-from db.enums import ParticipantCategory, Scheme
+from db.enums import ParticipantCategory, Scheme, WageRegion
 
 R1, R2, R3, R4 = (
     WageRegion.REGION_I,

@@ -15,8 +15,7 @@ import strawberry
 # before a type here uses the enum (Strawberry would otherwise define it twice).
 import graph.types.declaration  # noqa: F401
 from db import rules
-from db.contribution_rules import WageRegion
-from db.enums import LumpSumReason, Sex
+from db.enums import LumpSumReason, Sex, WageRegion
 from db.queries import social_insurance as social_queries
 from db.queries import unemployment_insurance as unemployment_queries
 from db.session import Row, Transaction

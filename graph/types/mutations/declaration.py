@@ -15,7 +15,7 @@ from typing import Annotated, Any
 import strawberry
 
 from db import contribution_rules as rules
-from db.contribution_rules import WageRegion
+from db.enums import WageRegion
 from db.queries import declaration as declaration_queries
 from db.session import Row, Transaction
 from db.writes import declaration as declaration_writes

@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from db import contribution_rules as rules
-from db.contribution_rules import OPENING, OUTCOME, LineKind, WageRegion
-from db.enums import Scheme
+from db.contribution_rules import OPENING, OUTCOME, LineKind
+from db.enums import Scheme, WageRegion
 from db.identifiers import InvalidIdentifier, validate_personal_id
 from db.queries.declaration import PersonFacts
 from db.session import Row
