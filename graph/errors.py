@@ -42,6 +42,13 @@ class Forbidden(DomainError):
     code = "FORBIDDEN"
 
 
+class Conflict(DomainError):
+    """A write found the record not in the state it needs (changed since the caller read it,
+    already revoked…): read it again, then decide."""
+
+    code = "CONFLICT"
+
+
 class Unauthenticated(DomainError):
     code = "UNAUTHENTICATED"
 

@@ -32,7 +32,7 @@ from db.session import Row, Transaction
 from db.writes import idempotency
 from graph.authz.write_policy import WriteAccess, WriteOperation, decide_write
 from graph.context import Info
-from graph.errors import BadUserInput, DomainError, Forbidden, NotFound
+from graph.errors import BadUserInput, Conflict, DomainError, Forbidden, NotFound
 
 R = TypeVar("R")
 log = logging.getLogger(__name__)
@@ -48,13 +48,6 @@ _KEY = re.compile(r"[\x21-\x7e]{1,200}")
 
 IdempotencyKey = Annotated[str, strawberry.argument(description=KEY_DESCRIPTION)]
 """Every mutation's `idempotencyKey` argument."""
-
-
-class Conflict(DomainError):
-    """The record is not in the state the write needs (changed since the caller read it,
-    already revoked…): read it again, then decide."""
-
-    code = "CONFLICT"
 
 
 def stale(what: str, current_version: int) -> Conflict:

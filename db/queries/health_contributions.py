@@ -3,11 +3,11 @@
 from collections.abc import Sequence
 from datetime import date
 
-from sqlalchemy import Date, bindparam, cast, func, or_
+from sqlalchemy import Date
 
 from db.models import HealthInsuranceContribution
 from db.queries.compile import compile_query
-from db.queries.paging import PageParams, fetch_pages, keyset_page
+from db.queries.paging import PageParams, fetch_pages, keyset_page, overlapping
 from db.session import Reader, Row
 
 _rows = HealthInsuranceContribution.__table__
@@ -19,13 +19,7 @@ CONTRIBUTIONS_PAGE = compile_query(
         parent="person_id",
         sort="from_month",
         sort_type=Date(),
-        filters=(
-            or_(
-                cast(bindparam("start"), Date).is_(None),
-                func.coalesce(_rows.c.to_month, _rows.c.from_month) >= bindparam("start"),
-            ),
-            or_(cast(bindparam("end"), Date).is_(None), _rows.c.from_month <= bindparam("end")),
-        ),
+        filters=overlapping(_rows.c.from_month, _rows.c.to_month),
     ),
 )
 

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import (
     BigInteger,
     ColumnElement,
+    Date,
     FromClause,
     Select,
     and_,
@@ -114,3 +115,15 @@ async def fetch_pages(
         **filters,
     }
     return align_many(keys, await db.fetch(query, params), parent)
+
+
+def overlapping(start: Any, end: Any) -> tuple[Any, ...]:
+    """A page's filters: rows whose [start, end] (end NULL = ongoing) overlaps the requested
+    `:start`–`:end` months, either bound NULL for none."""
+    return (
+        or_(
+            cast(bindparam("start"), Date).is_(None),
+            func.coalesce(end, start) >= bindparam("start"),
+        ),
+        or_(cast(bindparam("end"), Date).is_(None), start <= bindparam("end")),
+    )

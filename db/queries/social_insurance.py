@@ -2,7 +2,6 @@
 
 from collections.abc import Sequence
 from datetime import date
-from typing import Any
 
 from sqlalchemy import (
     ARRAY,
@@ -14,7 +13,6 @@ from sqlalchemy import (
     any_,
     bindparam,
     cast,
-    func,
     or_,
     select,
     text,
@@ -23,7 +21,7 @@ from sqlalchemy import (
 from db.enums import BenefitRegime, Scheme
 from db.models import Benefit, ContributionPeriod, SocialInsurance, SocialInsuranceOffice
 from db.queries.compile import align_many, align_one, compile_query, int_keys
-from db.queries.paging import PageParams, fetch_pages, keyset_page
+from db.queries.paging import PageParams, fetch_pages, keyset_page, overlapping
 from db.rules import MATERNITY_WORKING_DAYS
 from db.session import Reader, Row
 
@@ -46,17 +44,6 @@ SOCIAL_INSURANCE_BY_PERSON = compile_query(
 )
 
 
-def _overlaps(start: Any, end: Any) -> tuple[Any, ...]:
-    """Rows whose [start, end] (end NULL = ongoing) overlaps the requested [from, to] months."""
-    return (
-        or_(
-            cast(bindparam("start"), Date).is_(None),
-            func.coalesce(end, start) >= bindparam("start"),
-        ),
-        or_(cast(bindparam("end"), Date).is_(None), start <= bindparam("end")),
-    )
-
-
 _periods = ContributionPeriod.__table__
 CONTRIBUTION_PERIODS_PAGE = compile_query(
     "contribution_periods_page",
@@ -71,7 +58,7 @@ CONTRIBUTION_PERIODS_PAGE = compile_query(
                 cast(bindparam("schemes"), ARRAY(Text)).is_(None),
                 _periods.c.scheme == any_(cast(bindparam("schemes"), ARRAY(Text))),
             ),
-            *_overlaps(_periods.c.from_month, _periods.c.to_month),
+            *overlapping(_periods.c.from_month, _periods.c.to_month),
             or_(
                 cast(bindparam("employer"), BigInteger).is_(None),
                 _periods.c.employer_id == cast(bindparam("employer"), BigInteger),
@@ -194,7 +181,7 @@ BENEFITS_PAGE = compile_query(
         parent="person_id",
         sort="period_from",
         sort_type=Date(),
-        filters=_overlaps(_benefits.c.period_from, _benefits.c.period_to),
+        filters=overlapping(_benefits.c.period_from, _benefits.c.period_to),
         page_columns=lambda rows: [_office_name(rows.c.paying_office_code, "paying_office_name")],
     ),
 )

@@ -22,11 +22,11 @@ from db.session import Row, Transaction
 from db.writes import benefits as benefit_writes
 from graph.authz.write_policy import WriteOperation
 from graph.context import Info
-from graph.errors import BadUserInput, NotFound
+from graph.errors import BadUserInput, Conflict, NotFound
 from graph.types.social_insurance import Benefit
 from graph.types.unemployment_insurance import UnemploymentBenefitDecision
 from graph.validation import personal_id
-from graph.writes import Conflict, IdempotencyKey, authorize, perform, stale
+from graph.writes import IdempotencyKey, authorize, perform, stale
 
 MAX_DECISION_NUMBER: Final = 50
 _PERSON = "Số định danh — the personal ID of the person the decision is about."

@@ -15,10 +15,10 @@ from graph.authz.policy import BOOK, DataGroup
 from graph.authz.principal import Role
 from graph.authz.write_policy import WriteOperation
 from graph.context import Info
-from graph.errors import BadUserInput, Forbidden, NotFound
+from graph.errors import BadUserInput, Conflict, Forbidden, NotFound
 from graph.types.consent import Consent
 from graph.validation import personal_id
-from graph.writes import Conflict, IdempotencyKey, authorize, perform
+from graph.writes import IdempotencyKey, authorize, perform
 
 MAX_CONSENT = timedelta(days=5 * 366)
 MAX_PURPOSE = 500

@@ -22,7 +22,7 @@ from db.writes import declaration as declaration_writes
 from graph.authz.principal import Principal, Role
 from graph.authz.write_policy import WriteAccess
 from graph.context import Info
-from graph.errors import BadUserInput, Forbidden
+from graph.errors import BadUserInput, Conflict, Forbidden
 from graph.types.declaration import (
     MAX_LINES,
     ContributionDeclaration,
@@ -35,7 +35,7 @@ from graph.types.mutations.declaration_lines import (
     checked_lines,
     plan_lines,
 )
-from graph.writes import Conflict, IdempotencyKey, perform
+from graph.writes import IdempotencyKey, perform
 
 _ONLY_EMPLOYERS = "only an employer declares contributions, for its own organisation"
 _INACTIVE = "the token's organisation is not an active employer: it cannot declare"

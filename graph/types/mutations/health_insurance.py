@@ -22,10 +22,10 @@ from graph.authz.permissions import note_read
 from graph.authz.policy import DataGroup
 from graph.authz.write_policy import WriteAccess, WriteOperation
 from graph.context import Info
-from graph.errors import BadUserInput, NotFound
+from graph.errors import BadUserInput, Conflict, NotFound
 from graph.types.health_insurance import HealthInsuranceCard
 from graph.validation import personal_id
-from graph.writes import Conflict, IdempotencyKey, authorize, perform, stale
+from graph.writes import IdempotencyKey, authorize, perform, stale
 
 MAX_VALIDITY_MONTHS: Final = 72
 """The longest card: a child's (TE) runs from birth to the 72nd month (DOMAIN.md)."""
