@@ -6,7 +6,6 @@ taken from secondary sources (DOMAIN.md) are marked "unverified" where they are.
 (from 1/7/2025) amends the law again; nothing here depends on what it changed, as far as known.
 """
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Final
@@ -104,19 +103,19 @@ def may_change_initial_facility(on: date) -> bool:
     return on.month in QUARTER_FIRST_MONTHS
 
 
-@dataclass(frozen=True)
-class Cover:
-    """One card issue that is not revoked, as the five-year rule sees it."""
-
-    valid_from: date
-    valid_to: date
-    five_year_date: date | None = None
-
-
-_DAY: Final = timedelta(days=1)
 CONTINUITY_GAP_MONTHS: Final = 3
-"""A break in cover of at most 3 months does not interrupt continuity (DOMAIN.md's five-year
-rule; Decree 146/2018/NĐ-CP, unverified)."""
+"""Five consecutive years (5 năm liên tục, art. 22(1)(d)): cover is continuous when a card's
+validity follows the previous card's, or follows it after a break of at most 3 months (Decree
+146/2018/NĐ-CP art. 12(5), carrying Joint Circular 41/2014/TTLT-BYT-BTC art. 5(1)(d); no text
+found that Law 51/2024/QH15 or the decree implementing it from 1/7/2025 changed the limit: see
+the README). A break of 3 calendar months from its first uncovered day keeps continuity, one
+day more breaks it. The derivation is one SQL fragment (db.queries.health_insurance.five_year_date)
+that the card reads and the visit's split both use."""
+CONTINUITY_GAP_FROM: Final = RULES_FROM
+"""The allowed break counts from 1/1/2015, when Law 46/2014 and Joint Circular 41/2014 took
+effect: a break that began before it interrupts continuity however short (Vietnam Social
+Security's answers read it so)."""
+FIVE_YEARS: Final = 5
 
 
 def add_months(day: date, months: int) -> date:
@@ -129,30 +128,3 @@ def add_months(day: date, months: int) -> date:
         except ValueError:
             continue
     raise AssertionError("unreachable")
-
-
-def five_year_date(history: Sequence[Cover], card: Cover) -> date | None:
-    """The five-year date to print on `card` (thời điểm đủ 5 năm liên tục): five years after
-    the start of the continuous cover that `card` ends, or None when the card ends before it
-    (the register's convention: a card shows the date once it falls within or before it).
-
-    Cover is continuous across a break of at most `CONTINUITY_GAP_MONTHS`; the break does not
-    move the date (reading: continuity is kept, the years are counted from the run's start).
-    A card of the run that already shows a date keeps it: the register's earlier history may
-    reach further back than the cards it holds."""
-    covers = sorted([*history, card], key=lambda c: c.valid_from)
-    run: list[Cover] = []
-    for cover in covers:
-        if cover.valid_from > card.valid_from:
-            break
-        uncovered = max(c.valid_to for c in run) + _DAY if run else None
-        if uncovered and cover.valid_from > add_months(uncovered, CONTINUITY_GAP_MONTHS):
-            run = []
-        run.append(cover)
-    shown = [c.five_year_date for c in run if c.five_year_date is not None]
-    reached = min(shown) if shown else _years_later(run[0].valid_from, 5)
-    return reached if reached <= card.valid_to else None
-
-
-def _years_later(day: date, years: int) -> date:
-    return add_months(day, 12 * years)

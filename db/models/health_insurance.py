@@ -55,6 +55,7 @@ class HealthInsuranceCard(Base):
             ["bhyt_category.code", "bhyt_category.benefit_level"],
         ),
         CheckConstraint("valid_to >= valid_from", name="validity_order"),
+        CheckConstraint("continuous_cover_since <= valid_from", name="cover_since_before_start"),
         CheckConstraint(enum_check("status", CardStatus), name="status"),
         CheckConstraint(
             "(status IN ('REVOKED', 'TEMPORARILY_LOCKED')) = (status_reason IS NOT NULL)",
@@ -87,7 +88,10 @@ class HealthInsuranceCard(Base):
     initial_facility_code: Mapped[str] = mapped_column(ForeignKey("health_facility.code"))
     valid_from: Mapped[date] = mapped_column(Date)
     valid_to: Mapped[date] = mapped_column(Date)
-    five_year_date: Mapped[date | None] = mapped_column(Date)
+    # The cover before this card that an officer recorded from paper records (migration 0012):
+    # the only input of the five-year date besides the card history, which is derived when read
+    # (db.queries.health_insurance.five_year_sql); nothing before the first card is assumed.
+    continuous_cover_since: Mapped[date | None] = mapped_column(Date)
     status: Mapped[str] = mapped_column(Text)
     status_reason: Mapped[str | None] = mapped_column(Text)
     # Raised by a trigger on every update; writers name the version they read (migration 0006).

@@ -6,7 +6,8 @@ request pays a statement for facilities however its cards and visits resolve.
 
 A card's `status` is computed by every statement that reads one (`card_status`), from the
 officer's action state the row keeps and the card's dates: nothing stored goes stale as days
-pass. The card "in force" for a holder or a code is the one covering today (`_IN_FORCE_FIRST`)."""
+pass. The card "in force" for a holder or a code is the one covering today (`_IN_FORCE_FIRST`).
+Its five-year date is derived the same way, from the holder's card history (`five_year_date`)."""
 
 from collections.abc import Sequence
 from datetime import date
@@ -29,7 +30,9 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.dialects.postgresql import JSONB, distinct_on
+from sqlalchemy.sql.selectable import NamedFromClause
 
+from db import bhyt_rules
 from db.models import HealthFacility, HealthInsuranceCard, MedicalVisit, Person
 from db.queries.compile import align_one, compile_query, int_keys, text_keys
 from db.queries.paging import PageParams, fetch_pages, keyset_page
@@ -66,6 +69,43 @@ def card_status(cards: FromClause) -> Label[str]:
     ).label("status")
 
 
+def five_year_sql(card: str) -> str:
+    """The five-year date (thời điểm đủ 5 năm liên tục) of the card row named `card` (a table,
+    alias or subquery with the card's id, person_id, valid_from and valid_to), as a scalar
+    subquery: the one rule of db.bhyt_rules, for the card reads and the visit's split alike.
+
+    Gaps and islands over the holder's cards that begin by this card's start and are not revoked
+    (the card itself always counts): each card's cover starts at `continuous_cover_since`, the
+    cover before it an officer recorded from paper records, else at valid_from; a new run starts
+    where a card begins after the cover so far plus the allowed break. The date is the start of
+    the run holding the card + 5 years (a break inside the run does not move it: the card keeps
+    the date the cards before it showed), printed on the card when it falls on or before the
+    card's validTo, else NULL, as on the card itself."""
+    gap = f"{bhyt_rules.CONTINUITY_GAP_MONTHS} months"
+    years = f"{bhyt_rules.FIVE_YEARS} years"
+    gap_from = bhyt_rules.CONTINUITY_GAP_FROM.isoformat()
+    return (
+        f"(SELECT CASE WHEN run.since + interval '{years}' <= {card}.valid_to"
+        f" THEN CAST(run.since + interval '{years}' AS date) END"
+        " FROM (SELECT max(cover.since) AS since FROM (SELECT fy.since, max(fy.valid_to) OVER"
+        " (ORDER BY fy.since, fy.valid_to ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)"
+        " AS covered_to FROM (SELECT coalesce(fy_h.continuous_cover_since, fy_h.valid_from)"
+        " AS since, fy_h.valid_to FROM health_insurance_card fy_h"
+        f" WHERE fy_h.person_id = {card}.person_id AND fy_h.valid_from <= {card}.valid_from"
+        f" AND (fy_h.status <> 'REVOKED' OR fy_h.id = {card}.id)) fy) cover"
+        " WHERE cover.covered_to IS NULL OR (cover.since > cover.covered_to + 1"
+        f" AND (cover.covered_to + 1 < DATE '{gap_from}'"
+        f" OR cover.since > cover.covered_to + 1 + interval '{gap}'))) run)"
+    )
+
+
+def five_year_date(cards: FromClause) -> Label[date]:
+    """`five_year_sql` of each row of `cards` (a table or a named subquery), as the column
+    `five_year_date`."""
+    assert isinstance(cards, NamedFromClause)
+    return literal_column(five_year_sql(cards.name), type_=Date()).label("five_year_date")
+
+
 def _card_columns(cards: FromClause) -> list[ColumnElement[Any]]:
     return [card_status(cards) if c.name == "status" else c for c in cards.c]
 
@@ -95,15 +135,22 @@ def _facility(code: ColumnElement[str], label: str) -> Label[Any]:
 
 def _latest_card_by(name: str, column: Any, keys: Any) -> Query:
     """The card in force per key: the one covering today, else the latest issue that has begun,
-    else the next to begin (renewals keep the 10-digit code, often the 15)."""
+    else the next to begin (renewals keep the 10-digit code, often the 15). Its five-year date
+    and facility are computed for the chosen card only."""
+    latest = (
+        select(*_card_columns(_cards))
+        .ext(distinct_on(column))
+        .where(keys)
+        .order_by(column, *_IN_FORCE_FIRST, _cards.c.valid_from.desc(), _cards.c.id.desc())
+        .subquery("latest")
+    )
     return compile_query(
         name,
         select(
-            *_card_columns(_cards), _facility(_cards.c.initial_facility_code, "initial_facility")
-        )
-        .ext(distinct_on(column))
-        .where(keys)
-        .order_by(column, *_IN_FORCE_FIRST, _cards.c.valid_from.desc(), _cards.c.id.desc()),
+            latest,
+            five_year_date(latest),
+            _facility(latest.c.initial_facility_code, "initial_facility"),
+        ),
     )
 
 
@@ -117,7 +164,9 @@ CARDS_BY_SHORT_CODE = _latest_card_by(
 CARDS_BY_ID = compile_query(
     "cards_by_id",
     select(
-        *_card_columns(_cards), _facility(_cards.c.initial_facility_code, "initial_facility")
+        *_card_columns(_cards),
+        five_year_date(_cards),
+        _facility(_cards.c.initial_facility_code, "initial_facility"),
     ).where(int_keys(_cards.c.id)),
 )
 CARDS_PAGE = compile_query(
@@ -132,7 +181,10 @@ CARDS_PAGE = compile_query(
             or_(cast(bindparam("start"), Date).is_(None), _cards.c.valid_to >= bindparam("start")),
             or_(cast(bindparam("end"), Date).is_(None), _cards.c.valid_from <= bindparam("end")),
         ),
-        page_columns=lambda rows: [_facility(rows.c.initial_facility_code, "initial_facility")],
+        page_columns=lambda rows: [
+            five_year_date(rows),
+            _facility(rows.c.initial_facility_code, "initial_facility"),
+        ],
     ),
 )
 

@@ -50,8 +50,8 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     ),
     "health_insurance_card": (
         "id", "person_id", "code", "short_code", "category_code", "benefit_level", "province_code",
-        "area_code", "initial_facility_code", "valid_from", "valid_to", "five_year_date", "status",
-        "status_reason",
+        "area_code", "initial_facility_code", "valid_from", "valid_to", "continuous_cover_since",
+        "status", "status_reason",
     ),
     "medical_visit": (
         "id", "card_id", "person_id", "facility_code", "admitted_at", "discharged_at",

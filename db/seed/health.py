@@ -13,7 +13,7 @@ import random
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from db import bhyt_rules, reference_data
+from db import reference_data
 from db.identifiers import make_bhyt_code_15
 from db.seed import common
 from db.seed.common import NULL, add_years
@@ -229,27 +229,18 @@ def card_lines(
 ) -> list[str]:
     """Card tails (the columns after the id) of one person's cards.
 
-    `prior_run` is the first year of cover that was still continuous when the kept history
-    starts (five_year_start); the five-year date is 5 years after the start of continuous cover.
-    """
+    `prior_run` is the first year of the cover that was still continuous when the kept history
+    starts (five_year_start): the register holds it as the first kept card's
+    `continuous_cover_since`, the cover an officer recorded from paper records. The five-year
+    date itself is derived when read, from the cards and that date."""
     out: list[str] = []
     codes: dict[tuple[str, str], str] = {}
-    run_start = p.birth
-    covered_to: date | None = None  # the last day of the previous card
+    since = max(date(prior_run, 1, 1), p.birth) if prior_run else None
     for card in issued:
-        if covered_to is None or (
-            card.valid_from - covered_to != _DAY
-            and card.valid_from
-            > bhyt_rules.add_months(covered_to + _DAY, bhyt_rules.CONTINUITY_GAP_MONTHS)
-        ):  # a new run of cover: continuity survives a break of at most three months
-            if card.year == CARD_FIRST_YEAR and prior_run:
-                run_start = max(date(prior_run, 1, 1), p.birth)
-            else:
-                run_start = card.valid_from
-        covered_to = card.valid_to
         valid_to = card.valid_to
-        five = add_years(run_start, 5)
-        five_text = five.isoformat() if five <= valid_to else NULL
+        since_text = NULL
+        if since is not None and card.year == CARD_FIRST_YEAR and not card.revoked:
+            since_text, since = since.isoformat(), None
         code = codes.get((card.category, card.province))
         if code is None:
             level = LEVEL[card.category]
@@ -270,6 +261,6 @@ def card_lines(
         out.append(
             f"{p.pid}\t{code}\t{bhxh_code}\t{card.category}\t{LEVEL[card.category]}\t{card.province}\t"
             f"{prof.area_code}\t{card.facility.code}\t{card.valid_from.isoformat()}\t{valid_to.isoformat()}\t"
-            f"{five_text}\t{status}\t{reason}"
+            f"{since_text}\t{status}\t{reason}"
         )
     return out

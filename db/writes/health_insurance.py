@@ -31,11 +31,11 @@ BHXH_CODE = compile_query(
     "bhxh_code_of_person",
     text("SELECT bhxh_code FROM social_insurance WHERE person_id = :person_id"),
 )
-# The person's cover: the cards that are not revoked (overlap and the five-year rule).
+# The person's cover: the cards that are not revoked (no two may overlap).
 COVER = compile_query(
     "card_cover_of_person",
     text(
-        "SELECT id, code, valid_from, valid_to, five_year_date FROM health_insurance_card"
+        "SELECT id, code, valid_from, valid_to FROM health_insurance_card"
         " WHERE person_id = :person_id AND status <> 'REVOKED' ORDER BY valid_from, id"
     ),
 )
@@ -43,7 +43,7 @@ LOCK_CARD = compile_query(
     "lock_card",
     text(
         "SELECT id, person_id, code, short_code, category_code, benefit_level, province_code,"
-        " area_code, initial_facility_code, valid_from, valid_to, five_year_date, status, version"
+        " area_code, initial_facility_code, valid_from, valid_to, status, version"
         " FROM health_insurance_card WHERE id = :id FOR NO KEY UPDATE"
     ),
 )
@@ -53,9 +53,10 @@ INSERT_CARD = compile_query(
     text(
         "WITH card AS (INSERT INTO health_insurance_card (person_id, code, short_code,"
         " category_code, benefit_level, province_code, area_code, initial_facility_code,"
-        " valid_from, valid_to, five_year_date, status) VALUES (:person_id, :code, :short_code,"
-        " :category_code, :benefit_level, :province_code, :area_code, :initial_facility_code,"
-        " :valid_from, :valid_to, :five_year_date, 'ACTIVE') RETURNING id, person_id),"
+        " valid_from, valid_to, continuous_cover_since, status) VALUES (:person_id, :code,"
+        " :short_code, :category_code, :benefit_level, :province_code, :area_code,"
+        " :initial_facility_code, :valid_from, :valid_to, :continuous_cover_since, 'ACTIVE')"
+        " RETURNING id, person_id),"
         " event AS (INSERT INTO health_insurance_card_event (person_id, card_id, kind,"
         " continues_card_id) SELECT person_id, id, CAST(:kind AS text),"
         " CAST(:continues_card_id AS bigint) FROM card)"
@@ -100,7 +101,6 @@ class Card:
     initial_facility_code: str
     valid_from: date
     valid_to: date
-    five_year_date: date | None
     status: str
     version: int
 
@@ -115,7 +115,6 @@ class CoverRow:
     code: str
     valid_from: date
     valid_to: date
-    five_year_date: date | None
 
 
 @dataclass(frozen=True)
@@ -130,7 +129,8 @@ class NewCard:
     initial_facility_code: str
     valid_from: date
     valid_to: date
-    five_year_date: date | None
+    continuous_cover_since: date | None = None
+    """Cover before this card an officer recorded from paper records (five-year rule)."""
 
 
 async def facility_active(tx: Transaction, code: str) -> bool:

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import text
 
 from db.queries.compile import compile_query
+from db.queries.health_insurance import five_year_sql
 from db.session import Transaction
 
 # The officer state a card had at a time: the state the first status event after that time
@@ -18,9 +19,10 @@ _STATE_THEN = (
     " WHERE e.card_id = c.id AND e.at > CAST(:at AS timestamptz)"
     " AND e.kind IN ('LOCKED', 'UNLOCKED', 'REVOKED') ORDER BY e.at, e.id LIMIT 1), c.status)"
 )
+# The five-year date is the card reads' (one rule): derived from the holder's card history.
 _CARD_COLUMNS = (
-    "c.id, c.person_id, c.code, c.benefit_level, c.valid_from, c.valid_to, c.five_year_date,"
-    f" {_STATE_THEN} AS state_then"
+    "c.id, c.person_id, c.code, c.benefit_level, c.valid_from, c.valid_to,"
+    f" {five_year_sql('c')} AS five_year_date, {_STATE_THEN} AS state_then"
 )
 
 

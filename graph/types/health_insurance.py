@@ -114,7 +114,13 @@ class HealthInsuranceCard:
         return self.row["valid_to"]  # type: ignore[no-any-return]
 
     @strawberry.field(
-        description="Thời điểm đủ 5 năm liên tục — date of 5 consecutive years of cover."
+        description=(
+            "Thời điểm đủ 5 năm liên tục — the day the holder completes 5 consecutive years of"
+            " cover, derived when read: 5 years after the start of the continuous cover holding"
+            " this issue (the holder's issues that are not revoked, breaks of at most 3 months"
+            " from 1/1/2015 kept, and the cover before them an officer recorded from paper"
+            " records); null when that day falls after validTo, as on the printed card."
+        )
     )
     def five_year_date(self) -> date | None:
         return self.row["five_year_date"]  # type: ignore[no-any-return]

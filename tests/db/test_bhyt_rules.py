@@ -1,16 +1,15 @@
-"""The BHYT rules (db/bhyt_rules.py) against values worked out by hand."""
+"""The BHYT rules (db/bhyt_rules.py) against values worked out by hand. The five-year date is
+derived in SQL: tests/db/test_five_year_date.py."""
 
 from datetime import date
 
 import pytest
 
 from db.bhyt_rules import (
-    Cover,
     Split,
     add_months,
     base_salary,
     cost_split,
-    five_year_date,
     may_change_initial_facility,
 )
 
@@ -117,33 +116,3 @@ def test_initial_facility_changes_in_a_quarters_first_month(day: date, allowed: 
 )
 def test_add_months(day: date, months: int, later: date) -> None:
     assert add_months(day, months) == later
-
-
-def _years(first: int, last: int) -> list[Cover]:
-    return [Cover(date(y, 1, 1), date(y, 12, 31)) for y in range(first, last + 1)]
-
-
-def test_five_year_date_after_five_years_of_cards() -> None:
-    card = Cover(date(2025, 1, 1), date(2025, 12, 31))
-    assert five_year_date(_years(2020, 2024), card) == date(2025, 1, 1)
-    # Not reached within the card: the card shows none.
-    assert five_year_date(_years(2021, 2024), card) is None
-    assert five_year_date([], card) is None
-
-
-def test_a_break_of_three_months_keeps_continuity_a_longer_one_restarts_it() -> None:
-    history = [Cover(date(2020, 1, 1), date(2024, 9, 30))]
-    # October to December uncovered: three months.
-    kept = Cover(date(2025, 1, 1), date(2025, 12, 31))
-    assert five_year_date(history, kept) == date(2025, 1, 1)
-    broken = Cover(date(2025, 1, 2), date(2025, 12, 31))
-    assert five_year_date(history, broken) is None
-    # Reached again five years after the restart.
-    later = Cover(date(2030, 1, 1), date(2030, 12, 31))
-    assert five_year_date([*history, broken, *_years(2026, 2029)], later) == date(2030, 1, 2)
-
-
-def test_a_date_the_run_shows_already_is_kept() -> None:
-    history = [Cover(date(2022, 1, 1), date(2022, 12, 31), five_year_date=date(2022, 6, 1))]
-    card = Cover(date(2023, 1, 1), date(2023, 12, 31))
-    assert five_year_date(history, card) == date(2022, 6, 1)

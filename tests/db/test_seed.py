@@ -22,6 +22,7 @@ from db.seed import SeedError, SeedSummary, common, seed_database
 from db.seed.chunk import NUMBERED, build_chunk, render
 from db.seed.copy import COLUMNS
 from db.seed.employers import build_employers
+from db.seed.health import CARD_FIRST_YEAR
 from db.seed.identity import MAX_CHUNKS
 from db.seed.parallel import generate
 from db.urls import libpq_conninfo
@@ -246,6 +247,19 @@ def test_cards_agree_with_category_level_and_bhxh_code(
             assert (card["valid_to"].month, card["valid_to"].day) == (12, 31)
         expired = card["valid_to"] < AS_OF
         assert (card["status"] == "EXPIRED") == (expired and card["status"] != "REVOKED"), card
+
+
+def test_cover_before_the_kept_cards_is_recorded_on_the_first(
+    rows: dict[str, list[dict[str, Any]]],
+) -> None:
+    """The seed models cover from before 2018 as the officer's record on the first kept card
+    (the five-year date is derived from it when read), never on a later card."""
+    recorded = [c for c in rows["health_insurance_card"] if c["continuous_cover_since"]]
+    assert recorded
+    for c in recorded:
+        assert c["valid_from"].year == CARD_FIRST_YEAR and c["status"] != "REVOKED"
+        assert c["continuous_cover_since"] < date(CARD_FIRST_YEAR, 1, 1)
+    assert len({c["person_id"] for c in recorded}) == len(recorded)
 
 
 def test_unemployment_claims_follow_the_duration_rule(

@@ -56,6 +56,16 @@ class IssueHealthInsuranceCardInput:
     area_code: str | None = strawberry.field(
         default=None, description="Mã khu vực — living-area code K1, K2 or K3, when any."
     )
+    continuous_cover_since: date | None = strawberry.field(
+        default=None,
+        description=(
+            "Tham gia BHYT liên tục từ ngày — from paper records, the day since which the"
+            " holder's cover was continuous up to validFrom (breaks of at most 3 months), for"
+            " cover the register's cards do not hold; not in the future nor after validFrom."
+            " Omitted: no cover before the register's cards is assumed. It counts toward the"
+            " five-year date (fiveYearDate)."
+        ),
+    )
 
 
 @strawberry.input(
@@ -140,9 +150,17 @@ def _overlap(cover: list[CoverRow], start: date, end: date) -> CoverRow | None:
     return next((c for c in cover if c.valid_from <= end and c.valid_to >= start), None)
 
 
-def _five_year_date(cover: list[CoverRow], start: date, end: date) -> date | None:
-    history = [bhyt_rules.Cover(c.valid_from, c.valid_to, c.five_year_date) for c in cover]
-    return bhyt_rules.five_year_date(history, bhyt_rules.Cover(start, end))
+def _cover_since(since: date | None, valid_from: date) -> date | None:
+    """The recorded cover before a card: a fact of the past, up to the card's start."""
+    if since is None:
+        return None
+    if since > bhyt_rules.today():
+        raise BadUserInput("input.continuousCoverSince", "must not be in the future")
+    if since > valid_from:
+        raise BadUserInput(
+            "input.continuousCoverSince", f"must not be after validFrom ({valid_from.isoformat()})"
+        )
+    return since
 
 
 def _card_id(raw: str) -> int:
@@ -254,6 +272,7 @@ class HealthInsuranceCardMutations:
             raise BadUserInput("input.areaCode", "must be K1, K2 or K3")
         facility = _facility(input.initial_facility)
         _validity(input.valid_from, input.valid_to)
+        since = _cover_since(input.continuous_cover_since, input.valid_from)
         person = await info.context.loaders.person_by_identification_number.load(pid)
         not_found = NotFound(_NO_PERSON, argument="input.person")
         access = await authorize(info, person, WriteOperation.ISSUE_CARD, not_found=not_found)
@@ -280,7 +299,7 @@ class HealthInsuranceCardMutations:
                 initial_facility_code=facility,
                 valid_from=start,
                 valid_to=end,
-                five_year_date=_five_year_date(cover, start, end),
+                continuous_cover_since=since,
             )
             other = _overlap(cover, start, end)
             card_id = None if other else await card_writes.insert_card(tx, card)
@@ -334,7 +353,6 @@ class HealthInsuranceCardMutations:
                 initial_facility_code=card.initial_facility_code,
                 valid_from=start,
                 valid_to=input.valid_to,
-                five_year_date=_five_year_date(cover, start, input.valid_to),
             )
             other = _overlap(cover, start, input.valid_to)
             new_id = (

@@ -58,7 +58,7 @@ def card(
     level: int = 4,
     status: str = "ACTIVE",
     reason: str | None = None,
-    five_year_date: date | None = None,
+    continuous_cover_since: date | None = None,
     facility: str | None = None,
 ) -> dict[str, Any]:
     """A card as the register holds it, loaded by the owner (no event, no change-log row)."""
@@ -75,7 +75,7 @@ def card(
             "initial_facility_code": facility or b.facility_code,
             "valid_from": valid_from,
             "valid_to": valid_to,
-            "five_year_date": five_year_date,
+            "continuous_cover_since": continuous_cover_since,
             "status": status,
             "status_reason": reason,
         },

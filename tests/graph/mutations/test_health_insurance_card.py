@@ -124,6 +124,53 @@ async def test_the_five_year_date_comes_from_the_card_history(
     assert body["data"]["issueHealthInsuranceCard"]["fiveYearDate"] == f"{year}-01-01"
 
 
+async def test_the_five_year_date_is_derived_when_read(api: Api, conn: psycopg.Connection) -> None:
+    """Revoking a card of the run moves the later cards' date: nothing stored goes stale."""
+    b = book(conn, cards=0, visits=0)
+    year = today().year
+    history = [
+        card(conn, b, valid_from=date(y, 1, 1), valid_to=date(y, 12, 31))
+        for y in range(year - 5, year + 1)
+    ]
+    shown = {c["id"]: c["fiveYearDate"] for c in await _cards(api, b)}
+    assert shown == {c["id"]: None for c in history[:-1]} | {history[-1]["id"]: f"{year}-01-01"}
+
+    middle = history[2]
+    revoke = _action(middle, "Cấp trùng thẻ BHYT")
+    assert "errors" not in await api.query(REVOKE, api.officer(), {"input": revoke})
+    # A year without cover: the run restarts after it, five years on is after this card.
+    assert {c["fiveYearDate"] for c in await _cards(api, b)} == {None}
+
+
+async def _cards(api: Api, b: Book) -> list[dict[str, Any]]:
+    edges = (await _book(api, b))["cards"]["edges"]
+    return [e["node"] | {"id": int(e["node"]["id"])} for e in edges]
+
+
+async def test_cover_recorded_at_issue_counts_toward_the_five_years(
+    api: Api, conn: psycopg.Connection
+) -> None:
+    b = book(conn, cards=0, visits=0)
+    start, _ = this_year()
+    since = date(start.year - 5, 3, 1)  # five years on: 1 March of this year
+    body = await api.query(
+        ISSUE,
+        api.officer(),
+        {"input": _issue_input(b, continuousCoverSince=since.isoformat())},
+    )
+    assert body["data"]["issueHealthInsuranceCard"]["fiveYearDate"] == f"{start.year}-03-01"
+    (stored,) = conn.execute("SELECT continuous_cover_since FROM health_insurance_card").fetchall()
+    assert stored == (since,)
+
+
+async def test_no_cover_before_the_first_card_is_assumed(
+    api: Api, conn: psycopg.Connection
+) -> None:
+    b = book(conn, cards=0, visits=0)
+    body = await api.query(ISSUE, api.officer(), {"input": _issue_input(b)})
+    assert body["data"]["issueHealthInsuranceCard"]["fiveYearDate"] is None
+
+
 def _no_bhxh_code(conn: psycopg.Connection, b: Book) -> dict[str, object]:
     unregistered = persons.person(conn, full_name="Hoàng Văn Nam")
     return {"person": unregistered["identification_number"]}
@@ -138,6 +185,21 @@ def _overlapping(conn: psycopg.Connection, b: Book) -> dict[str, object]:
 def _deregistered(conn: psycopg.Connection, b: Book) -> dict[str, object]:
     closed = reference.facility(conn, deregistered_on=today() - timedelta(days=1))
     return {"initialFacility": closed["code"]}
+
+
+def _cover_since_after_the_start(conn: psycopg.Connection, b: Book) -> dict[str, object]:
+    start, _ = this_year()
+    return {"continuousCoverSince": (start + timedelta(days=1)).isoformat()}
+
+
+def _cover_since_tomorrow(conn: psycopg.Connection, b: Book) -> dict[str, object]:
+    """Before the card's start (next year's), but in the future."""
+    year = today().year + 1
+    return {
+        "validFrom": f"{year}-01-01",
+        "validTo": f"{year}-12-31",
+        "continuousCoverSince": (today() + timedelta(days=1)).isoformat(),
+    }
 
 
 def _fixed(overrides: dict[str, object]) -> Callable[[psycopg.Connection, Book], dict[str, object]]:
@@ -158,6 +220,8 @@ def _fixed(overrides: dict[str, object]) -> Callable[[psycopg.Connection, Book],
         (_fixed({"validFrom": "2020-01-01", "validTo": "2026-01-01"}), "input.validTo"),
         (_no_bhxh_code, "input.person"),
         (_overlapping, "input.validFrom"),
+        (_cover_since_after_the_start, "input.continuousCoverSince"),
+        (_cover_since_tomorrow, "input.continuousCoverSince"),
     ],
 )
 async def test_bad_issues_change_nothing(

@@ -1,13 +1,14 @@
 """Medical visits: recorded by a facility under a card valid that day, the cost split by the
 register, corrected only by the facility that recorded them."""
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
 import psycopg
 import pytest
 
-from db.bhyt_rules import VIETNAM
+from db.bhyt_rules import VIETNAM, add_months
 from graph.authz.principal import Role
 from tests.factories import reference
 from tests.factories.book import Book, book
@@ -128,20 +129,58 @@ async def test_the_split_by_cost_and_level(
     assert _split(body) == (total, *split)
 
 
+_Insured = Callable[[psycopg.Connection], tuple[Book, dict[str, Any]]]
+
+
+def _recorded_cover(days: int) -> _Insured:
+    """A card with the cover before it an officer recorded, reaching 5 years `days` after
+    today (a day earlier when a 29 February shortens the years)."""
+
+    def make(conn: psycopg.Connection) -> tuple[Book, dict[str, Any]]:
+        since = add_months(today() + timedelta(days=days), -60)
+        return _insured(conn, continuous_cover_since=since)
+
+    return make
+
+
+def _after_five_years_of(status: str) -> _Insured:
+    """A card following, without a break, a card of five years in the given state."""
+
+    def make(conn: psycopg.Connection) -> tuple[Book, dict[str, Any]]:
+        b, c = _insured(conn)
+        start = c["valid_from"]
+        reason = "Cấp trùng thẻ BHYT" if status == "REVOKED" else None
+        before = {"valid_to": start - timedelta(days=1), "status": status, "reason": reason}
+        card(conn, b, valid_from=add_months(start, -60), **before)
+        return b, c
+
+    return make
+
+
+_CAPPED = (10_000_000, 9_500_000, 500_000)
+_NOT_CAPPED = (10_000_000, 8_000_000, 2_000_000)
+
+
 @pytest.mark.parametrize(
-    ("five_years_ago", "split"),
+    ("insured", "split"),
     [
-        # Five years reached: the year's co-payments stop at 15,180,000, of which 14,680,000
-        # were paid at another facility earlier this year; last year's do not count.
-        (True, (10_000_000, 9_500_000, 500_000)),
-        (False, (10_000_000, 8_000_000, 2_000_000)),
+        # Five years reached (the derived date is yesterday, or the card's start): the year's
+        # co-payments stop at 15,180,000, of which 14,680,000 were paid at another facility
+        # earlier this year; last year's do not count.
+        (_recorded_cover(days=-1), _CAPPED),
+        (_after_five_years_of("EXPIRED"), _CAPPED),
+        # Not reached: five years from the recorded cover fall after the visit, the card before
+        # is revoked (no cover), or nothing before the card is known.
+        (_recorded_cover(days=2), _NOT_CAPPED),
+        (_after_five_years_of("REVOKED"), _NOT_CAPPED),
+        (_insured, _NOT_CAPPED),
     ],
+    ids=["recorded-cover", "earlier-card", "reached-later", "revoked-card", "no-history"],
 )
 async def test_five_years_of_cover_cap_the_years_co_payments(
-    api: Api, conn: psycopg.Connection, five_years_ago: bool, split: tuple[int, int, int]
+    api: Api, conn: psycopg.Connection, insured: _Insured, split: tuple[int, int, int]
 ) -> None:
-    start = today() - timedelta(days=200)
-    b, c = _insured(conn, five_year_date=start if five_years_ago else today() + timedelta(days=1))
+    b, c = insured(conn)
     admitted = _now() - timedelta(minutes=1)
     elsewhere = reference.facility(conn)["code"]
     earlier = admitted - timedelta(seconds=30)
