@@ -8,6 +8,7 @@ import psycopg
 from sqlalchemy.engine import make_url
 
 from bench.sidebyside.workloads import ROOT
+from db.queries.health_insurance import five_year_sql
 from db.roles import DEFAULT_RUNTIME_ROLE
 from db.urls import libpq_conninfo, with_user
 
@@ -59,7 +60,20 @@ def ensure(server_url: str, database: str, persons: int, seed: int) -> str:
         raise SystemExit(
             f"{database} holds {found:,} persons, not {persons:,}: name another --database"
         )
+    derived_columns(owner)
     return owner
+
+
+def derived_columns(owner_url: str) -> None:
+    """What this project derives when it reads, offered to the peers as computed columns
+    (PostGraphile serves `<table>_<name>(row)` as the field `name`) with this project's own
+    SQL, so that all three compute the same values: the card's five-year date."""
+    with psycopg.connect(libpq_conninfo(owner_url), autocommit=True) as conn:
+        conn.execute(
+            "CREATE OR REPLACE FUNCTION health_insurance_card_five_year_date("
+            "c health_insurance_card) RETURNS date LANGUAGE sql STABLE AS"
+            f" $$ SELECT {five_year_sql('c')} $$"
+        )
 
 
 def sample(
