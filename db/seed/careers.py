@@ -61,7 +61,7 @@ def contribution_window(p: Person) -> tuple[int, int]:
     art. 2(4)) to the seed's today, or to the month of death. The one place these bounds are
     decided."""
     last = common.AS_OF_MONTH if p.died is None else month_index(p.died.year, p.died.month)
-    return p.birth_month + 15 * 12, min(last, common.AS_OF_MONTH)
+    return p.birth_month + 15 * 12, last
 
 
 def live(rng: random.Random, p: Person, births: list[date], employers: EmployerIndex) -> Book:

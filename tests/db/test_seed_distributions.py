@@ -175,7 +175,13 @@ def test_a_plausible_share_of_persons_died(db: psycopg.Connection[dict[str, Any]
 def test_rows_running_on_today_stay_open(db: psycopg.Connection[dict[str, Any]]) -> None:
     month = date(TODAY.year, TODAY.month, 1)
     assert _one(db, "SELECT count(*) FROM contribution_period WHERE to_month IS NULL") > 0
-    assert not _all(db, "SELECT id FROM contribution_period WHERE to_month = %(m)s", m=month)
+    # Closed this month: only by a death this month.
+    assert not _all(
+        db,
+        "SELECT c.id FROM contribution_period c JOIN person p ON p.id = c.person_id"
+        " WHERE c.to_month = %(m)s AND p.died_on IS NULL",
+        m=month,
+    )
 
 
 def test_no_two_rows_with_one_employer_overlap(db: psycopg.Connection[dict[str, Any]]) -> None:
