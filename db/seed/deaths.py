@@ -16,7 +16,7 @@ from db.enums import BenefitRegime
 from db.seed import common
 from db.seed.common import BASE_SALARY, add_years, month_index
 from db.seed.health import Card
-from db.seed.histories import Book
+from db.seed.histories import NEVER, Book
 from db.seed.people import Person
 
 # Deaths are recorded from 1 January 2016, when the civil register went electronic (Law on Civil
@@ -82,7 +82,7 @@ def until_death(cards: list[Card], died: date | None) -> list[Card]:
 # voluntary years — are left to the lump sum here). At most four relatives receive it.
 _MONTHLY_MONTHS = 15 * 12
 _MONTHLY_RELATIVES = 4
-_MONTHLY_SHARE = 0.5  # of the base salary, per relative (art. 87(1))
+_MONTHLY_SHARE = 0.5  # of the base salary, per relative (art. 87(1); article number unverified)
 
 
 def survivor_benefits(rng: random.Random, persons: list[Person], books: list[Book]) -> None:
@@ -100,7 +100,7 @@ def survivor_benefits(rng: random.Random, persons: list[Person], books: list[Boo
         if not relatives:
             continue  # the family lives outside the data set
         death_month = month_index(died.year, died.month)
-        compulsory = sum(s.end - s.start + 1 for s in book.steps)
+        compulsory = _unsettled([(s.start, s.end) for s in book.steps], book)
         monthly = compulsory >= _MONTHLY_MONTHS or book.pension_from <= death_month
         if monthly and _monthly(rng, p, died, [persons[i] for i in relatives], books, relatives):
             continue
@@ -109,6 +109,13 @@ def survivor_benefits(rng: random.Random, persons: list[Person], books: list[Boo
 
 def _outlives(r: Person, died: date) -> bool:
     return r.died is None or r.died > died
+
+
+def _unsettled(spans: list[tuple[int, int]], book: Book, last: int = NEVER) -> int:
+    """Months of the spans up to month `last` that no lump-sum withdrawal settled (those no
+    longer count, Law 41/2024 art. 70)."""
+    first = max((m for m, _ in book.settlements), default=-1) + 1
+    return sum(max(0, min(e, last) - max(s, first) + 1) for s, e in spans)
 
 
 def _monthly(
@@ -124,7 +131,7 @@ def _monthly(
     book does not hold, left aside). False when no relative qualifies."""
     start = rules.add_months(died.replace(day=1), 1)
     if start > common.AS_OF:
-        return False
+        return True  # due from next month: nothing decided yet
     paid = 0
     for r, i in zip(relatives, indexes, strict=True):
         age = r.age_at(month_index(died.year, died.month))
@@ -145,16 +152,17 @@ def _monthly(
 
 
 def _lump_sum(rng: random.Random, book: Book, died: date, heir: Book) -> None:
-    """Art. 89 (trợ cấp tuất một lần): 1.5 months of the average salary per contribution year
-    before 2014, 2 from 2014, at least 3 months; paid to one heir, decided after the death."""
+    """Art. 89 (trợ cấp tuất một lần; article number unverified): 1.5 months of the average salary per contribution year
+    before 2014, 2 from 2014, at least 3 months; paid to one heir, decided after the death.
+    Months a withdrawal settled count no more. A pensioner's is reckoned the same way here
+    (art. 89 reckons it from the pension drawn, which the book does not keep)."""
     decided = died + timedelta(days=rng.randint(20, 90))
-    if decided > common.AS_OF:
+    spans = [(s.start, s.end) for s in book.steps] + [(s, e) for s, e, _ in book.voluntary]
+    total = _unsettled(spans, book)
+    if decided > common.AS_OF or not total:
         return
-    change = month_index(rules.LUMP_SUM_RATE_CHANGE.year, 1)
-    before = sum(max(0, min(s.end, change - 1) - s.start + 1) for s in book.steps) + sum(
-        max(0, min(e, change - 1) - s + 1) for s, e, _ in book.voluntary
-    )
-    years = before / 12 * 1.5 + (book.months - before) / 12 * 2
+    before = _unsettled(spans, book, month_index(rules.LUMP_SUM_RATE_CHANGE.year, 1) - 1)
+    years = before / 12 * 1.5 + (total - before) / 12 * 2
     last = month_index(died.year, died.month)
     average = book.average_pay(last, 60) or float(BASE_SALARY.at(last))
     amount = max(3.0, years) * average
