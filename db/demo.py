@@ -9,12 +9,13 @@ from db.queries.compile import compile_query
 PERSON_COUNT = compile_query(
     "person_count", select(func.count().label("n")).select_from(Person), inline_values=True
 )
-# A Finance-managed person with the longest history makes the demo book worth reading.
+# A living Finance-managed person with the longest history makes the demo book worth reading
+# (the demo citizen signs in: the seed's dead do not).
 RICHEST_BOOK = compile_query(
     "richest_book",
     select(Person.identification_number)
     .join(ContributionPeriod, ContributionPeriod.person_id == Person.id)
-    .where(Person.managing_authority == "FINANCE")
+    .where(Person.managing_authority == "FINANCE", Person.died_on.is_(None))
     .group_by(Person.id)
     .order_by(func.count().desc(), Person.id)
     .limit(1),

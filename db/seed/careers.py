@@ -58,14 +58,15 @@ _MATERNITY_GRANT_FROM = month_index(2025, 7)  # voluntary contributors' birth gr
 def contribution_window(p: Person) -> tuple[int, int]:
     """The first and last month `p` may contribute in: from the month of the 15th birthday (the
     youngest a worker or a voluntary contributor may be: Labour Code 2019 art. 143, Law 41/2024
-    art. 2(4)) to the seed's today. The one place these bounds are decided: a date of death,
-    when persons get one, ends the window too."""
-    return p.birth_month + 15 * 12, common.AS_OF_MONTH
+    art. 2(4)) to the seed's today, or to the month of death. The one place these bounds are
+    decided."""
+    last = common.AS_OF_MONTH if p.died is None else month_index(p.died.year, p.died.month)
+    return p.birth_month + 15 * 12, last
 
 
 def live(rng: random.Random, p: Person, births: list[date], employers: EmployerIndex) -> Book:
     """The insurance book of one person's working life, as of the seed's today."""
-    book = Book(pid=p.pid)
+    book = Book(pid=p.pid, until=contribution_window(p)[1], died=p.died)
     if p.age < 18 and not p.restricted:
         return book
     life = _Life(rng, p, births, employers, book)
@@ -340,7 +341,7 @@ class _Life:
         age = p.age_at(m)
         if age < 50 and book.months >= 12 and rng.random() < 0.35:
             when = m + 12 + rng.randrange(6)
-            if when < common.AS_OF_MONTH:
+            if when < self.last:
                 retirement.withdraw(rng, book, when)
                 return
         if age >= 40 and book.months >= 120 and rng.random() < 0.3:
@@ -356,7 +357,7 @@ class _Life:
             return
         if not book.ongoing and book.steps and book.steps[-1].end == common.AS_OF_MONTH:
             book.ongoing = True
-        retired = self.retire <= common.AS_OF_MONTH and last < self.retire
+        retired = self.retire <= self.last and last < self.retire
         if retired and not book.withdrawn:
             required = 180 if self.retire >= retirement.LAW_41_2024 else 240
             if book.months < required and last >= self.retire - 1:
@@ -367,8 +368,10 @@ class _Life:
                     self._voluntary(self.retire, self.retire + required - book.months - 1)
             last = max([s.end for s in book.steps] + [e for _, e, _ in book.voluntary])
             pension_at = max(self.retire, last + 1)
-            if not book.withdrawn and book.months >= required and pension_at <= common.AS_OF_MONTH:
+            if not book.withdrawn and book.months >= required and pension_at <= self.last:
                 retirement.pension(rng, self.p, book, pension_at)
+        if self.p.died is not None:  # rows end with the month of death, no leave runs on
+            book.ongoing = book.on_leave = False
         retirement.status(rng, self.p, book, self.idx, self.kind, self.contract)
 
     def _issuer(self, employer: int) -> str:

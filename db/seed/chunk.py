@@ -10,10 +10,11 @@ import random
 from dataclasses import dataclass, field
 
 from db.enums import ManagingAuthority, ParticipantCategory
-from db.seed import book_fields, careers, health, medical, retirement
+from db.seed import book_fields, careers, deaths, health, medical, retirement
 from db.seed.common import NULL, chunk_rng, scramble
 from db.seed.employers import EmployerIndex
 from db.seed.family import Household, form_households
+from db.seed.histories import Book
 from db.seed.identity import (
     IdAllocator,
     assign_identity,
@@ -81,6 +82,8 @@ def build_chunk(seed: int, chunk: int, count: int, employers: EmployerIndex) -> 
     households = form_households(rng, persons)
     ids = IdAllocator(chunk)
     assign_identity(rng, persons, households, ids)
+    # From a stream of its own: drawing deaths leaves every other draw of the chunk as it was.
+    deaths.draw(chunk_rng(seed, chunk, "deaths"), persons)
     out = ChunkRows()
     officer_family: dict[int, str] = {}
     for hh in households:
@@ -95,28 +98,33 @@ def build_chunk(seed: int, chunk: int, count: int, employers: EmployerIndex) -> 
     out.persons = [person_line(rng, p) for p in persons]
     out.relatives = relative_lines(rng, persons, households, ids)
     out.households, out.members = household_lines(households, persons)
+    books = []
     for p in persons:
-        _insurance(rng, p, persons, households, officer_family.get(p.idx, ""), employers, out)
+        births = [persons[c].birth for c in p.children] if p.female else []
+        book = careers.live(rng, p, births, employers)
+        retirement.later_life(rng, p, book)
+        books.append(book)
+    # Every working life first: a survivor benefit needs the deceased's book and the relative's.
+    deaths.survivor_benefits(rng, persons, books)
+    for p, book in zip(persons, books, strict=True):
+        relative_of = officer_family.get(p.idx, "")
+        _insurance(rng, p, book, households, relative_of, out)
     return out
 
 
 def _insurance(
     rng: random.Random,
     p: Person,
-    persons: list[Person],
+    book: Book,
     households: list[Household],
     relative_of: str,
-    employers: EmployerIndex,
     out: ChunkRows,
 ) -> None:
     """Social insurance record, contribution history, benefits, claims, cards and visits of one
-    person."""
-    births = [persons[c].birth for c in p.children] if p.female else []
-    book = careers.live(rng, p, births, employers)
-    retirement.later_life(rng, p, book)
+    person, given their book."""
     household = households[p.household] if p.household >= 0 else None
     prof = health.profile(rng, p, household, relative_of)
-    issued = health.cards(rng, p, book, prof)
+    issued = deaths.until_death(health.cards(rng, p, book, prof), p.died)
     active = bool(issued or book.steps or book.voluntary or book.benefits)
     if not active:
         out.visits.extend((-1, tail) for tail in medical.uninsured_lines(rng, p, set()))

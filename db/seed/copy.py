@@ -22,6 +22,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "birth_date_precision", "sex", "ethnicity_code", "nationality", "birth_registration_place",
         "birth_registration_province_code", "hometown", "permanent_residence",
         "residence_province_code", "managing_authority", "phone", "email", "contact_address",
+        "died_on",
     ),
     "household": ("id", "household_code", "address", "province_code"),
     "household_member": ("household_id", "person_id", "relation_to_head"),

@@ -4,47 +4,30 @@ decision, maternity also a gap in the contribution rows for the months the leave
 import random
 from datetime import date, timedelta
 
-from db import bhyt_rules
+from db import rules
 from db.enums import BenefitRegime
 from db.seed import common
 from db.seed.common import BASE_SALARY, month_date, month_index
 from db.seed.histories import NEVER, Book, Step
 
-# Law 58/2014 art. 39(2) and art. 86(7), carried into Law 41/2024: a month with at least 14
-# working days of maternity leave is paid by neither employer nor employee and counts as
-# contribution time. Working days are read as Monday to Friday (public holidays not deducted).
-FULL_LEAVE_WORKING_DAYS = 14
 
-
-def working_days(first: date, last: date) -> int:
-    """Monday-to-Friday days in [first, last]."""
-    if last < first:
-        return 0
-    weeks, rest = divmod((last - first).days + 1, 7)
-    start = first.weekday()
-    return weeks * 5 + sum((start + i) % 7 < 5 for i in range(rest))
-
-
-def leave_months(start: date, end: date) -> list[int]:
-    """The month indexes with at least FULL_LEAVE_WORKING_DAYS working days of leave within
-    [start, end]: the months no contributions are paid for."""
-    out = []
-    for m in range(month_index(start.year, start.month), month_index(end.year, end.month) + 1):
-        first = month_date(m)
-        last = month_date(m + 1) - timedelta(days=1)
-        if working_days(max(first, start), min(last, end)) >= FULL_LEAVE_WORKING_DAYS:
-            out.append(m)
-    return out
+def leave_months(start: date, end: date) -> tuple[int, int]:
+    """The first and last month index of a leave's months that count as contribution time
+    (db.rules.maternity_months, Law 58/2014 art. 39(2)). The leave is taken whole, as decided:
+    its months after the seed's today are cut from steps that never reach them anyway."""
+    months = rules.maternity_months(start, end, end)
+    return month_index(months[0].year, months[0].month), month_index(
+        months[-1].year, months[-1].month
+    )
 
 
 def maternity(rng: random.Random, book: Book, begin: int, birth: date) -> None:
     """Six months of leave from up to two months before a birth (Law 41/2024 art. 53), cut out
     of the steps from index `begin` on (the current job) for the months the leave fills (see
-    FULL_LEAVE_WORKING_DAYS): the benefit replaces the salary then."""
+    rules.maternity_months): the benefit replaces the salary then."""
     start = birth - timedelta(days=rng.randint(0, 40))
-    end = bhyt_rules.add_months(start, 6) - timedelta(days=1)
-    months = leave_months(start, end)
-    lo, hi = months[0], months[-1]
+    end = rules.add_months(start, 6) - timedelta(days=1)
+    lo, hi = leave_months(start, end)
     b = month_index(birth.year, birth.month)
     average = book.average_pay(lo - 1, 6) or book.steps[begin].pay()
     if lo <= common.AS_OF_MONTH <= hi and book.steps[-1].end >= min(hi, common.AS_OF_MONTH):
@@ -67,7 +50,7 @@ def incidents(rng: random.Random, book: Book, step: Step, manual: bool) -> None:
     if manual and rng.random() < 0.002 * years:
         m = rng.randint(step.start, step.end)
         start = month_date(m) + timedelta(days=rng.randint(30, 90))
-        if start >= month_date(common.AS_OF_MONTH):
+        if start >= month_date(book.until):
             return
         base = BASE_SALARY.at(m)
         if rng.random() < 0.1:  # lasting incapacity: a monthly allowance, and BHYT category TB

@@ -73,6 +73,8 @@ class Book:
     """What the history generator produces for one person."""
 
     pid: int
+    until: int  # the last month anything may happen in: careers.contribution_window's end
+    died: date | None = None
     steps: list[Step] = field(default_factory=list)
     voluntary: list[tuple[int, int, int]] = field(default_factory=list)  # (start, end, income)
     ongoing: bool = False  # the latest step or voluntary row runs on past the seed's today
@@ -145,9 +147,12 @@ class Book:
         decided: date | None = None,
     ) -> date:
         """Records a benefit decision; returns the day it was decided. Nothing is decided or
-        starts after the seed's today: a decision that would is dated today."""
+        starts after the seed's today: a decision that would is dated today. Nothing of the
+        holder's starts or runs after their death (a decision may come after it)."""
         decided = min(decided or start + timedelta(days=rng.randint(5, 40)), common.AS_OF)
         start = min(start, common.AS_OF)
+        if self.died is not None:
+            start, end = min(start, self.died), min(end or self.died, self.died)
         number = f"{rng.randint(1, 9999)}/QĐ-BHXH"
         to = end.isoformat() if end else NULL
         self.benefits.append(
@@ -158,7 +163,7 @@ class Book:
     def claim_terms(self, job_end: int) -> tuple[int, int] | None:
         """(months counted, months granted) of a claim after a job ending with month `job_end`,
         or None when not eligible: 12 BHTN months within the last 24 are needed."""
-        if job_end + 1 >= common.AS_OF_MONTH or self.bhtn_months(job_end - 23, job_end) < 12:
+        if job_end + 1 >= self.until or self.bhtn_months(job_end - 23, job_end) < 12:
             return None
         previous = self.last_claim
         if previous is None:
@@ -183,11 +188,11 @@ class Book:
         before the next job (`next_start`, a month index) or the seed's today."""
         counted, granted = terms
         filed = month_date(job_end + 1) + timedelta(days=rng.randint(3, 80))
-        filed = min(filed, month_date(common.AS_OF_MONTH) - timedelta(days=20))
+        filed = min(filed, month_date(self.until) - timedelta(days=20))
         decided = filed + timedelta(days=rng.randint(12, 19))
         starts = filed + timedelta(days=11 if filed >= _STARTS_ON_DAY_11 else 16)
         start_m = month_index(starts.year, starts.month)
-        used = max(0, min(granted, min(next_start, common.AS_OF_MONTH + 1) - start_m))
+        used = max(0, min(granted, min(next_start, self.until + 1) - start_m))
         # 60 % of the last six months' pay, capped at five regional minimum wages.
         amount = max(1000, round(min(0.6 * self.average_pay(job_end, 6), 5 * wage_cap), -3))
         office = "SNV" if decided >= _SNV_FROM else "SLĐTBXH"

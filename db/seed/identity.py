@@ -132,7 +132,8 @@ def person_line(rng: random.Random, p: Person) -> str:
         f"{p.pid}\t{p.number}\t{passport}\t{p.name}\t{p.birth.isoformat()}\t{p.precision}\t"
         f"{'FEMALE' if p.female else 'MALE'}\t{p.ethnicity}\tVN\t"
         f"{places.legacy_place(rng, places.LEGACY[p.birth_legacy])}\t{p.birth_legacy}\t{p.hometown}\t"
-        f"{p.residence}\t{places.LEGACY[p.legacy].province_code}\t{p.authority}\t{phone}\t{email}\t{contact}"
+        f"{p.residence}\t{places.LEGACY[p.legacy].province_code}\t{p.authority}\t{phone}\t{email}\t{contact}\t"
+        f"{p.died.isoformat() if p.died else NULL}"
     )
 
 

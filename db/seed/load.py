@@ -59,12 +59,20 @@ class Deferred:
     triggers: tuple[tuple[str, str], ...] = ()  # (table, constraint trigger)
 
 
+_AFTER_DEATH = (
+    "SELECT id FROM contribution_rows_after_death() AS id"
+    " UNION ALL SELECT id FROM cards_after_death() AS id"
+)
 # Each constraint trigger's rule over the whole table: a statement returning the offending rows'
 # ids (migration 0011). A constraint trigger missing here fails the seed rather than going
 # unchecked.
 TRIGGER_RULES = {
     "contribution_period_bhtn_needs_bhxh": "SELECT id FROM bhtn_rows_without_bhxh() AS id",
     "contribution_period_bhxh_under_bhtn": "SELECT id FROM bhtn_rows_without_bhxh() AS id",
+    # Migration 0012: nothing contributed or carded after death.
+    "contribution_period_not_after_death": _AFTER_DEATH,
+    "health_insurance_card_not_after_death": _AFTER_DEATH,
+    "person_died_on_bounds": _AFTER_DEATH,
 }
 
 

@@ -178,6 +178,9 @@ def _visit(rng: random.Random, p: Person, card: Card, day: int, band: int) -> st
         stay = 2 + int(rng.random() * 11)
         out = admitted + int(rng.random() * 9) * 60
         discharged = NULL if day + stay + out // 1440 >= today else _stamp(day + stay, out)
+        died = p.died.toordinal() if p.died is not None else today
+        if day + stay >= died and died < today:  # died in hospital: discharged on the day
+            discharged = _stamp(died, min(out, 1439))
         cost = d.cost * 10 * rng.lognormvariate(0, 0.7)
     else:
         discharged = _stamp(day, admitted + 20 + int(rng.random() * 221))
@@ -227,12 +230,14 @@ def uninsured_lines(rng: random.Random, p: Person, covered_years: set[int]) -> l
     """Self-paid visits (no card) in the years the person had no BHYT."""
     out: list[str] = []
     born = p.birth.toordinal()
-    today = common.AS_OF.toordinal()
-    for year in range(max(2018, p.birth.year), common.AS_OF.year + 1):
+    last = common.AS_OF.toordinal() - 1  # the last day a visit may fall on: yesterday
+    if p.died is not None:
+        last = min(last, p.died.toordinal())
+    for year in range(max(2018, p.birth.year), date.fromordinal(last).year + 1):
         if year in covered_years:
             continue
         first = max(date(year, 1, 1).toordinal(), born)
-        days = min(date(year, 12, 31).toordinal(), today - 1) - first + 1
+        days = min(date(year, 12, 31).toordinal(), last) - first + 1
         for _ in range(poisson(rng, 0.3 * days / 365)):
             day = first + int(rng.random() * days)
             facility = rng.choice(FACILITIES_BY_LEGACY[p.legacy])

@@ -55,6 +55,7 @@ class Person:
     birth_month: int = 0  # month index of the birth date
     authority: str = ManagingAuthority.FINANCE.value
     cipher: bool = False  # Ban Cơ yếu staff (BHYT category CY), under the Ministry of Defence
+    died: date | None = None  # drawn by deaths.py; nothing of the person's is dated after it
     # Family links, as chunk indexes (-1: none in the data set).
     household: int = -1
     relation: str = ""

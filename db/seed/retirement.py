@@ -75,6 +75,8 @@ def status(
             if p.authority == "DEFENCE"
             else ParticipantCategory.POLICE_OFFICER
         ).value
+    elif p.died is not None:
+        book.category = ParticipantCategory.NOT_PARTICIPATING.value
     elif employed:
         if kind in _STATE and not contract:
             book.category = ParticipantCategory.CIVIL_SERVANT.value
@@ -113,11 +115,13 @@ def later_life(rng: random.Random, p: Person, book: Book) -> None:
         return
     if p.female and p.spouse < 0 and rng.random() < 0.06:
         first = max(p.birth_month + 480, month_index(1995, 1))
-        m = rng.randint(first, common.AS_OF_MONTH - 1)
+        if first >= book.until:
+            return
+        m = rng.randint(first, book.until - 1)
         book.benefit(rng, BenefitRegime.SURVIVORSHIP, month_date(m), None, 0.5 * BASE_SALARY.at(m))
         book.cover.append((max(m, p.birth_month + 960), NEVER, "CT", ""))
         return
-    if p.age_at(LAW_41_2024) >= 75 and rng.random() < 0.85:
+    if p.age_at(LAW_41_2024) >= 75 and book.until >= LAW_41_2024 and rng.random() < 0.85:
         start = month_date(LAW_41_2024)
         decided = start + timedelta(days=rng.randint(10, 80))
         book.benefit(rng, BenefitRegime.SOCIAL_PENSION, start, None, 500_000, decided)

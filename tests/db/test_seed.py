@@ -231,6 +231,7 @@ def test_cards_agree_with_category_level_and_bhxh_code(
     rows: dict[str, list[dict[str, Any]]],
 ) -> None:
     bhxh = {s["person_id"]: s["bhxh_code"] for s in rows["social_insurance"]}
+    died = {p["id"]: p["died_on"] for p in rows["person"]}
     for card in rows["health_insurance_card"]:
         parsed = parse_bhyt_code(card["code"])
         assert parsed.category == card["category_code"]
@@ -241,9 +242,13 @@ def test_cards_agree_with_category_level_and_bhxh_code(
         )
         assert parsed.legacy_province_code == card["province_code"]
         assert parsed.bhxh_code == card["short_code"] == bhxh[card["person_id"]]
-        # A card per year, ending on 31 December unless a child's or an allowance's cover ends.
+        # A card per year, ending on 31 December unless a child's or an allowance's cover, or
+        # the holder's life, ends.
         assert card["valid_from"] <= card["valid_to"] <= date(card["valid_from"].year, 12, 31)
-        if card["category_code"] not in ("TE", "TN"):
+        if (
+            card["category_code"] not in ("TE", "TN")
+            and card["valid_to"] != died[card["person_id"]]
+        ):
             assert (card["valid_to"].month, card["valid_to"].day) == (12, 31)
         expired = card["valid_to"] < AS_OF
         assert (card["status"] == "EXPIRED") == (expired and card["status"] != "REVOKED"), card

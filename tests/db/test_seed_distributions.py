@@ -13,11 +13,11 @@ import psycopg
 import pytest
 from psycopg.rows import dict_row
 
-from db import bhyt_rules, migrate
+from db import bhyt_rules, migrate, rules
 from db.seed import EARLIEST_TODAY, common, seed_database
 from db.seed.careers import contribution_window
 from db.seed.common import month_index
-from db.seed.events import leave_months, working_days
+from db.seed.events import leave_months
 from db.urls import libpq_conninfo
 from tests.conftest import create_database, drop_database
 
@@ -59,10 +59,12 @@ def test_no_contribution_before_the_age_of_15(db: psycopg.Connection[dict[str, A
     )
 
 
-def test_the_contribution_window_opens_at_15_and_closes_today() -> None:
-    born = SimpleNamespace(birth_month=month_index(2000, 3))  # born in March 2000
+def test_the_contribution_window_opens_at_15_and_closes_today_or_at_death() -> None:
+    born = SimpleNamespace(birth_month=month_index(2000, 3), died=None)  # born in March 2000
     common.set_today(date(2026, 11, 17))
     assert contribution_window(born) == (month_index(2015, 3), month_index(2026, 11))  # type: ignore[arg-type]
+    born.died = date(2024, 2, 29)  # the month of death is the last one
+    assert contribution_window(born) == (month_index(2015, 3), month_index(2024, 2))  # type: ignore[arg-type]
 
 
 def test_nothing_is_dated_after_today(db: psycopg.Connection[dict[str, Any]]) -> None:
@@ -84,10 +86,102 @@ def test_nothing_is_dated_after_today(db: psycopg.Connection[dict[str, Any]]) ->
     assert found == dict.fromkeys(checks, 0)
 
 
+def test_nothing_is_dated_after_death(db: psycopg.Connection[dict[str, Any]]) -> None:
+    """A person's own rows stop at death: contributions by the month of death, cards starting
+    by the day, visits admitted and discharged by it, benefits and claims starting by it and
+    never running past it."""
+    checks = {
+        "contribution month": "SELECT count(*) FROM contribution_period c JOIN person p"
+        " ON p.id = c.person_id WHERE coalesce(c.to_month, 'infinity') > date_trunc('month', p.died_on)",
+        "card": "SELECT count(*) FROM health_insurance_card c JOIN person p ON p.id = c.person_id"
+        " WHERE c.valid_from > p.died_on OR c.valid_to > p.died_on",
+        "visit": "SELECT count(*) FROM medical_visit v JOIN person p ON p.id = v.person_id"
+        " WHERE (v.admitted_at AT TIME ZONE 'Asia/Ho_Chi_Minh')::date > p.died_on"
+        " OR (v.discharged_at AT TIME ZONE 'Asia/Ho_Chi_Minh')::date > p.died_on",
+        "benefit": "SELECT count(*) FROM benefit b JOIN person p ON p.id = b.person_id"
+        " WHERE b.period_from > p.died_on OR coalesce(b.period_to, 'infinity') > p.died_on",
+        "claim": "SELECT count(*) FROM unemployment_benefit u JOIN person p ON p.id = u.person_id"
+        " WHERE u.filed_on > p.died_on OR u.starts_on > p.died_on",
+        "still participating": "SELECT count(*) FROM social_insurance s JOIN person p"
+        " ON p.id = s.person_id WHERE p.died_on IS NOT NULL"
+        " AND s.participant_category <> 'NOT_PARTICIPATING'",
+    }
+    found = {what: _one(db, sql) for what, sql in checks.items()}
+    assert found == dict.fromkeys(checks, 0)
+    # Deaths cut real histories short: some who died had contributed, and had a card.
+    assert _one(
+        db,
+        "SELECT count(DISTINCT p.id) FROM person p JOIN contribution_period c"
+        " ON c.person_id = p.id WHERE p.died_on IS NOT NULL",
+    )
+    assert _one(
+        db,
+        "SELECT count(*) FROM health_insurance_card c JOIN person p ON p.id = c.person_id"
+        " WHERE c.valid_to = p.died_on",
+    )
+
+
+def test_survivor_benefits_follow_a_death(db: psycopg.Connection[dict[str, Any]]) -> None:
+    """A survivor benefit (trợ cấp tuất) is held by a living relative of a person who died
+    before it started; or, for widows whose husband is not in the data set, no spouse of theirs
+    is (retirement.later_life)."""
+    benefits = _all(
+        db,
+        "SELECT b.id, b.period_from, p.died_on AS holder_died,"
+        # A spouse or parent of the holder, or a child (whose record names the holder).
+        " (SELECT max(d.died_on) FROM relative r JOIN person d"
+        "  ON (r.person_id = b.person_id AND d.id = r.relative_person_id)"
+        "  OR (r.relative_person_id = b.person_id AND d.id = r.person_id"
+        "   AND r.kind IN ('FATHER', 'MOTHER'))"
+        "  WHERE d.died_on < b.period_from) AS relative_died,"
+        " EXISTS (SELECT FROM relative r WHERE r.person_id = b.person_id AND r.kind = 'SPOUSE'"
+        "  AND r.relative_person_id IS NOT NULL) AS spouse_in_data"
+        " FROM benefit b JOIN person p ON p.id = b.person_id WHERE b.regime = 'SURVIVORSHIP'",
+    )
+    after_death = [b for b in benefits if b["relative_died"] is not None]
+    assert len(after_death) >= 5
+    assert all(b["relative_died"] is not None or not b["spouse_in_data"] for b in benefits)
+    assert all(b["holder_died"] is None or b["holder_died"] >= b["period_from"] for b in benefits)
+    # The deceased's own book has a survivor benefit only as a relative of someone else.
+    orphans = _all(
+        db,
+        "SELECT b.id FROM benefit b JOIN person p ON p.id = b.person_id"
+        " WHERE b.regime = 'SURVIVORSHIP' AND p.died_on < b.period_from",
+    )
+    assert not orphans
+
+
+def test_a_plausible_share_of_persons_died(db: psycopg.Connection[dict[str, Any]]) -> None:
+    """Deaths since 2016 at Vietnam's mortality (crude death rate about 6–7 ‰ a year): some
+    per cent of the persons, mostly old, none after today and none before birth."""
+    share = _one(db, "SELECT avg((died_on IS NOT NULL)::int) FROM person")
+    assert 0.02 <= share <= 0.09
+    old = _one(
+        db,
+        "SELECT avg((died_on - birth_date >= 365 * 60)::int) FROM person WHERE died_on IS NOT NULL",
+    )
+    assert old >= 0.5
+    assert not _all(
+        db,
+        "SELECT id FROM person WHERE died_on > %(t)s OR died_on < '2016-01-01'",
+        t=TODAY,
+    )
+    # The ministries' officers serve today (careers._armed): none has died.
+    assert not _all(
+        db, "SELECT id FROM person WHERE died_on IS NOT NULL AND managing_authority <> 'FINANCE'"
+    )
+
+
 def test_rows_running_on_today_stay_open(db: psycopg.Connection[dict[str, Any]]) -> None:
     month = date(TODAY.year, TODAY.month, 1)
     assert _one(db, "SELECT count(*) FROM contribution_period WHERE to_month IS NULL") > 0
-    assert not _all(db, "SELECT id FROM contribution_period WHERE to_month = %(m)s", m=month)
+    # Closed this month: only by a death this month.
+    assert not _all(
+        db,
+        "SELECT c.id FROM contribution_period c JOIN person p ON p.id = c.person_id"
+        " WHERE c.to_month = %(m)s AND p.died_on IS NULL",
+        m=month,
+    )
 
 
 def test_no_two_rows_with_one_employer_overlap(db: psycopg.Connection[dict[str, Any]]) -> None:
@@ -160,6 +254,12 @@ def test_visits_split_by_the_base_salary_of_their_day(
     assert 0.02 < low / len(visits) < 0.6  # cheap visits exist, and are not the rule
 
 
+def _leave_months(start: date, end: date) -> list[int]:
+    """The month indexes of a whole leave that count as contribution time (the seed cuts the
+    leave as decided, so its months are counted to its end, not to today)."""
+    return [m.year * 12 + m.month - 1 for m in rules.maternity_months(start, end, end)]
+
+
 def test_maternity_gaps_are_the_months_the_leave_fills(
     db: psycopg.Connection[dict[str, Any]],
 ) -> None:
@@ -171,7 +271,7 @@ def test_maternity_gaps_are_the_months_the_leave_fills(
     assert len(leaves) > 5
     aligned = 0
     for leave in leaves:
-        filled = leave_months(leave["period_from"], leave["period_to"])
+        filled = _leave_months(leave["period_from"], leave["period_to"])
         first, last = filled[0] - 1, filled[-1] + 1
         covered = {
             r["m"].year * 12 + r["m"].month - 1
@@ -207,22 +307,21 @@ def test_mothers_on_leave_today_are_still_employed(
         t=TODAY,
     )
     month = month_index(TODAY.year, TODAY.month)
-    on_leave = [m for m in mothers if month in leave_months(m["period_from"], m["period_to"])]
+    on_leave = [m for m in mothers if month in _leave_months(m["period_from"], m["period_to"])]
     assert on_leave
     assert all(m["participant_category"] != "NOT_PARTICIPATING" for m in on_leave), on_leave
     assert all(m["managing_unit_code"] is not None for m in on_leave), on_leave
 
 
-def test_working_days_and_the_months_a_leave_fills() -> None:
-    # 2 to 13 November 2026: Monday to Friday twice, then a Friday.
-    assert working_days(date(2026, 11, 2), date(2026, 11, 13)) == 10
-    assert working_days(date(2026, 11, 1), date(2026, 11, 30)) == 21
-    assert working_days(date(2026, 11, 28), date(2026, 11, 29)) == 0  # a weekend
-    # Leave from Friday 20 March 2026: March holds 8 working days of it (20, 23–27, 30, 31),
-    # not a full month; 1–19 September holds 14 (1–4, 7–11, 14–18), a full month.
-    months = leave_months(date(2026, 3, 20), date(2026, 9, 19))
-    assert [(m // 12, m % 12 + 1) for m in months] == [(2026, n) for n in range(4, 10)]
-    assert working_days(date(2026, 9, 1), date(2026, 9, 19)) == 14
+def test_a_leave_is_cut_whole_even_past_today() -> None:
+    # Leave from Friday 20 March 2026: March holds 8 working days of it (20, 23–27, 30, 31), not
+    # a full month; 1–19 September holds 14 (1–4, 7–11, 14–18), a full month, though it lies
+    # after the seed's today (the leave is cut as decided; rules.maternity_months to its end).
+    common.set_today(date(2026, 5, 4))
+    assert leave_months(date(2026, 3, 20), date(2026, 9, 19)) == (
+        month_index(2026, 4),
+        month_index(2026, 9),
+    )
 
 
 def test_newborns_are_covered_from_birth(db: psycopg.Connection[dict[str, Any]]) -> None:
@@ -261,12 +360,15 @@ def test_unemployment_cards_end_with_the_allowance(
         "SELECT c.valid_to, (SELECT max((date_trunc('month', u.starts_on)"
         "  + make_interval(months => u.months_used))::date - 1)"
         "  FROM unemployment_benefit u WHERE u.person_id = c.person_id"
-        "  AND u.starts_on <= c.valid_to) AS allowance_ends"
-        " FROM health_insurance_card c WHERE c.category_code = 'TN'",
+        "  AND u.starts_on <= c.valid_to) AS allowance_ends, p.died_on"
+        " FROM health_insurance_card c JOIN person p ON p.id = c.person_id"
+        " WHERE c.category_code = 'TN'",
     )
     assert cards
     assert all(
-        c["valid_to"] == min(c["allowance_ends"], date(c["valid_to"].year, 12, 31)) for c in cards
+        c["valid_to"]
+        == min(c["allowance_ends"], date(c["valid_to"].year, 12, 31), c["died_on"] or date.max)
+        for c in cards
     )
 
 
