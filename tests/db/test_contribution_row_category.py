@@ -10,6 +10,7 @@ from alembic.script import ScriptDirectory
 
 from db import migrate
 from db.enums import ManagingAuthority, ParticipantCategory
+from db.seed import seed_database
 from db.urls import libpq_conninfo
 from tests.factories import employer as employers
 from tests.factories import person as persons
@@ -109,3 +110,18 @@ def test_rows_stored_before_take_an_armed_members_category(scratch_database: str
         "clerk BHXH": None,
         "clerk voluntary": None,
     }
+
+
+def test_a_seeded_database_reads_the_same_after_the_backfill(empty_database: str) -> None:
+    """The seed writes the categories itself (careers._armed); back to before 0012 and up again,
+    the back-fill gives the same rows the same categories."""
+    migrate.upgrade(empty_database)
+    seed_database(libpq_conninfo(empty_database), persons=400, seed=5, progress=False)
+    categories = "SELECT id, participant_category FROM contribution_period ORDER BY id"
+    with psycopg.connect(libpq_conninfo(empty_database)) as conn:
+        seeded = conn.execute(categories).fetchall()
+    assert any(category is not None for _, category in seeded), "the seed has officers"
+    migrate.downgrade(empty_database, _revision_before(empty_database))
+    migrate.upgrade(empty_database)
+    with psycopg.connect(libpq_conninfo(empty_database)) as conn:
+        assert conn.execute(categories).fetchall() == seeded
