@@ -74,7 +74,8 @@ UNDO = compile_query(
 
 # The category a declared row is contributed under: an employer declares ordinary compulsory
 # members (Law 41/2024 art. 2(1)(a)–(d), (i)), so the person's record's category when it is one of
-# these, else EMPLOYEE; an armed-forces member's unit does not declare through this path.
+# these, else EMPLOYEE. The armed forces' rows never come this way: their persons are the
+# ministries' and do not exist for an employer's declaration.
 _DECLARED = ", ".join(
     f"'{c}'"
     for c in (
