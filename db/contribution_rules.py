@@ -10,8 +10,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Final
 
-from db.contribution_shares import Shares, base_salary, shares
-from db.enums import ParticipantCategory, Scheme, WageRegion
+from db.enums import Scheme, WageRegion
 from db.rules import regional_minimum_wage
 
 
@@ -164,46 +163,3 @@ def month_problem(month: date, today: date) -> str | None:
             " register knows"
         )
     return None
-
-
-ARMED_FORCES: Final = frozenset(
-    {
-        ParticipantCategory.ARMED_FORCES_OFFICER,
-        ParticipantCategory.PROFESSIONAL_SOLDIER,
-        ParticipantCategory.POLICE_OFFICER,
-        ParticipantCategory.CIPHER_STAFF,
-        ParticipantCategory.CONSCRIPT,
-    }
-)
-"""Law 41/2024 art. 2(1)(đ)–(e): officers, professional soldiers, police, cipher staff, and
-conscripts (with cadets on an allowance)."""
-
-
-def armed_forces_shares(
-    category: ParticipantCategory, scheme: Scheme, month: date
-) -> Shares | None:
-    """The armed forces' rates in `month` (None: the scheme does not cover the category).
-
-    - Officers, professional soldiers, police and cipher staff pay as employees do: compulsory
-      BHXH 17 + 8 and the accident fund's employer share (Law 41/2024 art. 33–34; Decree
-      58/2020 art. 4), on their rank salary. The Law on Employment's BHTN covers employees
-      under labour contracts, not them (Law 38/2013 art. 43): no BHTN.
-    - Conscripts (and cadets) pay nothing: their unit pays 22 % (retirement and survivorship
-      only) and the accident fund's share, both on the base salary (Law 58/2014 art. 86(3),
-      the number carried into Law 41/2024 art. 33 — unverified); no sickness or maternity
-      fund, no BHTN.
-    """
-    if category not in ARMED_FORCES:
-        raise ValueError(f"{category} is not an armed forces category")
-    if scheme in (Scheme.UNEMPLOYMENT, Scheme.VOLUNTARY_SOCIAL):
-        return None
-    if scheme is Scheme.OCCUPATIONAL_ACCIDENT:
-        return shares(scheme, month)
-    if category is ParticipantCategory.CONSCRIPT:
-        return Shares(Decimal(22), Decimal(0))
-    return shares(scheme, month)
-
-
-def conscript_salary(month: date) -> int | None:
-    """What a conscript's contributions are computed on: the base salary (lương cơ sở)."""
-    return base_salary(month)

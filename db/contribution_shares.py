@@ -11,7 +11,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Final
 
 from db import rules
-from db.enums import Scheme
+from db.enums import ARMED_FORCES, ParticipantCategory, Scheme
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +80,50 @@ def shares(scheme: Scheme, month: date) -> Shares:
     return next(s for since, s in _TIMELINES[scheme] if month >= since)
 
 
+CONSCRIPTS_FROM: Final = date(2016, 1, 1)
+"""Conscripts and cadets joined compulsory BHXH on 1/1/2016 (Law 58/2014 art. 2(1)(e), 124)."""
+# A conscript's unit, on the base salary: 22 % to retirement and survivorship (Law 58/2014 art.
+# 86(3)(b); the reading taken of Law 41/2024 art. 33–34, which keeps the 22 %): no sickness or
+# maternity fund, nothing from the conscript.
+_CONSCRIPT: Final = Shares(_D(22), _D(0))
+# The accident fund of a conscript: 1 % of the base salary from 1/2016 (Law 58/2014 art.
+# 86(3)(a)), then the timeline above (`_ACCIDENT`: Decree 37/2016, Decree 44/2017, Decree
+# 58/2020 art. 4(2); the waiver of Resolution 68/NQ-CP read as covering the armed forces' units).
+_CONSCRIPT_ACCIDENT_BEFORE_7_2016: Final = Shares(_D(1), _D(0))
+_ACCIDENT_OWN_FUND_FROM: Final = date(2016, 7, 1)
+
+
+def category_shares(
+    category: ParticipantCategory | None, scheme: Scheme, month: date
+) -> Shares | None:
+    """The rates of `scheme` in `month` for a row contributed under `category` (None: the
+    scheme does not cover the category then). A row without a category is an ordinary
+    compulsory member's or a voluntary contributor's: `shares`.
+
+    - Officers, professional soldiers, police and cipher staff pay as employees do, on their
+      rank salary: compulsory BHXH by the same timeline (Law 71/2006 art. 91–92, Law 58/2014
+      art. 85–86, Law 41/2024 art. 33–34: 17 + 8 since 6/2017) and the accident fund's employer
+      share (`_ACCIDENT`; Decree 58/2020 art. 4(1)(a) names the armed forces at 0.5 %).
+    - Conscripts (and cadets): `_CONSCRIPT`, from `CONSCRIPTS_FROM`.
+    - No BHTN for any of them: the Law on Employment covers people under labour or work
+      contracts, not the armed forces (Law 38/2013 art. 43; Law 74/2025 keeps it). No voluntary
+      BHXH either: they are compulsory members.
+    """
+    if category not in ARMED_FORCES:
+        return shares(scheme, month)
+    if scheme in (Scheme.UNEMPLOYMENT, Scheme.VOLUNTARY_SOCIAL):
+        return None
+    if category is not ParticipantCategory.CONSCRIPT:
+        return shares(scheme, month)
+    if month < CONSCRIPTS_FROM:
+        return None
+    if scheme is Scheme.COMPULSORY_SOCIAL:
+        return _CONSCRIPT
+    if month < _ACCIDENT_OWN_FUND_FROM:
+        return _CONSCRIPT_ACCIDENT_BEFORE_7_2016
+    return shares(scheme, month)
+
+
 # Lương cơ sở: the one timeline (db.rules). A coefficient row before 1/1993 has no amount.
 _BASE_SALARY: Final = rules.BASE_SALARY
 
@@ -123,16 +167,27 @@ def _vnd(value: Decimal) -> int:
 
 
 def monthly_amounts(
-    scheme: Scheme, month: date, salary: Decimal | None, *, maternity: bool = False
+    scheme: Scheme,
+    month: date,
+    salary: Decimal | None,
+    *,
+    category: ParticipantCategory | None = None,
+    maternity: bool = False,
 ) -> Amounts | None:
-    """What the employer and the employee pay per month on `salary` at the rates of `month`
-    (whole VND, half up); None without a salary. Months of maternity leave count as paid with
-    nothing paid by either (Law 58/2014 art. 39(2); Law 41/2024 keeps the rule)."""
-    if salary is None:
+    """What the employer (for the armed forces, their unit) and the employee pay per month on
+    `salary` at the rates of `month` for `category` (`category_shares`; whole VND, half up); None
+    without a salary or where the scheme does not cover the category. A conscript's
+    contributions are computed on the base salary of the month, whatever the row's allowance
+    (Law 58/2014 art. 86(3); Law 41/2024 art. 33–34). Months of maternity leave count as paid
+    with nothing paid by either (Law 58/2014 art. 39(2); Law 41/2024 keeps the rule)."""
+    if category is ParticipantCategory.CONSCRIPT:
+        base = base_salary(month)
+        salary = None if base is None else Decimal(base)
+    rates = category_shares(category, scheme, month)
+    if salary is None or rates is None:
         return None
     if maternity:
         return Amounts(0, 0)
-    rates = shares(scheme, month)
     return Amounts(_vnd(salary * rates.employer / 100), _vnd(salary * rates.employee / 100))
 
 

@@ -5,6 +5,7 @@ a one-line, reversible migration.
 """
 
 from enum import StrEnum
+from typing import Final
 
 
 class Sex(StrEnum):
@@ -75,6 +76,18 @@ class ParticipantCategory(StrEnum):
     POLICE_OFFICER = "POLICE_OFFICER"
     CIPHER_STAFF = "CIPHER_STAFF"
     CONSCRIPT = "CONSCRIPT"
+
+
+ARMED_FORCES: Final = (
+    ParticipantCategory.ARMED_FORCES_OFFICER,
+    ParticipantCategory.PROFESSIONAL_SOLDIER,
+    ParticipantCategory.POLICE_OFFICER,
+    ParticipantCategory.CIPHER_STAFF,
+    ParticipantCategory.CONSCRIPT,
+)
+"""Law 41/2024 art. 2(1)(đ)–(e) (Law 58/2014 art. 2(1)(đ)–(e) before it): officers,
+professional soldiers, police, cipher staff, and conscripts (with cadets on an allowance); their
+rates are db.contribution_shares.category_shares."""
 
 
 class PaymentMethod(StrEnum):

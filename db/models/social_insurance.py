@@ -22,6 +22,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.enums import (
+    ARMED_FORCES,
     BenefitRegime,
     ContributionNote,
     LumpSumReason,
@@ -32,6 +33,7 @@ from db.enums import (
 from db.models.base import Base, enum_check
 
 NOTES = ", ".join(f"'{n.value}'" for n in ContributionNote)
+ARMED_FORCES_LIST = ", ".join(f"'{c.value}'" for c in ARMED_FORCES)
 
 
 class SocialInsurance(Base):
@@ -100,6 +102,14 @@ class ContributionPeriod(Base):
         CheckConstraint(
             "state_support_months BETWEEN 1 AND 120", name="state_support_months_range"
         ),
+        CheckConstraint(enum_check("participant_category", ParticipantCategory), name="category"),
+        # The armed forces have no BHTN (Law 38/2013 art. 43) and are no voluntary contributors
+        # (migration 0012).
+        CheckConstraint(
+            f"participant_category NOT IN ({ARMED_FORCES_LIST})"
+            " OR scheme IN ('COMPULSORY_SOCIAL', 'OCCUPATIONAL_ACCIDENT')",
+            name="armed_forces_schemes",
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
@@ -126,6 +136,10 @@ class ContributionPeriod(Base):
     # of the rural poverty line, and the months of this row it was paid for (migration 0010).
     state_support_pct: Mapped[int | None] = mapped_column(SmallInteger)
     state_support_months: Mapped[int | None] = mapped_column(SmallInteger)
+    # Đối tượng: the participant category the row was contributed under, whose rates its
+    # amounts follow (db.contribution_shares.category_shares; migration 0012). NULL: not
+    # recorded, read as an ordinary compulsory member (or the voluntary contributor).
+    participant_category: Mapped[str | None] = mapped_column(Text)
 
 
 class Benefit(Base):

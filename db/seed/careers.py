@@ -278,8 +278,11 @@ class _Life:
         self._spell(employer, job, first, self.limit, skill, first, UNEMPLOYMENT_START)
 
     def _armed(self) -> None:
-        """A career officer of the army or police, on the rank coefficient scale."""
+        """A career officer of the army or police, on the rank coefficient scale: the rows carry
+        the officer's category, pay the accident fund (Decree 58/2020 art. 4) and never BHTN
+        (db.contribution_shares.category_shares)."""
         rng, p = self.rng, self.p
+        category = retirement.armed_category(p).value
         first = max(
             p.birth_month + rng.randint(19, 23) * 12 + rng.randrange(12), month_index(1975, 6)
         )
@@ -296,11 +299,13 @@ class _Life:
             end = min((t // 12) * 12 + 11, self.last)
             seniority = served if served >= 5 else 0
             self.book.steps.append(
-                Step(t, end, employer, title, 0, coef, 0.0, seniority, 0.0, NEVER, accident=False)
+                Step(
+                    t, end, employer, title, 0, coef, 0.0, seniority, 0.0, NEVER, category=category
+                )
             )
             t = end + 1
-        category = "CY" if p.cipher else "QN" if p.authority == "DEFENCE" else "CA"
-        self.book.cover.append((first, NEVER, category, ""))
+        card = "CY" if p.cipher else "QN" if p.authority == "DEFENCE" else "CA"
+        self.book.cover.append((first, NEVER, card, ""))
         self.book.ongoing = True
 
     def _voluntary(self, first: int, last: int) -> None:

@@ -137,11 +137,12 @@ def _insurance(
     social = (
         f"{p.pid}\t{code}\t{book.unit_code}\t{office}\t{category}\t{book.payment}\t{book.tax_code}"
     )
-    lines = [tail for _, tail in periods]
+    lines = [tail for _, tail, _ in periods]
     out.social.append(book_fields.cover(social, lines))
     first_benefit = len(out.benefits)
     out.periods.extend(
-        (first_benefit + b if b >= 0 else -1, book_fields.period_line(tail)) for b, tail in periods
+        (first_benefit + b if b >= 0 else -1, f"{book_fields.period_line(tail)}\t{row_category}")
+        for b, tail, row_category in periods
     )
     out.benefits.extend(book_fields.benefit_lines(book.benefits, office))
     out.claims.extend(book.claims)

@@ -38,7 +38,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "id", "person_id", "scheme", "from_month", "to_month", "employer_id", "job_title",
         "salary_vnd", "salary_coefficient", "position_allowance", "seniority_allowance_pct",
         "regional_allowance", "rate_pct", "arduous", "notes", "state_support_pct",
-        "state_support_months", "settled_by",
+        "state_support_months", "participant_category", "settled_by",
     ),
     "benefit": (
         "id", "person_id", "regime", "decision_number", "decided_on", "period_from", "period_to",

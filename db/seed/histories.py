@@ -49,6 +49,7 @@ class Step:
     regional: float = 0.0
     bhtn_from: int = NEVER  # first month this step also pays BHTN
     accident: bool = True  # pays TNLĐ-BNN (from June 2017)
+    category: str = NULL  # the armed forces' participant category; NULL: an ordinary member
 
     def pay(self) -> float:
         """Monthly salary in VND, coefficients converted at the base salary of the step's end."""
@@ -206,9 +207,10 @@ class Book:
 
     # --- rows ----------------------------------------------------------------------------
 
-    def period_lines(self) -> list[tuple[int, str]]:
-        """(index in `benefits` of the lump-sum withdrawal that settled the row or -1, row tail)."""
-        rows: list[tuple[int, str]] = []
+    def period_lines(self) -> list[tuple[int, str, str]]:
+        """(index in `benefits` of the lump-sum withdrawal that settled the row or -1, row tail,
+        the participant category the row was contributed under or NULL)."""
+        rows: list[tuple[int, str, str]] = []
         self._emit(rows, Scheme.COMPULSORY_SOCIAL, COMPULSORY_RATE, lambda s: s.start)
         self._emit(rows, Scheme.UNEMPLOYMENT, None, lambda s: s.bhtn_from)
         self._emit(
@@ -225,6 +227,7 @@ class Book:
                     (
                         -1 if open_ended else self._settled_by(b),
                         f"{self.pid}\tVOLUNTARY_SOCIAL\t{month_text(a)}\t{to}\t{NULL}\t{NULL}\t{income}\t{NULL}\t{NULL}\t{NULL}\t{NULL}\t{rate_text(rate)}",
+                        NULL,
                     )
                 )
         return rows
@@ -239,7 +242,7 @@ class Book:
 
     def _emit(
         self,
-        rows: list[tuple[int, str]],
+        rows: list[tuple[int, str, str]],
         scheme: Scheme,
         rates: Timeline | None,
         first: Callable[[Step], int],
@@ -278,6 +281,7 @@ class Book:
                 (
                     self._settled_by(row.end) if settles and not open_ended else -1,
                     f"{self.pid}\t{scheme.value}\t{month_text(row.start)}\t{to}\t{step.employer}\t{step.job}\t{pay}\t{rate_text(row.rate)}",
+                    step.category,
                 )
             )
 
@@ -291,8 +295,8 @@ class _Row:
 
 
 def _same_terms(a: Step, b: Step) -> bool:
-    return (a.employer, a.job, a.salary, a.coef, a.position, a.seniority, a.regional) == (
-        b.employer, b.job, b.salary, b.coef, b.position, b.seniority, b.regional,
+    return (a.employer, a.job, a.salary, a.coef, a.position, a.seniority, a.regional, a.category) == (
+        b.employer, b.job, b.salary, b.coef, b.position, b.seniority, b.regional, b.category,
     )  # fmt: skip
 
 

@@ -60,6 +60,15 @@ def pension(rng: random.Random, p: Person, book: Book, m: int) -> None:
     book.cover.append((m, NEVER, "HT", ""))
 
 
+def armed_category(p: Person) -> ParticipantCategory:
+    """The category of a career officer (careers._armed): Law 41/2024 art. 2(1)(đ)."""
+    if p.cipher:
+        return ParticipantCategory.CIPHER_STAFF
+    if p.authority == "DEFENCE":
+        return ParticipantCategory.ARMED_FORCES_OFFICER
+    return ParticipantCategory.POLICE_OFFICER
+
+
 def status(
     rng: random.Random, p: Person, book: Book, employers: EmployerIndex, kind: str, contract: bool
 ) -> None:
@@ -67,14 +76,8 @@ def status(
     employed = bool(book.steps) and (
         book.on_leave or (book.ongoing and book.steps[-1].end == common.AS_OF_MONTH)
     )
-    if p.restricted:  # career officers (careers._armed): Law 41/2024 art. 2(1)(đ)
-        book.category = (
-            ParticipantCategory.CIPHER_STAFF
-            if p.cipher
-            else ParticipantCategory.ARMED_FORCES_OFFICER
-            if p.authority == "DEFENCE"
-            else ParticipantCategory.POLICE_OFFICER
-        ).value
+    if p.restricted:
+        book.category = armed_category(p).value
     elif p.died is not None:
         book.category = ParticipantCategory.NOT_PARTICIPATING.value
     elif employed:

@@ -15,6 +15,7 @@ from typing import Any, Final
 import orjson
 from sqlalchemy import text
 
+from db.enums import ParticipantCategory
 from db.models import ContributionPeriod
 from db.queries.compile import compile_query
 from db.session import Transaction
@@ -71,6 +72,18 @@ UNDO = compile_query(
     ),
 )
 
+# The category a declared row is contributed under: an employer declares ordinary compulsory
+# members (Law 41/2024 art. 2(1)(a)–(d), (i)), so the person's record's category when it is one of
+# these, else EMPLOYEE. The armed forces' rows never come this way: their persons are the
+# ministries' and do not exist for an employer's declaration.
+_DECLARED = ", ".join(
+    f"'{c}'"
+    for c in (
+        ParticipantCategory.CIVIL_SERVANT,
+        ParticipantCategory.MANAGER,
+        ParticipantCategory.FOREIGN_WORKER,
+    )
+)
 # All lines' changes at once. Rows are removed and closed only while still open (the facts were
 # read under the lock, so all are: the counts prove it). Each line records the ids it opened and
 # closed and the whole rows it removed, grouped by person (one line per person).
@@ -83,9 +96,11 @@ APPLY = compile_query(
         "  WHERE id = ANY(CAST(:close_ids AS bigint[])) AND to_month IS NULL"
         "  RETURNING id, person_id),"
         " opened AS (INSERT INTO contribution_period (person_id, scheme, from_month, employer_id,"
-        "  job_title, salary_vnd, rate_pct)"
+        "  job_title, salary_vnd, rate_pct, participant_category)"
         "  SELECT o.person_id, o.scheme, CAST(:month AS date), CAST(:employer_id AS bigint),"
-        "  o.job_title, o.salary_vnd, o.rate_pct"
+        "  o.job_title, o.salary_vnd, o.rate_pct, coalesce((SELECT s.participant_category"
+        "  FROM social_insurance AS s WHERE s.person_id = o.person_id"
+        f"  AND s.participant_category IN ({_DECLARED})), '{ParticipantCategory.EMPLOYEE}')"
         "  FROM unnest(CAST(:open_person_ids AS bigint[]), CAST(:open_schemes AS text[]),"
         "  CAST(:open_job_titles AS text[]), CAST(:open_salaries AS bigint[]),"
         "  CAST(:open_rates AS numeric[])) AS o(person_id, scheme, job_title, salary_vnd, rate_pct)"

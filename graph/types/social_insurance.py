@@ -113,11 +113,12 @@ class ContributionPeriod:
 
     @strawberry.field(
         description=(
-            "Số tiền đơn vị đóng (VND/tháng) — what the employer pays per month: the salary"
-            " (for a coefficient, (coefficient + position allowance) × the base salary of the"
-            " row's first month, raised by the seniority %) × the employer's rate in the row's"
-            " first month (a row starts anew when a rate changes). 0 for voluntary rows and"
-            " maternity months; null when no salary is known."
+            "Số tiền đơn vị đóng (VND/tháng) — what the employer (the armed forces' unit) pays"
+            " per month: the salary (for a coefficient, (coefficient + position allowance) × the"
+            " base salary of the row's first month, raised by the seniority %; a conscript's:"
+            " the base salary) × the employer's rate of the row's category in the row's first"
+            " month (a row starts anew when a rate changes). 0 for voluntary rows and maternity"
+            " months; null when no salary is known."
         )
     )
     def employer_amount_vnd(self) -> Vnd | None:
@@ -178,6 +179,21 @@ class ContributionPeriod:
         amount = state_support_vnd(self.row["from_month"], self.row["state_support_pct"])
         return Vnd(amount) if amount is not None else None
 
+    @strawberry.field(
+        description=(
+            "Đối tượng tham gia — the participant category the row was contributed under, whose"
+            " rates its amounts follow (the armed forces have their own: a conscript's unit pays"
+            " 22 % of the base salary); null when the row does not record one, read as an"
+            " ordinary compulsory member's (or the voluntary contributor's)."
+        )
+    )
+    def participant_category(self) -> ParticipantCategory | None:
+        return self._category()
+
+    def _category(self) -> db_enums.ParticipantCategory | None:
+        value = self.row["participant_category"]
+        return db_enums.ParticipantCategory(value) if value else None
+
     def _amounts(self) -> Amounts | None:
         r = self.row
         month = r["from_month"]
@@ -189,7 +205,13 @@ class ContributionPeriod:
             r["seniority_allowance_pct"],
         )
         maternity = db_enums.ContributionNote.MATERNITY in r["notes"]
-        return monthly_amounts(db_enums.Scheme(r["scheme"]), month, salary, maternity=maternity)
+        return monthly_amounts(
+            db_enums.Scheme(r["scheme"]),
+            month,
+            salary,
+            category=self._category(),
+            maternity=maternity,
+        )
 
     @strawberry.field(
         description=(

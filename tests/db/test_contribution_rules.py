@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 
 from db import contribution_rules as rules
-from db.enums import ParticipantCategory, Scheme, WageRegion
+from db.enums import Scheme, WageRegion
 
 R1, R2, R3, R4 = (
     WageRegion.REGION_I,
@@ -155,45 +155,3 @@ def test_months_that_can_be_declared(month: date, today: date, fails: bool) -> N
 def test_previous_month_crosses_the_year() -> None:
     assert rules.previous_month(date(2026, 1, 1)) == date(2025, 12, 1)
     assert rules.previous_month(date(2026, 3, 1)) == date(2026, 2, 1)
-
-
-# --- the armed forces (Law 41/2024 art. 2(1)(đ)–(e)) ---------------------------------------
-
-_PC = ParticipantCategory
-
-
-@pytest.mark.parametrize(
-    ("category", "scheme", "month", "expected"),
-    [
-        (_PC.ARMED_FORCES_OFFICER, C, date(2025, 1, 1), ("17", "8")),
-        (_PC.POLICE_OFFICER, A, date(2025, 1, 1), ("0.5", "0")),
-        (_PC.PROFESSIONAL_SOLDIER, A, date(2021, 8, 1), ("0", "0")),  # Resolution 68/NQ-CP
-        (_PC.CIPHER_STAFF, U, date(2025, 1, 1), None),  # no BHTN for the armed forces
-        (_PC.CONSCRIPT, C, date(2025, 1, 1), ("22", "0")),  # the unit pays, on the base salary
-        (_PC.CONSCRIPT, A, date(2025, 1, 1), ("0.5", "0")),
-        (_PC.CONSCRIPT, U, date(2025, 1, 1), None),
-        (_PC.CONSCRIPT, V, date(2025, 1, 1), None),
-    ],
-)
-def test_armed_forces_shares(
-    category: ParticipantCategory, scheme: Scheme, month: date, expected: tuple[str, str] | None
-) -> None:
-    got = rules.armed_forces_shares(category, scheme, month)
-    assert (None if got is None else (got.employer, got.employee)) == (
-        None if expected is None else (Decimal(expected[0]), Decimal(expected[1]))
-    )
-
-
-def test_a_conscripts_contribution_on_the_base_salary() -> None:
-    # 2,340,000 × 22 % = 514,800 a month from the unit in 2025; the conscript pays nothing.
-    month = date(2025, 1, 1)
-    salary = rules.conscript_salary(month)
-    assert salary == 2_340_000
-    rates = rules.armed_forces_shares(ParticipantCategory.CONSCRIPT, C, month)
-    assert rates is not None
-    assert salary * rates.employer / 100 == 514_800
-
-
-def test_only_armed_forces_categories() -> None:
-    with pytest.raises(ValueError):
-        rules.armed_forces_shares(ParticipantCategory.EMPLOYEE, C, date(2025, 1, 1))

@@ -10,12 +10,13 @@ from db.contribution_shares import (
     Amounts,
     Shares,
     base_salary,
+    category_shares,
     contribution_salary,
     monthly_amounts,
     shares,
     state_support_vnd,
 )
-from db.enums import Scheme
+from db.enums import ParticipantCategory, Scheme
 
 C, U, A, V = (
     Scheme.COMPULSORY_SOCIAL,
@@ -137,3 +138,87 @@ def test_no_salary_no_amounts() -> None:
 )
 def test_state_support(month: date, pct: int | None, amount: int | None) -> None:
     assert state_support_vnd(month, pct) == amount
+
+
+# --- the armed forces (Law 41/2024 art. 2(1)(đ)–(e)) ---------------------------------------
+
+_PC = ParticipantCategory
+
+
+@pytest.mark.parametrize(
+    ("category", "scheme", "month", "expected"),
+    [
+        (_PC.ARMED_FORCES_OFFICER, C, date(2016, 7, 1), ("18", "8")),  # Law 58/2014 art. 85–86
+        (_PC.ARMED_FORCES_OFFICER, C, date(2025, 1, 1), ("17", "8")),  # Law 41/2024 art. 33–34
+        (_PC.ARMED_FORCES_OFFICER, A, date(2016, 7, 1), ("1", "0")),  # Decree 37/2016
+        (_PC.POLICE_OFFICER, A, date(2025, 1, 1), ("0.5", "0")),  # Decree 58/2020 art. 4
+        (_PC.PROFESSIONAL_SOLDIER, A, date(2021, 8, 1), ("0", "0")),  # Resolution 68/NQ-CP
+        (_PC.CIPHER_STAFF, U, date(2025, 1, 1), None),  # no BHTN for the armed forces
+        (_PC.POLICE_OFFICER, V, date(2025, 1, 1), None),
+        (_PC.CONSCRIPT, C, date(2015, 12, 1), None),  # covered from 1/2016 (Law 58/2014)
+        (_PC.CONSCRIPT, C, date(2025, 1, 1), ("22", "0")),  # the unit pays, on the base salary
+        (_PC.CONSCRIPT, A, date(2016, 1, 1), ("1", "0")),  # Law 58/2014 art. 86(3)(a)
+        (_PC.CONSCRIPT, A, date(2025, 1, 1), ("0.5", "0")),
+        (_PC.CONSCRIPT, U, date(2025, 1, 1), None),
+        (_PC.EMPLOYEE, U, date(2025, 1, 1), ("1", "1")),  # everyone else: `shares`
+        (None, C, date(2025, 1, 1), ("17", "8")),
+    ],
+)
+def test_category_shares(
+    category: ParticipantCategory | None,
+    scheme: Scheme,
+    month: date,
+    expected: tuple[str, str] | None,
+) -> None:
+    want = None if expected is None else Shares(Decimal(expected[0]), Decimal(expected[1]))
+    assert category_shares(category, scheme, month) == want
+
+
+def test_an_officers_month_in_2016() -> None:
+    # Đại úy: 5.40 × 1,210,000 (base salary from 5/2016) × 1.08 (8 % seniority) = 7,056,720.
+    month = date(2016, 7, 1)
+    salary = contribution_salary(month, None, Decimal("5.40"), None, Decimal(8))
+    assert salary == 7_056_720
+    officer = _PC.ARMED_FORCES_OFFICER
+    # 18 % = 1,270,209.6 → 1,270,210 from the unit; 8 % = 564,537.6 → 564,538 from the officer.
+    assert monthly_amounts(C, month, salary, category=officer) == Amounts(1_270_210, 564_538)
+    # The accident fund's own 1 % from 7/2016: 70,567.2 → 70,567.
+    assert monthly_amounts(A, month, salary, category=officer) == Amounts(70_567, 0)
+
+
+def test_an_officers_month_in_2025() -> None:
+    # Thiếu tá: 6.00 × 2,340,000 × 1.10 (10 % seniority) = 15,444,000.
+    month = date(2025, 1, 1)
+    salary = contribution_salary(month, None, Decimal("6.00"), None, Decimal(10))
+    assert salary == 15_444_000
+    officer = _PC.ARMED_FORCES_OFFICER
+    # 17 % = 2,625,480; 8 % = 1,235,520.
+    assert monthly_amounts(C, month, salary, category=officer) == Amounts(2_625_480, 1_235_520)
+    assert monthly_amounts(U, month, salary, category=officer) is None
+
+
+def test_a_police_officers_accident_fund_share() -> None:
+    # 15,444,000 × 0.5 % = 77,220, all from the unit.
+    salary = Decimal(15_444_000)
+    got = monthly_amounts(A, date(2025, 1, 1), salary, category=_PC.POLICE_OFFICER)
+    assert got == Amounts(77_220, 0)
+
+
+@pytest.mark.parametrize(
+    ("month", "expected"),
+    [
+        # 2,340,000 × 22 % = 514,800, all by the unit, whatever the conscript's allowance.
+        (date(2025, 1, 1), Amounts(514_800, 0)),
+        # 2,530,000 (Decree 161/2026) × 22 % = 556,600.
+        (date(2026, 7, 1), Amounts(556_600, 0)),
+    ],
+)
+def test_a_conscripts_month_on_the_base_salary(month: date, expected: Amounts) -> None:
+    allowance = Decimal(936_000)  # 0.40 × 2,340,000: the private's allowance the row shows
+    assert monthly_amounts(C, month, allowance, category=_PC.CONSCRIPT) == expected
+
+
+def test_a_conscripts_accident_fund_on_the_base_salary() -> None:
+    # 2,340,000 × 0.5 % = 11,700 (Decree 58/2020 art. 4(2)).
+    got = monthly_amounts(A, date(2025, 1, 1), None, category=_PC.CONSCRIPT)
+    assert got == Amounts(11_700, 0)

@@ -14,6 +14,7 @@ import pytest
 from psycopg.rows import dict_row
 
 from db import bhyt_rules, migrate, rules
+from db.enums import ARMED_FORCES
 from db.seed import EARLIEST_TODAY, common, seed_database
 from db.seed.careers import contribution_window
 from db.seed.common import month_index
@@ -209,6 +210,23 @@ def test_unemployment_months_are_compulsory_social_months(
         "  AND (c.to_month IS NULL OR c.to_month >= m))",
         today=TODAY,
     )
+
+
+def test_armed_forces_rows_carry_their_category(db: psycopg.Connection[dict[str, Any]]) -> None:
+    """The career officers' rows (careers._armed) carry the officer's category: compulsory BHXH
+    and the accident fund, never BHTN; no one else's row carries a category."""
+    rows = _all(
+        db,
+        "SELECT s.participant_category AS person, c.participant_category AS row, c.scheme,"
+        " count(*) AS n FROM contribution_period c JOIN social_insurance s USING (person_id)"
+        " GROUP BY 1, 2, 3",
+    )
+    armed = {r["person"] for r in rows} & {c.value for c in ARMED_FORCES}
+    assert armed, "the seed has officers of the armed forces"
+    officers = [r for r in rows if r["person"] in armed]
+    assert all(r["row"] == r["person"] for r in officers)
+    assert {r["scheme"] for r in officers} == {"COMPULSORY_SOCIAL", "OCCUPATIONAL_ACCIDENT"}
+    assert all(r["row"] is None for r in rows if r["person"] not in armed)
 
 
 # --- rows that agree with one another ----------------------------------------------------------

@@ -472,3 +472,40 @@ async def test_a_declaration_whose_rows_changed_since_cannot_be_replaced(
     assert again["errors"][0]["extensions"] == {"code": "CONFLICT"}
     assert whole_table(conn) == before
     assert count(conn, "contribution_declaration", "replaced_at IS NULL") == 1
+
+
+async def test_declared_rows_carry_the_persons_ordinary_category(
+    api: Api, conn: psycopg.Connection
+) -> None:
+    """A declared row is contributed under the person's category when the record names an
+    ordinary compulsory one (a civil servant stays one), else as an employee's (issue 9)."""
+    s = shop(conn, api)
+    hired = persons.person(conn)  # no BHXH record yet
+    servant = employee(conn, s.employer, schemes=(C,))
+    insured(conn, servant, s.office)
+    conn.execute(
+        "UPDATE social_insurance SET participant_category = 'CIVIL_SERVANT' WHERE person_id = %s",
+        [servant["id"]],
+    )
+    body = await api.query(
+        SUBMIT,
+        s.token,
+        declaration(
+            "2026-03",
+            opening(hired, schemes=[C, U]),
+            opening(servant, "SALARY_CHANGE", salary=15_000_000, schemes=[C]),
+        ),
+    )
+    assert "errors" not in body, body
+    opened = conn.execute(
+        "SELECT person_id, scheme, participant_category FROM contribution_period"
+        " WHERE from_month = %s AND person_id IN (%s, %s)",
+        [MARCH, hired["id"], servant["id"]],
+    ).fetchall()
+    assert sorted(opened) == [
+        (hired["id"], C, "EMPLOYEE"),
+        (hired["id"], A, "EMPLOYEE"),
+        (hired["id"], U, "EMPLOYEE"),
+        (servant["id"], C, "CIVIL_SERVANT"),
+        (servant["id"], A, "CIVIL_SERVANT"),
+    ]
