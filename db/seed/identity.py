@@ -54,7 +54,7 @@ class IdAllocator:
 # Foreign workers (Law 41/2024 art. 2(2)): adults living alone, known by passport and BHXH code,
 # with no personal ID. Nationalities of Vietnam's largest foreign workforces; passport numbers
 # in each state's format (9 characters, ICAO Doc 9303), names as the passport prints them.
-_FOREIGN_SHARE = 0.012  # of the adults 22–55 living alone: about 0.2 % of working adults
+_FOREIGN_SHARE = 0.017  # of the adults 22–55 living alone: about 0.2 % of working adults
 _FOREIGNERS = (
     ("CN", "E", 8, ("WANG", "LI", "ZHANG", "LIU", "CHEN"), ("WEI", "FANG", "JING", "QIANG", "NA")),
     (
