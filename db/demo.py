@@ -14,7 +14,8 @@ RICHEST_BOOK = compile_query(
     "richest_book",
     select(Person.identification_number)
     .join(ContributionPeriod, ContributionPeriod.person_id == Person.id)
-    .where(Person.managing_authority == "FINANCE")
+    # The demo's token names the person by personal ID (a foreign worker has none).
+    .where(Person.managing_authority == "FINANCE", Person.identification_number.is_not(None))
     .group_by(Person.id)
     .order_by(func.count().desc(), Person.id)
     .limit(1),
