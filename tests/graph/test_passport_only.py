@@ -2,6 +2,7 @@
 the BHXH code is their key — as an argument, as a federation key and as their token subject."""
 
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import psycopg
@@ -12,6 +13,7 @@ from graph.authz.principal import Role
 from tests.factories.book import Book, book
 from tests.graph.conftest import Api, serving
 from tests.graph.operations import EBOOK_FRAGMENT, ME
+from tests.graph.test_consent import GRANT
 from tests.graph.test_ebook import EBOOK_STATEMENTS, EVERY_SCOPE
 
 BY_CODE = "query($code: String!) { person(bhxhCode: $code) { bhxhCode ...EBook } }" + EBOOK_FRAGMENT
@@ -142,3 +144,32 @@ async def test_person_takes_exactly_one_key(
     (error,) = body["errors"]
     assert error["extensions"] == {"code": "BAD_USER_INPUT", "argument": argument}
     assert api.last_statements == 0
+
+
+async def test_the_person_grants_consent_that_an_agency_reads_by(
+    api: Api, conn: psycopg.Connection
+) -> None:
+    """The write path finds a passport-only citizen by their subject, and the consent names
+    them by it."""
+    b = _foreign_book(conn)
+    grant = {
+        "grantee": "BYT",
+        "dataGroups": ["HEALTH_INSURANCE"],
+        "purpose": "Thanh toán chi phí khám chữa bệnh",
+        "validUntil": (datetime.now(UTC) + timedelta(days=30)).isoformat(),
+    }
+    granted = await api.query(GRANT, _citizen(api, b), {"input": grant})
+    assert "errors" not in granted, granted
+    assert granted["data"]["grantConsent"]["grantedBy"] == b.bhxh_code
+    agency = api.token(Role.PARTNER_AGENCY, "byt-user", org="BYT")
+    body = await api.query(
+        "query($code: String!) { person(bhxhCode: $code) { identificationNumber bhxhCode"
+        " healthInsurance { currentCard { status } } contact { phone } } }",
+        agency,
+        {"code": b.bhxh_code},
+    )
+    person = body["data"]["person"]
+    assert (person["identificationNumber"], person["bhxhCode"]) == (None, b.bhxh_code)
+    assert person["healthInsurance"]["currentCard"]["status"] == "ACTIVE"
+    assert person["contact"] is None
+    assert [e["extensions"]["code"] for e in body["errors"]] == ["FORBIDDEN"]
