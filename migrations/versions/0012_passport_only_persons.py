@@ -84,7 +84,31 @@ def upgrade() -> None:
         op.create_check_constraint(op.f(f"ck_consent_{name}"), "consent", new)
 
 
+# Rows revision 0011 cannot hold; the error names the first one's id, not its personal data.
+_REFUSE_DOWNGRADE = """
+DO $$
+DECLARE
+    offending bigint;
+    consent_id uuid;
+BEGIN
+    SELECT min(id) INTO offending FROM person
+    WHERE identification_number IS NULL OR passport_number !~ '^[A-Z][0-9]{7}$';
+    IF offending IS NOT NULL THEN
+        RAISE EXCEPTION 'person % is known by a foreign passport, which revision 0011 cannot hold',
+            offending USING ERRCODE = 'check_violation';
+    END IF;
+    SELECT id INTO consent_id FROM consent WHERE length(granted_by) = 10 LIMIT 1;
+    IF consent_id IS NOT NULL THEN
+        RAISE EXCEPTION 'consent % was granted by a BHXH code, which revision 0011 cannot hold',
+            consent_id USING ERRCODE = 'check_violation';
+    END IF;
+END
+$$
+"""
+
+
 def downgrade() -> None:
+    op.execute(_REFUSE_DOWNGRADE)
     for name, old, _ in _GRANTED_BY:
         op.drop_constraint(op.f(f"ck_consent_{name}"), "consent", type_="check")
         op.create_check_constraint(op.f(f"ck_consent_{name}"), "consent", old)
