@@ -52,7 +52,7 @@ def _sample(conninfo: str, n: int, seed: int) -> list[tuple[int, str]]:
     with psycopg.connect(conninfo) as conn:
         rows = conn.execute(
             "SELECT p.id, p.identification_number FROM person p"
-            " WHERE p.managing_authority = 'FINANCE'"
+            " WHERE p.managing_authority = 'FINANCE' AND p.identification_number IS NOT NULL"
             " AND EXISTS (SELECT 1 FROM contribution_period c WHERE c.person_id = p.id)"
             " ORDER BY p.id LIMIT 20000"
         ).fetchall()

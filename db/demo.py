@@ -15,7 +15,12 @@ RICHEST_BOOK = compile_query(
     "richest_book",
     select(Person.identification_number)
     .join(ContributionPeriod, ContributionPeriod.person_id == Person.id)
-    .where(Person.managing_authority == "FINANCE", Person.died_on.is_(None))
+    # The demo's token names the person by personal ID (a foreign worker has none); alive.
+    .where(
+        Person.managing_authority == "FINANCE",
+        Person.identification_number.is_not(None),
+        Person.died_on.is_(None),
+    )
     .group_by(Person.id)
     .order_by(func.count().desc(), Person.id)
     .limit(1),

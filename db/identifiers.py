@@ -19,6 +19,9 @@ BHXH_CODE_PATTERN = "^[0-9]{10}$"
 BHYT_CODE_15_PATTERN = "^[A-Z]{2}[1-5][0-9]{2}[0-9]{10}$"
 BHYT_CODE_10_PATTERN = BHXH_CODE_PATTERN
 PASSPORT_PATTERN = "^[A-Z][0-9]{7}$"
+FOREIGN_PASSPORT_PATTERN = "^[A-Z0-9]{6,20}$"
+NATIONALITY_PATTERN = "^[A-Z]{2}$"
+VIETNAM = "VN"
 
 
 def _compile(pattern: str) -> re.Pattern[str]:
@@ -32,6 +35,8 @@ BHXH_CODE_RE = _compile(BHXH_CODE_PATTERN)
 BHYT_CODE_15_RE = _compile(BHYT_CODE_15_PATTERN)
 BHYT_CODE_10_RE = _compile(BHYT_CODE_10_PATTERN)
 PASSPORT_RE = _compile(PASSPORT_PATTERN)
+FOREIGN_PASSPORT_RE = _compile(FOREIGN_PASSPORT_PATTERN)
+NATIONALITY_RE = _compile(NATIONALITY_PATTERN)
 
 
 class InvalidIdentifier(ValueError):
@@ -219,9 +224,23 @@ def validate_bhxh_code(value: str) -> str:
     return value
 
 
-def validate_passport(value: str) -> str:
-    if not PASSPORT_RE.match(value):
-        raise InvalidIdentifier("passport number", "must be 1 capital letter followed by 7 digits")
+def validate_passport(value: str, nationality: str = VIETNAM) -> str:
+    """A passport number of a holder of `nationality` (ISO 3166 alpha-2). Vietnamese passports:
+    1 capital letter and 7 digits. Foreign ones: 6–20 capital letters and digits, the number as
+    ICAO Doc 9303 prints it (9 characters in the machine-readable zone, longer numbers carried
+    on in its optional data); states number their passports as they please, so no finer rule.
+    The database decides the same (`is_valid_passport`, migration 0012)."""
+    if not NATIONALITY_RE.match(nationality):
+        raise InvalidIdentifier("nationality", "must be 2 capital letters (ISO 3166 alpha-2)")
+    if nationality == VIETNAM:
+        if not PASSPORT_RE.match(value):
+            raise InvalidIdentifier(
+                "passport number", "must be 1 capital letter followed by 7 digits"
+            )
+    elif not FOREIGN_PASSPORT_RE.match(value):
+        raise InvalidIdentifier(
+            "passport number", "a foreign passport number must be 6–20 capital letters or digits"
+        )
     return value
 
 

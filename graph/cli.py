@@ -370,7 +370,10 @@ def seed(persons: int, seed_value: int, today: datetime | None) -> None:
         case_sensitive=False,
     ),
 )
-@click.option("--person", help="Personal ID of the citizen (the token's subject).")
+@click.option(
+    "--person",
+    help="Personal ID of the citizen, or the BHXH code of one without it (the token's subject).",
+)
 @click.option("--org", help="Organisation: tax code, facility code, agency code or ministry.")
 @click.option(
     "--scope",

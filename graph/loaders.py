@@ -27,6 +27,8 @@ from db.queries import unemployment_insurance as unemployment
 from db.session import Reader, Row
 from graph.authz.policy import ListScope
 
+BHXH_CODE_LENGTH = 10
+
 A = TypeVar("A", bound=Hashable)
 Loader = DataLoader[Any, Any]
 
@@ -65,6 +67,7 @@ def _paged_loader(
 class Loaders:
     person_by_id: Loader
     person_by_identification_number: Loader
+    person_by_bhxh_code: Loader
     relatives: Loader
     household_membership: Loader
     household: Loader
@@ -87,6 +90,15 @@ class Loaders:
     access_log: Loader
     change_log: Loader
 
+    async def citizen(self, subject: str) -> Row | None:
+        """The record of the citizen a token's subject names: by personal ID, or, for a person
+        without one, by BHXH code (graph.authz.policy.citizen_subject)."""
+        if len(subject) == BHXH_CODE_LENGTH:
+            row: Row | None = await self.person_by_bhxh_code.load(subject)
+            return row if row is not None and row["identification_number"] is None else None
+        found: Row | None = await self.person_by_identification_number.load(subject)
+        return found
+
     def clear(self) -> None:
         """Forget every cached row: a write of this request has made them stale."""
         for loader in vars(self).values():
@@ -98,6 +110,7 @@ class Loaders:
         return cls(
             person_by_id=_loader(db, person.persons_by_id),
             person_by_identification_number=_loader(db, person.persons_by_identification_number),
+            person_by_bhxh_code=_loader(db, person.persons_by_bhxh_code),
             relatives=_loader(db, person.relatives_by_person),
             household_membership=_loader(db, household.memberships_by_person),
             household=_loader(db, household.households_by_id),

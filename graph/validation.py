@@ -6,6 +6,7 @@ from datetime import date
 
 from db.identifiers import (
     InvalidIdentifier,
+    validate_bhxh_code,
     validate_bhyt_code,
     validate_personal_id,
     validate_tax_code,
@@ -32,6 +33,10 @@ def _identifier(validate: Callable[[str], str], value: str, argument: str) -> st
 
 def personal_id(value: str, argument: str = "identificationNumber") -> str:
     return _identifier(validate_personal_id, value, argument)
+
+
+def bhxh_code(value: str, argument: str = "bhxhCode") -> str:
+    return _identifier(validate_bhxh_code, value, argument)
 
 
 def tax_code(value: str, argument: str = "taxCode") -> str:

@@ -86,12 +86,12 @@ def sample(
         params = {"salt": f"{salt}:{seed}"}
         readable = conn.execute(
             f"SELECT identification_number FROM person WHERE managing_authority = 'FINANCE'"
-            f" ORDER BY {order} LIMIT {int(finance)}",
+            f" AND identification_number IS NOT NULL ORDER BY {order} LIMIT {int(finance)}",
             params,
         ).fetchall()
         hidden = conn.execute(
             f"SELECT identification_number FROM person WHERE managing_authority <> 'FINANCE'"
-            f" ORDER BY {order} LIMIT {int(ministry)}",
+            f" AND identification_number IS NOT NULL ORDER BY {order} LIMIT {int(ministry)}",
             params,
         ).fetchall()
     return [r[0] for r in readable], [r[0] for r in hidden]

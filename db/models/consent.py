@@ -51,9 +51,13 @@ class Consent(Base):
         CheckConstraint("length(btrim(purpose)) BETWEEN 1 AND 500", name="purpose_length"),
         CheckConstraint("valid_until > granted_at", name="validity_order"),
         CheckConstraint("revoked_at IS NULL OR revoked_at >= granted_at", name="revocation_order"),
-        CheckConstraint("granted_by ~ '^[0-9]{12}$'", name="granted_by_format"),
-        # A valid personal ID (migration 0011, with a trigger for a birth year in the future).
-        CheckConstraint("is_valid_personal_id(granted_by)", name="granted_by_valid"),
+        CheckConstraint("granted_by ~ '^[0-9]{10}([0-9]{2})?$'", name="granted_by_format"),
+        # The granting citizen's token subject: a valid personal ID (migration 0011, with a
+        # trigger for a birth year in the future), or the BHXH code of a person without one
+        # (migration 0012).
+        CheckConstraint(
+            "length(granted_by) = 10 OR is_valid_personal_id(granted_by)", name="granted_by_valid"
+        ),
         Index("ix_consent_person_id_grantee_code", "person_id", "grantee_code"),
         Index("ix_consent_person_id_granted_at_id", "person_id", "granted_at", "id"),
     )

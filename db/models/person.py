@@ -32,7 +32,25 @@ class Person(Base):
         CheckConstraint(
             "is_valid_personal_id(identification_number)", name="identification_number_valid"
         ),
-        CheckConstraint("passport_number ~ '^[A-Z][0-9]{7}$'", name="passport_number_format"),
+        # db.identifiers.validate_passport, by nationality (migration 0012).
+        CheckConstraint(
+            "is_valid_passport(passport_number, nationality)", name="passport_number_valid"
+        ),
+        CheckConstraint("nationality ~ '^[A-Z]{2}$'", name="nationality_format"),
+        # Foreign workers (Law 41/2024 art. 2(2)) may hold no personal ID: their passport and
+        # nationality identify them, with the BHXH code (migration 0012).
+        CheckConstraint(
+            "identification_number IS NOT NULL"
+            " OR (passport_number IS NOT NULL AND nationality <> 'VN')",
+            name="identified",
+        ),
+        Index(
+            "uq_person_nationality_passport_number",
+            "nationality",
+            "passport_number",
+            unique=True,
+            postgresql_where=text("identification_number IS NULL"),
+        ),
         CheckConstraint(enum_check("sex", Sex), name="sex"),
         CheckConstraint(
             enum_check("birth_date_precision", DatePrecision), name="birth_date_precision"
@@ -58,7 +76,8 @@ class Person(Base):
     )
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
-    identification_number: Mapped[str] = mapped_column(Text, unique=True)
+    # None for a foreign worker known by passport only (migration 0012).
+    identification_number: Mapped[str | None] = mapped_column(Text, unique=True)
     passport_number: Mapped[str | None] = mapped_column(Text)
     full_name: Mapped[str] = mapped_column(Text)
     birth_date: Mapped[date] = mapped_column(Date)

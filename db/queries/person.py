@@ -20,17 +20,35 @@ from sqlalchemy import (
     select,
 )
 
-from db.models import Person, Relative
+from db.models import Person, Relative, SocialInsurance
 from db.queries.authz import employed_by
 from db.queries.compile import align_many, align_one, compile_query, int_keys, text_keys
 from db.session import Reader, Row
 
 _PERSON = Person.__table__
+_SOCIAL = SocialInsurance.__table__
 
-PERSONS_BY_ID = compile_query("persons_by_id", select(_PERSON).where(int_keys(Person.id)))
+
+def bhxh_code(person: FromClause) -> ColumnElement[str]:
+    """The person's BHXH code (mã số BHXH), their second key, as a column of the person's row:
+    a primary-key probe in the same statement, so reading it costs no statement of its own."""
+    code = select(_SOCIAL.c.bhxh_code).where(_SOCIAL.c.person_id == person.c.id)
+    return code.scalar_subquery().label("bhxh_code")
+
+
+_ROW = (*_PERSON.c, bhxh_code(_PERSON))
+"""A person's row as every person statement returns it: the person's columns and bhxh_code."""
+
+PERSONS_BY_ID = compile_query("persons_by_id", select(*_ROW).where(int_keys(Person.id)))
 PERSONS_BY_IDENTIFICATION_NUMBER = compile_query(
     "persons_by_identification_number",
-    select(_PERSON).where(text_keys(Person.identification_number)),
+    select(*_ROW).where(text_keys(_PERSON.c.identification_number)),
+)
+PERSONS_BY_BHXH_CODE = compile_query(
+    "persons_by_bhxh_code",
+    select(*_PERSON.c, _SOCIAL.c.bhxh_code)
+    .join(_SOCIAL, _SOCIAL.c.person_id == Person.id)
+    .where(text_keys(_SOCIAL.c.bhxh_code)),
 )
 RELATIVES_BY_PERSON = compile_query(
     "relatives_by_person",
@@ -78,7 +96,7 @@ _filters = (
 )
 PERSONS_PAGE = compile_query(
     "persons_page",
-    select(_PERSON)
+    select(*_ROW)
     .where(
         *_filters,
         or_(
@@ -101,6 +119,11 @@ async def persons_by_id(db: Reader, keys: Sequence[int]) -> list[Row | None]:
 async def persons_by_identification_number(db: Reader, keys: Sequence[str]) -> list[Row | None]:
     rows = await db.fetch(PERSONS_BY_IDENTIFICATION_NUMBER, {"keys": list(keys)})
     return align_one(keys, rows, "identification_number")
+
+
+async def persons_by_bhxh_code(db: Reader, keys: Sequence[str]) -> list[Row | None]:
+    rows = await db.fetch(PERSONS_BY_BHXH_CODE, {"keys": list(keys)})
+    return align_one(keys, rows, "bhxh_code")
 
 
 async def relatives_by_person(db: Reader, keys: Sequence[int]) -> list[list[Row]]:

@@ -52,6 +52,7 @@ _LEADERS = {
     sectors.SECTOR_INDEX[sectors.EDUCATION.word]: ("Phó Hiệu trưởng", "Hiệu trưởng"),
     sectors.SECTOR_INDEX[sectors.HEALTH.word]: ("Phó Trưởng khoa", "Trưởng khoa"),
 }
+_FOREIGN_FROM = month_index(2018, 12)  # foreign workers in compulsory BHXH (Decree 143/2018)
 _MATERNITY_GRANT_FROM = month_index(2025, 7)  # voluntary contributors' birth grant (Law 41/2024)
 
 
@@ -100,6 +101,8 @@ class _Life:
         rng, p = self.rng, self.p
         if p.restricted:
             self._armed()
+        elif p.foreign:
+            self._foreign()
         else:
             # Shares tuned so that ~20 % of all persons contribute today, ~11 % of them
             # voluntarily (DOMAIN.md §6–7): enterprise work is far commoner for younger cohorts.
@@ -175,6 +178,21 @@ class _Life:
                 self._after_leaving(m)
                 return
             m += gap
+
+    def _foreign(self) -> None:
+        """A foreign worker on a labour contract of 12 months or more: compulsory BHXH from the
+        contract's start (Law 41/2024 art. 2(2); since 12/2018 under Decree 143/2018), still
+        running; no BHTN, which insures Vietnamese citizens only (Law on Employment 38/2013
+        art. 43)."""
+        rng, idx = self.rng, self.idx
+        first = max(self.start, _FOREIGN_FROM, common.AS_OF_MONTH - 12 - rng.randrange(72))
+        if first > self.limit:
+            return
+        employer = idx.pick(rng, self.place.province_code, False, first // 12)
+        sector = sectors.SECTORS[idx.sector[employer]]
+        job = weighted(rng, sector.jobs, sector.job_cum)
+        level = rng.lognormvariate(0.7, 0.4) * _EDU_PAY[self.p.education] * idx.pay[employer]
+        self._spell(employer, job, first, self.limit, level, first, NEVER)
 
     def _spell(
         self,

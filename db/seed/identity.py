@@ -51,6 +51,47 @@ class IdAllocator:
         return make_personal_id(legacy, Sex.FEMALE if female else Sex.MALE, year, serial)
 
 
+# Foreign workers (Law 41/2024 art. 2(2)): adults living alone, known by passport and BHXH code,
+# with no personal ID. Nationalities of Vietnam's largest foreign workforces; passport numbers
+# in each state's format (9 characters, ICAO Doc 9303), names as the passport prints them.
+_FOREIGN_SHARE = 0.017  # of the adults 22–55 living alone: about 0.2 % of working adults
+_FOREIGNERS = (
+    ("CN", "E", 8, ("WANG", "LI", "ZHANG", "LIU", "CHEN"), ("WEI", "FANG", "JING", "QIANG", "NA")),
+    (
+        "KR",
+        "M",
+        8,
+        ("KIM", "LEE", "PARK", "CHOI", "JUNG"),
+        ("MINJUN", "SEOYEON", "JIHOO", "HAYOON"),
+    ),
+    ("JP", "TK", 7, ("SATO", "SUZUKI", "TAKAHASHI", "TANAKA"), ("HIROSHI", "YUKI", "KENJI", "AYA")),
+    ("TW", "3", 8, ("CHEN", "LIN", "HUANG", "CHANG"), ("CHIH HAO", "YA TING", "CHUN CHIEH")),
+    ("TH", "AA", 7, ("SRISUK", "WONGSAWAT", "SAETANG", "BOONMA"), ("SOMCHAI", "SUDA", "ANAN")),
+)
+
+_COUNTRY = {
+    "CN": "Trung Quốc",
+    "KR": "Hàn Quốc",
+    "JP": "Nhật Bản",
+    "TW": "Đài Loan (Trung Quốc)",
+    "TH": "Thái Lan",
+}
+
+
+def _foreigner(rng: random.Random, p: Person) -> bool:
+    alone = p.household < 0 and p.spouse < 0 and not p.children
+    if p.restricted or not alone or not 22 <= p.age <= 55 or rng.random() >= _FOREIGN_SHARE:
+        return False
+    nationality, prefix, digits, families, given = rng.choice(_FOREIGNERS)
+    p.nationality = nationality
+    # Unique: the person id's digits, scrambled (the pair (nationality, passport) is a key).
+    serial = scramble(p.pid, 10**digits, 2_654_435_761, 97_531)
+    p.passport = f"{prefix}{serial:0{digits}d}"
+    p.name = f"{rng.choice(families)} {rng.choice(given)}"
+    p.family = p.name.split(" ", 1)[0]
+    return True
+
+
 def assign_identity(
     rng: random.Random, persons: list[Person], households: list[Household], ids: IdAllocator
 ) -> None:
@@ -96,6 +137,9 @@ def assign_identity(
         migrant = 0.05 if p.age < 18 else 0.35 if p.legacy in places.MIGRANT_DESTINATIONS else 0.08
         p.birth_legacy = places.pick_legacy(rng) if rng.random() < migrant else p.legacy
         p.name = names.full_name(rng, p.female, p.birth.year, p.ethnicity, p.family)
+        if _foreigner(rng, p):
+            p.number, p.birth_legacy = NULL, p.legacy
+            continue
         number = ids.allocate(p.birth_legacy, p.female, p.birth.year)
         if number is None:  # pragma: no cover - needs dozens of one group in one chunk
             raise RuntimeError(
@@ -128,6 +172,15 @@ def person_line(rng: random.Random, p: Person) -> str:
         )
         if rng.random() < (0.09 if p.age < 50 else 0.04):
             passport = f"{'P' if rng.random() < 0.4 else 'C'}{rng.randrange(10_000_000):07d}"
+    if p.foreign:
+        passport = p.passport
+        return (
+            f"{p.pid}\t{NULL}\t{passport}\t{p.name}\t{p.birth.isoformat()}\t{p.precision}\t"
+            f"{'FEMALE' if p.female else 'MALE'}\t{p.ethnicity}\t{p.nationality}\t"
+            f"{_COUNTRY[p.nationality]}\t{p.birth_legacy}\t{_COUNTRY[p.nationality]}\t"
+            f"{p.residence}\t{places.LEGACY[p.legacy].province_code}\t{p.authority}\t{phone}\t"
+            f"{email}\t{contact}"
+        )
     return (
         f"{p.pid}\t{p.number}\t{passport}\t{p.name}\t{p.birth.isoformat()}\t{p.precision}\t"
         f"{'FEMALE' if p.female else 'MALE'}\t{p.ethnicity}\tVN\t"
@@ -178,6 +231,8 @@ def relative_lines(
         return name, number
 
     for p in persons:
+        if p.foreign:  # their family lives abroad: no relatives on the Vietnamese record
+            continue
         southern = places.LEGACY[p.legacy].southern
         guardian: tuple[str, str] | None = None
         if p.father >= 0:

@@ -69,7 +69,9 @@ class Person:
     ethnicity: str = "01"
     family: str = ""
     name: str = ""
-    number: str = ""  # personal ID (số định danh cá nhân)
+    number: str = ""  # personal ID (số định danh cá nhân); none for a foreign worker
+    nationality: str = "VN"
+    passport: str = ""  # a foreign worker's passport number (identity.py)
     hometown: str = ""
     residence: str = ""
 
@@ -89,6 +91,10 @@ class Person:
     @property
     def restricted(self) -> bool:
         return self.authority != _FINANCE
+
+    @property
+    def foreign(self) -> bool:
+        return self.nationality != "VN"
 
 
 def _female_share(age: int) -> float:

@@ -13,7 +13,15 @@ from aiodataloader import DataLoader
 
 from db.queries import authz
 from db.session import Reader, Row
-from graph.authz.policy import Access, Consented, DataGroup, Facts, decide, hidden_by_ministry
+from graph.authz.policy import (
+    Access,
+    Consented,
+    DataGroup,
+    Facts,
+    citizen_subject,
+    decide,
+    hidden_by_ministry,
+)
 from graph.authz.principal import Principal, Role
 
 
@@ -46,7 +54,7 @@ class FactLoaders:
 
     async def facts(self, person: Row) -> Facts:
         role, person_id = self.principal.role, person["id"]
-        if role is Role.CITIZEN and self.principal.subject != person["identification_number"]:
+        if role is Role.CITIZEN and self.principal.subject != citizen_subject(person):
             return Facts(represented=await self.represented.load(person_id))
         if role is Role.EMPLOYER:
             return Facts(employer_id=await self.employed.load(person_id))

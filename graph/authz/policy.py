@@ -106,9 +106,16 @@ class Access:
         return self.relation is Relation.SELF
 
 
+def citizen_subject(person: Mapping[str, Any]) -> str | None:
+    """The token subject (`sub`) a citizen's token carries for this person: the personal ID, or,
+    for a person without one (a foreign worker known by passport), the BHXH code. A person with
+    a personal ID is never their BHXH code's subject, so each person has exactly one subject."""
+    return person["identification_number"] or person.get("bhxh_code")
+
+
 def relation(principal: Principal, person: Mapping[str, Any], facts: Facts) -> Relation | None:
     authority = ManagingAuthority(person["managing_authority"])
-    if principal.role is Role.CITIZEN and principal.subject == person["identification_number"]:
+    if principal.role is Role.CITIZEN and principal.subject == citizen_subject(person):
         return Relation.SELF
     if authority in _SECRET:
         return Relation.SAME_MINISTRY if principal.ministry is authority else None
@@ -283,7 +290,7 @@ _RULES: dict[str, set[str]] = {
 }
 TYPE_RULES: Mapping[str, frozenset[str]] = {name: frozenset(r) for name, r in _RULES.items()}
 # Readable whenever the person is: whoever reached the record addressed it by this key.
-PERSON_KEY_FIELDS = frozenset({"identificationNumber"})
+PERSON_KEY_FIELDS = frozenset({"identificationNumber", "bhxhCode"})
 # The data group of every other field of Person (GraphQL names): the field's guard reads it
 # (graph.authz.permissions.guard), and so does the compiled plan, through the same guard.
 PERSON_FIELDS: Mapping[str, DataGroup] = {

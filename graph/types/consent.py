@@ -45,7 +45,10 @@ class Consent:
         return self.row["valid_until"]  # type: ignore[no-any-return]
 
     @strawberry.field(
-        description="Người đồng ý — personal ID of who granted it (person or representative)."
+        description=(
+            "Người đồng ý — personal ID of who granted it (person or representative); the BHXH"
+            " code of a person without one."
+        )
     )
     def granted_by(self) -> str:
         return str(self.row["granted_by"])

@@ -115,7 +115,7 @@ class Relative:
 
 
 @strawberry.federation.type(
-    keys=["identificationNumber"],
+    keys=["identificationNumber", "bhxhCode"],
     description=(
         "Người tham gia — a person of the National Insurance Database and their electronic "
         "social insurance book (sổ BHXH điện tử). Each field belongs to one data group; a field "
@@ -158,23 +158,45 @@ class Person:
         return admitted
 
     @classmethod
-    async def resolve_reference(cls, info: Info, identificationNumber: str) -> "Person | None":
-        row = await info.context.loaders.person_by_identification_number.load(identificationNumber)
+    async def resolve_reference(
+        cls, info: Info, identificationNumber: str | None = None, bhxhCode: str | None = None
+    ) -> "Person | None":
+        # graph.representations lets exactly one key through.
+        loaders = info.context.loaders
+        row = await (
+            loaders.person_by_identification_number.load(identificationNumber)
+            if identificationNumber is not None
+            else loaders.person_by_bhxh_code.load(bhxhCode)
+        )
         return await cls.admit(info, row)
 
     @strawberry.field(
         description=(
-            "Số định danh cá nhân — the 12-digit personal ID, the person's key. Readable whenever "
+            "Số định danh cá nhân — the 12-digit personal ID, the person's first key; null for a "
+            "foreign worker known by passport only (bhxhCode is their key). Readable whenever "
             "the person is (a list or a link hands it out); when it reaches someone other than "
             "the person, the access log records it as a read of the IDENTITY group."
         )
     )
-    def identification_number(self, info: Info) -> str:
+    def identification_number(self, info: Info) -> str | None:
         # The ID is identity data (DESIGN.md) even where the caller's groups lack IDENTITY: a
         # list, a roster or a link gives it out, so it is logged as such, on the ground the
         # person was admitted on.
         note_read(info, self.person_id, DataGroup.IDENTITY, self.access)
-        return str(self.row["identification_number"])
+        return self.row["identification_number"]  # type: ignore[no-any-return]
+
+    @strawberry.field(
+        description=(
+            "Mã số BHXH — the 10-digit social insurance code, one per person for life; the "
+            "person's second key (the only one of a foreign worker known by passport). Null "
+            "while no code is issued. Readable whenever the person is, and logged like "
+            "identificationNumber."
+        )
+    )
+    def bhxh_code(self, info: Info) -> str | None:
+        # A key like the personal ID: handed out with the person, logged as identity data.
+        note_read(info, self.person_id, DataGroup.IDENTITY, self.access)
+        return self.row["bhxh_code"]  # type: ignore[no-any-return]
 
     @strawberry.field(
         description="Số hộ chiếu — passport number.", permission_classes=guard("passportNumber")

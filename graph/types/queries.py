@@ -44,26 +44,46 @@ class Query:
         principal = info.context.require_principal()
         if principal.role is not Role.CITIZEN:
             raise Forbidden("`me` answers for citizens; use person(identificationNumber:)")
-        row = await info.context.loaders.person_by_identification_number.load(principal.subject)
+        row = await info.context.loaders.citizen(principal.subject)
         if (person := await Person.admit(info, row)) is None:
             raise NotFound("no insurance record for the caller's personal ID")
         return person
 
     @strawberry.federation.field(
-        authenticated=True, description="A person's e-book by personal ID (số định danh cá nhân)."
+        authenticated=True,
+        description=(
+            "A person's e-book by personal ID (số định danh cá nhân) or by BHXH code (mã số"
+            " BHXH): give exactly one. A foreign worker known by passport only has just the"
+            " BHXH code."
+        ),
     )
     async def person(
         self,
         info: Info,
         identification_number: Annotated[
-            str, strawberry.argument(description="Số định danh cá nhân — the 12-digit personal ID.")
-        ],
+            str | None,
+            strawberry.argument(description="Số định danh cá nhân — the 12-digit personal ID."),
+        ] = None,
+        bhxh_code: Annotated[
+            str | None,
+            strawberry.argument(description="Mã số BHXH — the 10-digit social insurance code."),
+        ] = None,
     ) -> Person | None:
         info.context.require_principal()
-        key = validation.personal_id(identification_number)
-        row = await info.context.loaders.person_by_identification_number.load(key)
+        loaders = info.context.loaders
+        if (identification_number is None) == (bhxh_code is None):
+            raise BadUserInput(
+                "identificationNumber", "give exactly one of identificationNumber and bhxhCode"
+            )
+        if identification_number is not None:
+            key, argument = validation.personal_id(identification_number), "identificationNumber"
+            row = await loaders.person_by_identification_number.load(key)
+        else:
+            assert bhxh_code is not None
+            key, argument = validation.bhxh_code(bhxh_code), "bhxhCode"
+            row = await loaders.person_by_bhxh_code.load(key)
         if (person := await Person.admit(info, row)) is None:
-            raise NotFound("no person with this identificationNumber")
+            raise NotFound(f"no person with this {argument}")
         return person
 
     @strawberry.federation.field(

@@ -19,6 +19,7 @@ from db.identifiers import (
     tax_code_check_digit,
     validate_bhxh_code,
     validate_bhyt_code,
+    validate_passport,
     validate_personal_id,
     validate_personal_tax_code,
     validate_tax_code,
@@ -339,3 +340,89 @@ def test_future_birth_year_is_refused_naming_the_rule(
             },
         )
     assert exc.value.diag.constraint_name == "relative_identification_number_not_born_in_future"
+
+
+# (nationality, passport number): Vietnamese passports are 1 letter + 7 digits, foreign ones
+# 6–20 capital letters or digits (migration 0012).
+PASSPORTS = [
+    ("VN", "B1234567"),
+    ("VN", "C7654321"),
+    ("VN", "E12345678"),
+    ("VN", "b1234567"),
+    ("CN", "E12345678"),
+    ("CN", "B1234567"),
+    ("KR", "M12345678"),
+    ("JP", "TK1234567"),
+    ("TW", "300000001"),
+    ("TH", "AA1234567"),
+    ("TH", "aa1234567"),
+    ("US", "A12345"),
+    ("US", "A1234"),
+    ("DE", "C" * 20),
+    ("DE", "C" * 21),
+    ("CN", "E 2345678"),
+    ("CN", "E1234567\n"),
+    ("CN", "Ё12345678"),
+    ("CN", "E١٢٣٤٥٦٧٨"),
+    ("cn", "E12345678"),
+    ("CHN", "E12345678"),
+]
+
+
+def _foreign_person(nationality: str, passport: str, **values: Any) -> dict[str, Any]:
+    row = _person_with(make_personal_id("01", Sex.FEMALE, 1988, 4242))
+    return {**row, "nationality": nationality, "passport_number": passport, **values}
+
+
+def test_passport_by_nationality(conn: psycopg.Connection) -> None:
+    """Each case both with a personal ID and, for foreigners, without one (passport only)."""
+    verdicts = set()
+    for nationality, number in PASSPORTS:
+        expected = _verdict(lambda v, n=nationality: validate_passport(v, n), number)
+        verdicts.add(expected)
+        row = _foreign_person(nationality, number)
+        assert _accepts(conn, "person", row) == expected, (nationality, number)
+        if nationality != "VN":
+            alone = {**row, "identification_number": None}
+            assert _accepts(conn, "person", alone) == expected, (nationality, number)
+    assert verdicts == {True, False}
+
+
+@pytest.mark.parametrize(
+    ("nationality", "passport"),
+    [("VN", "B1234567"), ("VN", None), ("CN", None)],
+    ids=["vietnamese passport", "nothing", "foreign without passport"],
+)
+def test_a_person_without_personal_id_needs_a_foreign_passport(
+    conn: psycopg.Connection, nationality: str, passport: str | None
+) -> None:
+    row = _foreign_person(nationality, passport, identification_number=None)  # type: ignore[arg-type]
+    with pytest.raises(psycopg.errors.CheckViolation) as exc:
+        insert(conn, "person", row)
+    assert exc.value.diag.constraint_name == "ck_person_identified"
+
+
+def test_a_foreign_passport_identifies_one_passport_only_person(conn: psycopg.Connection) -> None:
+    insert(conn, "person", _foreign_person("KR", "M00000042", identification_number=None))
+    # The same number of another state is another passport.
+    insert(conn, "person", _foreign_person("JP", "M00000042", identification_number=None))
+    with pytest.raises(psycopg.errors.UniqueViolation) as exc:
+        insert(conn, "person", _foreign_person("KR", "M00000042", identification_number=None))
+    assert exc.value.diag.constraint_name == "uq_person_nationality_passport_number"
+
+
+def test_a_passport_only_citizen_grants_consent_by_bhxh_code(
+    conn: psycopg.Connection, world: dict[str, Any]
+) -> None:
+    """consent.granted_by is the granting citizen's token subject: a personal ID, or the BHXH
+    code of a person without one; anything else is refused."""
+    consent = {
+        "person_id": world["person"]["id"],
+        "grantee_code": "BYT",
+        "data_groups": ["HEALTH_INSURANCE"],
+        "purpose": "Xét hưởng chế độ",
+        "valid_until": date(TODAY.year + 1, 1, 1),
+    }
+    assert _accepts(conn, "consent", {**consent, "granted_by": "0120878811"})
+    for value in ("012087881", "01208788111", "A120878811"):
+        assert not _accepts(conn, "consent", {**consent, "granted_by": value}), value

@@ -14,6 +14,8 @@ from db.identifiers import (
     BHYT_CODE_10_PATTERN,
     BHYT_CODE_15_PATTERN,
     BHYT_CODE_15_RE,
+    FOREIGN_PASSPORT_PATTERN,
+    NATIONALITY_PATTERN,
     PASSPORT_PATTERN,
     PERSONAL_ID_PATTERN,
     PERSONAL_ID_RE,
@@ -79,6 +81,8 @@ def test_patterns_are_posix() -> None:
         BHYT_CODE_15_PATTERN,
         BHYT_CODE_10_PATTERN,
         PASSPORT_PATTERN,
+        FOREIGN_PASSPORT_PATTERN,
+        NATIONALITY_PATTERN,
     ]
     for pattern in patterns:
         assert pattern.startswith("^") and pattern.endswith("$")
@@ -334,6 +338,26 @@ def test_passport() -> None:
         with pytest.raises(InvalidIdentifier) as exc:
             validate_passport(value)
         assert _reason(exc, value) == "must be 1 capital letter followed by 7 digits"
+
+
+def test_foreign_passport() -> None:
+    """Foreign passports: 6–20 capital letters or digits, whatever the state (ICAO Doc 9303);
+    the Vietnamese form binds Vietnamese passports only."""
+    for nationality, value in [("CN", "E12345678"), ("JP", "TK1234567"), ("TW", "300000001")]:
+        assert validate_passport(value, nationality) == value
+    assert validate_passport("B1234567", "KR") == "B1234567"
+    for value in ("E1234", "e12345678", "E-1234567", "E 1234567", "A" * 21, "E12345678\n"):
+        with pytest.raises(InvalidIdentifier) as exc:
+            validate_passport(value, "CN")
+        reason = "a foreign passport number must be 6–20 capital letters or digits"
+        assert _reason(exc, value) == reason
+    with pytest.raises(InvalidIdentifier) as exc:
+        validate_passport("E12345678", "VN")
+    assert _reason(exc, "E12345678") == "must be 1 capital letter followed by 7 digits"
+    for nationality in ("cn", "CHN", ""):
+        with pytest.raises(InvalidIdentifier) as exc:
+            validate_passport("E12345678", nationality)
+        assert exc.value.kind == "nationality"
 
 
 # --- BHYT card code ---------------------------------------------------------------------------

@@ -16,10 +16,16 @@ from psycopg.rows import dict_row
 
 from db import migrate, rules
 from db.enums import Sex
-from db.identifiers import parse_bhyt_code, validate_personal_id, validate_tax_code
+from db.identifiers import (
+    parse_bhyt_code,
+    validate_passport,
+    validate_personal_id,
+    validate_tax_code,
+)
 from db.reference_data import BHYT_CATEGORY_BY_CODE
 from db.seed import SeedError, SeedSummary, common, seed_database
 from db.seed.chunk import NUMBERED, build_chunk, render
+from db.seed.common import NULL
 from db.seed.copy import COLUMNS
 from db.seed.employers import build_employers
 from db.seed.health import CARD_FIRST_YEAR
@@ -210,21 +216,31 @@ def test_generation_in_a_pool_equals_generation_in_process() -> None:
     assert 0.004 <= restricted / persons <= 0.02  # about 1 % (DOMAIN.md §0)
 
 
+def _identified(p: dict[str, Any], birth_year: int) -> bool:
+    """A personal ID agreeing with the record, or, for a foreign worker, a passport of their
+    state and no personal ID. Whether the person has a personal ID."""
+    if p["identification_number"] in (None, NULL):
+        assert p["nationality"] != "VN"
+        validate_passport(p["passport_number"], p["nationality"])
+        return False
+    assert p["nationality"] == "VN"
+    validate_personal_id(
+        p["identification_number"], sex=Sex(p["sex"]), birth_year=birth_year, today=AS_OF
+    )
+    return True
+
+
 def test_identifiers_agree_with_the_records(rows: dict[str, list[dict[str, Any]]]) -> None:
     for p in rows["person"]:
-        validate_personal_id(
-            p["identification_number"],
-            sex=Sex(p["sex"]),
-            birth_year=p["birth_date"].year,
-            today=AS_OF,
-        )
-        assert p["identification_number"][1:3] == p["birth_registration_province_code"]
+        if _identified(p, p["birth_date"].year):
+            assert p["identification_number"][1:3] == p["birth_registration_province_code"]
     for r in rows["relative"]:
         if r["identification_number"] is not None:
             validate_personal_id(r["identification_number"], today=AS_OF)
     for e in rows["employer"]:
         validate_tax_code(e["tax_code"])
-    assert len({p["identification_number"] for p in rows["person"]}) == len(rows["person"])
+    numbers = [p["identification_number"] for p in rows["person"] if p["identification_number"]]
+    assert len(set(numbers)) == len(numbers)
 
 
 def test_cards_agree_with_category_level_and_bhxh_code(
@@ -353,10 +369,7 @@ def test_any_chunk_of_any_seed_is_consistent(seed: int, chunk: int) -> None:
         for table, data in render(built, dict.fromkeys(NUMBERED, 1))
     }
     for p in tables["person"]:
-        birth = date.fromisoformat(p["birth_date"])
-        validate_personal_id(
-            p["identification_number"], sex=Sex(p["sex"]), birth_year=birth.year, today=AS_OF
-        )
+        _identified(p, date.fromisoformat(p["birth_date"]).year)
     for card in tables["health_insurance_card"]:
         parsed = parse_bhyt_code(card["code"])
         assert parsed.bhxh_code == card["short_code"] and parsed.category == card["category_code"]
@@ -377,6 +390,38 @@ def test_any_chunk_of_any_seed_is_consistent(seed: int, chunk: int) -> None:
             int(visit[c]) for c in ("total_cost_vnd", "fund_paid_vnd", "patient_paid_vnd")
         )
         assert total == fund + patient and fund >= 0 and patient >= 0
+
+
+def test_foreign_workers_have_a_passport_and_compulsory_bhxh_only() -> None:
+    """Foreign workers (Law 41/2024 art. 2(2)): adults without a personal ID or relatives on the
+    record, in compulsory BHXH (and the accident fund) from 12/2018 at the earliest, never in BHTN; about 0.2 % of the
+    working-age adults."""
+    common.set_today(AS_OF)
+    _, employers = build_employers(3, 500)
+    foreign: dict[str, dict[str, str]] = {}
+    tables: dict[str, list[dict[str, str]]] = {}
+    adults = 0
+    for chunk in range(12):
+        built = build_chunk(3, chunk, 1000, employers)
+        for table, data in render(built, dict.fromkeys(NUMBERED, 1)):
+            rows = [_columns(table, line) for line in data.decode().splitlines()]
+            tables.setdefault(table, []).extend(rows)
+    for p in tables["person"]:
+        age = AS_OF.year - date.fromisoformat(p["birth_date"]).year
+        adults += 22 <= age <= 60
+        if not _identified(p, date.fromisoformat(p["birth_date"]).year):
+            foreign[p["id"]] = p
+    assert 0.0005 <= len(foreign) / adults <= 0.006, (len(foreign), adults)
+    assert {p["nationality"] for p in foreign.values()} <= {"CN", "KR", "JP", "TW", "TH"}
+    passports = [(p["nationality"], p["passport_number"]) for p in foreign.values()]
+    assert len(set(passports)) == len(passports)
+    assert not [r for r in tables["relative"] if r["person_id"] in foreign]
+    insured = {s["person_id"] for s in tables["social_insurance"]}
+    assert set(foreign) <= insured
+    periods = [c for c in tables["contribution_period"] if c["person_id"] in foreign]
+    # The accident fund insures them too (Decree 143/2018 art. 2); BHTN does not.
+    assert {c["scheme"] for c in periods} == {"COMPULSORY_SOCIAL", "OCCUPATIONAL_ACCIDENT"}
+    assert min(c["from_month"] for c in periods) >= "2018-12-01"
 
 
 def test_relatives_named_without_a_record_are_ordinary(

@@ -59,6 +59,7 @@ class Keys:
     """What the seeded database holds, for arguments that find something."""
 
     identification_numbers: list[str]
+    bhxh_codes: list[str]
     tax_codes: list[str]
     card_codes: list[str]
     household_ids: list[str]
@@ -78,6 +79,7 @@ def argument_values(keys: Keys) -> dict[str, st.SearchStrategy[Json]]:
         "identificationNumber": st.sampled_from(
             [*keys.identification_numbers, "000000000000", "12345", "01208800000x"]
         ),
+        "bhxhCode": st.sampled_from([*keys.bhxh_codes, "0000000000", "12", "01208800000x"]),
         "taxCode": st.sampled_from([*keys.tax_codes, "0100000000", "abc"]),
         "code": st.sampled_from([*keys.card_codes, "DN4010000000000", "not-a-card"]),
         "id": st.sampled_from([*keys.household_ids, "999999", "-1", "x"]),

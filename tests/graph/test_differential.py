@@ -108,6 +108,7 @@ async def _keys(
         return [str(row[0]) for row in owner.execute(sql)]
 
     people = [p["identification_number"] for p in w.people]
+    bhxh_codes = column("SELECT bhxh_code FROM social_insurance ORDER BY 1")
     tax_codes = column("SELECT tax_code FROM employer ORDER BY 1")
     households = column("SELECT id FROM household ORDER BY 1")
     cards = column(
@@ -116,6 +117,7 @@ async def _keys(
     )
     representations: list[dict[str, Any]] = [
         *({"__typename": "Person", "identificationNumber": i} for i in people),
+        *({"__typename": "Person", "bhxhCode": c} for c in bhxh_codes),
         *({"__typename": "Employer", "taxCode": t} for t in tax_codes),
         *({"__typename": "Household", "id": h} for h in households),
         {"__typename": "HealthInsuranceCard", "code": cards[0]},
@@ -126,6 +128,7 @@ async def _keys(
     ]
     return Keys(
         identification_numbers=people,
+        bhxh_codes=bhxh_codes,
         tax_codes=tax_codes,
         card_codes=cards,
         household_ids=households,

@@ -173,7 +173,12 @@ ENTITIES = """query($r: [_Any!]!) { _entities(representations: $r) {
 @pytest.mark.parametrize(
     ("representation", "argument"),
     [
-        ({"__typename": "Person"}, "representations[1].identificationNumber"),
+        ({"__typename": "Person"}, "representations[1]"),
+        ({"__typename": "Person", "bhxhCode": "012345678"}, "representations[1].bhxhCode"),
+        (
+            {"__typename": "Person", "identificationNumber": "001088012345", "bhxhCode": "0123"},
+            "representations[1].bhxhCode",
+        ),
         (
             {"__typename": "Person", "identificationNumber": {"a": 1}},
             "representations[1].identificationNumber",
@@ -237,11 +242,12 @@ async def test_a_control_character_in_a_representation_refuses_the_operation(
 def test_every_entity_of_the_schema_has_its_key_checked() -> None:
     sdl = schema.as_str()
     entities = {
-        line.split()[1]: line.split('@key(fields: "')[1].split('"')[0]
+        line.split()[1]: [key.split('"')[0] for key in line.split('@key(fields: "')[1:]]
         for line in sdl.splitlines()
         if line.startswith("type ") and "@key(" in line
     }
-    assert {t: k for t, (k, _) in ENTITY_KEYS.items()} == entities
+    assert {t: list(keys) for t, keys in ENTITY_KEYS.items()} == entities
+    assert entities["Person"] == ["identificationNumber", "bhxhCode"]
 
 
 # Random representations: anything a caller can send gives data, null (NOT_FOUND for the
@@ -261,7 +267,9 @@ _json = st.recursive(
     ),
     max_leaves=8,
 )
-_keys = st.sampled_from(["__typename", "identificationNumber", "taxCode", "id", "code", "x"])
+_keys = st.sampled_from(
+    ["__typename", "identificationNumber", "bhxhCode", "taxCode", "id", "code", "x"]
+)
 _representation = st.one_of(
     _json,
     st.dictionaries(

@@ -22,8 +22,9 @@ type Query {
   persons(first: Int! = 20): PersonConnection! @authenticated
 }
 
-type Person @key(fields: "identificationNumber") {
-  identificationNumber: String!
+type Person @key(fields: "identificationNumber") @key(fields: "bhxhCode") {
+  identificationNumber: String
+  bhxhCode: String
   %s
 }
 

@@ -106,8 +106,12 @@ class ConsentMutations:
     ) -> Consent:
         subject = _require_citizen(info)
         groups, purpose, until = _check(input)
-        key = personal_id(input.person, "input.person") if input.person else subject
-        person = await info.context.loaders.person_by_identification_number.load(key)
+        loaders = info.context.loaders
+        person = await (
+            loaders.person_by_identification_number.load(personal_id(input.person, "input.person"))
+            if input.person
+            else loaders.citizen(subject)
+        )
         access = await authorize(
             info,
             person,

@@ -119,15 +119,17 @@ class ContactMutations:
     ) -> Person:
         principal = info.context.require_principal()
         changes = contact_changes(input)
+        loaders = info.context.loaders
         if input.person is not None:
-            key = personal_id(input.person, "input.person")
+            row = await loaders.person_by_identification_number.load(
+                personal_id(input.person, "input.person")
+            )
         elif principal.role is Role.CITIZEN:
-            key = principal.subject
+            row = await loaders.citizen(principal.subject)
         else:
             # Only a person has contact details of their own; others must name one (and then
             # learn that they may not change them).
             raise Forbidden("only the person or their legal representative changes contact details")
-        row = await info.context.loaders.person_by_identification_number.load(key)
         access = await authorize(
             info, row, WriteOperation.UPDATE_CONTACT, not_found=_no_person(input.person is not None)
         )

@@ -60,3 +60,19 @@ async def test_entities_as_every_role(
     assert all(e is not None for e in body["data"]["_entities"])
     compiled, strawberry = both.statements
     assert compiled <= strawberry
+
+
+async def test_a_passport_only_book_by_bhxh_code(both: Both, conn: psycopg.Connection) -> None:
+    """A foreign worker's book (no personal ID) by `person(bhxhCode:)` and by `_entities`, as an
+    officer and as the person (whose token names them by BHXH code)."""
+    b = book(conn, identification_number=None, passport_number="M12345678", nationality="KR")
+    by_code = PERSON.replace("identificationNumber: $id", "bhxhCode: $id")
+    officer = both.compiled.officer(EVERY_SCOPE)
+    body = await both.compare(conn, by_code, officer, {"id": b.bhxh_code})
+    assert "errors" not in body, body
+    assert body["data"]["person"]["identificationNumber"] is None
+    reps = [{"__typename": "Person", "bhxhCode": b.bhxh_code}]
+    body = await both.compare(conn, ENTITIES, officer, {"reps": reps})
+    assert body["data"]["_entities"][0]["passportNumber"] == "M12345678"
+    body = await both.compare(conn, ME, both.compiled.token(subject=b.bhxh_code))
+    assert "errors" not in body, body

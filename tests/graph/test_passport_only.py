@@ -1,0 +1,175 @@
+"""Persons known by passport only (foreign workers, Law 41/2024 art. 2(2)): no personal ID, so
+the BHXH code is their key — as an argument, as a federation key and as their token subject."""
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import psycopg
+import pytest
+from joserfc.jwk import ECKey
+
+from graph.authz.principal import Role
+from tests.factories.book import Book, book
+from tests.graph.conftest import Api, serving
+from tests.graph.operations import EBOOK_FRAGMENT, ME
+from tests.graph.test_consent import GRANT
+from tests.graph.test_ebook import EBOOK_STATEMENTS, EVERY_SCOPE
+
+BY_CODE = "query($code: String!) { person(bhxhCode: $code) { bhxhCode ...EBook } }" + EBOOK_FRAGMENT
+ENTITIES_BY_CODE = (
+    "query($reps: [_Any!]!) { _entities(representations: $reps) {"
+    " ... on Person { bhxhCode ...EBook } } }" + EBOOK_FRAGMENT
+)
+PASSPORT = "E12345678"
+
+
+@pytest.fixture(params=[True, False], ids=["compiled", "strawberry"])
+async def api(
+    request: pytest.FixtureRequest, runtime_url: str, dev_key: ECKey, conn: Any
+) -> AsyncIterator[Api]:
+    async with serving(runtime_url, dev_key, compiled=request.param) as api:
+        yield api
+
+
+def _foreign_book(conn: psycopg.Connection) -> Book:
+    return book(
+        conn,
+        identification_number=None,
+        passport_number=PASSPORT,
+        nationality="CN",
+        full_name="WANG WEI",
+    )
+
+
+def _citizen(api: Api, b: Book) -> str:
+    """A passport-only citizen's token names them by BHXH code (README, Access)."""
+    return api.token(Role.CITIZEN, b.bhxh_code)
+
+
+def _assert_whole_book(person: dict[str, Any], b: Book) -> None:
+    assert person["identificationNumber"] is None
+    assert person["bhxhCode"] == b.bhxh_code
+    assert person["passportNumber"] == PASSPORT
+    assert person["nationality"] == "CN"
+    assert person["fullName"] == "WANG WEI"
+    assert person["socialInsurance"]["bhxhCode"] == b.bhxh_code
+    assert person["socialInsurance"]["contributionPeriods"]["totalCount"] == 3
+    assert person["healthInsurance"]["currentCard"]["code"] == "DN401" + b.bhxh_code
+
+
+async def test_officer_reads_the_whole_book_by_bhxh_code(
+    api: Api, conn: psycopg.Connection
+) -> None:
+    b = _foreign_book(conn)
+    body = await api.query(BY_CODE, api.officer(EVERY_SCOPE), {"code": b.bhxh_code})
+    assert "errors" not in body, body
+    _assert_whole_book(body["data"]["person"], b)
+    # The code comes with the person's row: no statement of its own.
+    assert api.last_statements == EBOOK_STATEMENTS
+    logged = conn.execute(
+        "SELECT data_groups FROM access_log WHERE person_id = %s", [b.person["id"]]
+    ).fetchall()
+    assert len(logged) == 1
+    assert {"IDENTITY", "SOCIAL_INSURANCE"} <= set(logged[0][0])
+
+
+async def test_entities_resolve_by_bhxh_code(api: Api, conn: psycopg.Connection) -> None:
+    b = _foreign_book(conn)
+    other = book(conn)
+    reps = [
+        {"__typename": "Person", "bhxhCode": b.bhxh_code},
+        {"__typename": "Person", "identificationNumber": other.person["identification_number"]},
+        {"__typename": "Person", "bhxhCode": other.bhxh_code},
+    ]
+    body = await api.query(ENTITIES_BY_CODE, api.officer(EVERY_SCOPE), {"reps": reps})
+    assert "errors" not in body, body
+    first, second, third = body["data"]["_entities"]
+    _assert_whole_book(first, b)
+    # A person with a personal ID is the same entity by either key.
+    assert second == third
+    assert second["identificationNumber"] == other.person["identification_number"]
+    assert second["bhxhCode"] == other.bhxh_code
+    assert api.last_statements == EBOOK_STATEMENTS + 1  # persons by ID and by BHXH code
+
+
+async def test_the_person_reads_their_own_book_and_access_log(
+    api: Api, conn: psycopg.Connection
+) -> None:
+    b = _foreign_book(conn)
+    officer = await api.query(BY_CODE, api.officer(EVERY_SCOPE), {"code": b.bhxh_code})
+    assert "errors" not in officer, officer
+    token = _citizen(api, b)
+    own = await api.query(BY_CODE, token, {"code": b.bhxh_code})
+    assert "errors" not in own, own
+    _assert_whole_book(own["data"]["person"], b)
+    me = await api.query(ME, token)
+    assert "errors" not in me, me
+    assert me["data"]["me"]["passportNumber"] == PASSPORT
+    log = await api.query(
+        "{ me { bhxhCode accessLog(first: 5) { totalCount edges { node { actorRole } } } } }",
+        token,
+    )
+    assert log["data"]["me"]["bhxhCode"] == b.bhxh_code
+    # The officer's read only: the person's own reads are not logged.
+    assert log["data"]["me"]["accessLog"]["totalCount"] == 1
+    assert log["data"]["me"]["accessLog"]["edges"][0]["node"]["actorRole"] == "OFFICER"
+
+
+async def test_a_bhxh_code_is_no_subject_for_a_person_with_a_personal_id(
+    api: Api, conn: psycopg.Connection
+) -> None:
+    """One subject per person: the personal ID where there is one."""
+    b = book(conn)
+    body = await api.query("{ me { fullName } }", api.token(Role.CITIZEN, b.bhxh_code))
+    assert body["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+    body = await api.query(BY_CODE, api.token(Role.CITIZEN, b.bhxh_code), {"code": b.bhxh_code})
+    assert body["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+
+
+@pytest.mark.parametrize(
+    ("arguments", "argument"),
+    [
+        ("", "identificationNumber"),
+        ('identificationNumber: "001088012345", bhxhCode: "0100000001"', "identificationNumber"),
+        ('bhxhCode: "01000001"', "bhxhCode"),
+    ],
+    ids=["neither", "both", "malformed code"],
+)
+async def test_person_takes_exactly_one_key(
+    api: Api, conn: psycopg.Connection, arguments: str, argument: str
+) -> None:
+    given = f"({arguments})" if arguments else ""
+    body = await api.query(f"{{ person{given} {{ fullName }} }}", api.officer())
+    (error,) = body["errors"]
+    assert error["extensions"] == {"code": "BAD_USER_INPUT", "argument": argument}
+    assert api.last_statements == 0
+
+
+async def test_the_person_grants_consent_that_an_agency_reads_by(
+    api: Api, conn: psycopg.Connection
+) -> None:
+    """The write path finds a passport-only citizen by their subject, and the consent names
+    them by it."""
+    b = _foreign_book(conn)
+    grant = {
+        "grantee": "BYT",
+        "dataGroups": ["HEALTH_INSURANCE"],
+        "purpose": "Thanh toán chi phí khám chữa bệnh",
+        "validUntil": (datetime.now(UTC) + timedelta(days=30)).isoformat(),
+    }
+    granted = await api.query(GRANT, _citizen(api, b), {"input": grant})
+    assert "errors" not in granted, granted
+    assert granted["data"]["grantConsent"]["grantedBy"] == b.bhxh_code
+    agency = api.token(Role.PARTNER_AGENCY, "byt-user", org="BYT")
+    body = await api.query(
+        "query($code: String!) { person(bhxhCode: $code) { identificationNumber bhxhCode"
+        " healthInsurance { currentCard { status } } contact { phone } } }",
+        agency,
+        {"code": b.bhxh_code},
+    )
+    person = body["data"]["person"]
+    assert (person["identificationNumber"], person["bhxhCode"]) == (None, b.bhxh_code)
+    assert person["healthInsurance"]["currentCard"]["status"] == "ACTIVE"
+    assert person["contact"] is None
+    assert [e["extensions"]["code"] for e in body["errors"]] == ["FORBIDDEN"]
