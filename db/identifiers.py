@@ -229,7 +229,7 @@ def validate_passport(value: str, nationality: str = VIETNAM) -> str:
     1 capital letter and 7 digits. Foreign ones: 6–20 capital letters and digits, the number as
     ICAO Doc 9303 prints it (9 characters in the machine-readable zone, longer numbers carried
     on in its optional data); states number their passports as they please, so no finer rule.
-    The database decides the same (`is_valid_passport`, migration 0012)."""
+    The database decides the same (`is_valid_passport`, migration 0015)."""
     if not NATIONALITY_RE.match(nationality):
         raise InvalidIdentifier("nationality", "must be 2 capital letters (ISO 3166 alpha-2)")
     if nationality == VIETNAM:

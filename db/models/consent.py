@@ -54,7 +54,7 @@ class Consent(Base):
         CheckConstraint("granted_by ~ '^[0-9]{10}([0-9]{2})?$'", name="granted_by_format"),
         # The granting citizen's token subject: a valid personal ID (migration 0011, with a
         # trigger for a birth year in the future), or the BHXH code of a person without one
-        # (migration 0012).
+        # (migration 0015).
         CheckConstraint(
             "length(granted_by) = 10 OR is_valid_personal_id(granted_by)", name="granted_by_valid"
         ),

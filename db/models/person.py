@@ -32,13 +32,13 @@ class Person(Base):
         CheckConstraint(
             "is_valid_personal_id(identification_number)", name="identification_number_valid"
         ),
-        # db.identifiers.validate_passport, by nationality (migration 0012).
+        # db.identifiers.validate_passport, by nationality (migration 0015).
         CheckConstraint(
             "is_valid_passport(passport_number, nationality)", name="passport_number_valid"
         ),
         CheckConstraint("nationality ~ '^[A-Z]{2}$'", name="nationality_format"),
         # Foreign workers (Law 41/2024 art. 2(2)) may hold no personal ID: their passport and
-        # nationality identify them, with the BHXH code (migration 0012).
+        # nationality identify them, with the BHXH code (migration 0015).
         CheckConstraint(
             "identification_number IS NOT NULL"
             " OR (passport_number IS NOT NULL AND nationality <> 'VN')",
@@ -76,7 +76,7 @@ class Person(Base):
     )
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
-    # None for a foreign worker known by passport only (migration 0012).
+    # None for a foreign worker known by passport only (migration 0015).
     identification_number: Mapped[str | None] = mapped_column(Text, unique=True)
     passport_number: Mapped[str | None] = mapped_column(Text)
     full_name: Mapped[str] = mapped_column(Text)

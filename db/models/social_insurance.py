@@ -104,7 +104,7 @@ class ContributionPeriod(Base):
         ),
         CheckConstraint(enum_check("participant_category", ParticipantCategory), name="category"),
         # The armed forces have no BHTN (Law 38/2013 art. 43) and are no voluntary contributors
-        # (migration 0012).
+        # (migration 0014).
         CheckConstraint(
             f"participant_category NOT IN ({ARMED_FORCES_LIST})"
             " OR scheme IN ('COMPULSORY_SOCIAL', 'OCCUPATIONAL_ACCIDENT')",
@@ -137,7 +137,7 @@ class ContributionPeriod(Base):
     state_support_pct: Mapped[int | None] = mapped_column(SmallInteger)
     state_support_months: Mapped[int | None] = mapped_column(SmallInteger)
     # Đối tượng: the participant category the row was contributed under, whose rates its
-    # amounts follow (db.contribution_shares.category_shares; migration 0012). NULL: not
+    # amounts follow (db.contribution_shares.category_shares; migration 0014). NULL: not
     # recorded, read as an ordinary compulsory member (or the voluntary contributor).
     participant_category: Mapped[str | None] = mapped_column(Text)
 

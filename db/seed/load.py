@@ -69,7 +69,7 @@ _AFTER_DEATH = (
 TRIGGER_RULES = {
     "contribution_period_bhtn_needs_bhxh": "SELECT id FROM bhtn_rows_without_bhxh() AS id",
     "contribution_period_bhxh_under_bhtn": "SELECT id FROM bhtn_rows_without_bhxh() AS id",
-    # Migration 0012: nothing contributed or carded after death.
+    # Migration 0013: nothing contributed or carded after death.
     "contribution_period_not_after_death": _AFTER_DEATH,
     "health_insurance_card_not_after_death": _AFTER_DEATH,
     "person_died_on_bounds": _AFTER_DEATH,

@@ -84,7 +84,7 @@ def upgrade() -> None:
         op.create_check_constraint(op.f(f"ck_consent_{name}"), "consent", new)
 
 
-# Rows revision 0011 cannot hold; the error names the first one's id, not its personal data.
+# Rows revision 0014 cannot hold; the error names the first one's id, not its personal data.
 _REFUSE_DOWNGRADE = """
 DO $$
 DECLARE
@@ -94,12 +94,12 @@ BEGIN
     SELECT min(id) INTO offending FROM person
     WHERE identification_number IS NULL OR passport_number !~ '^[A-Z][0-9]{7}$';
     IF offending IS NOT NULL THEN
-        RAISE EXCEPTION 'person % is known by a foreign passport, which revision 0011 cannot hold',
+        RAISE EXCEPTION 'person % is known by a foreign passport, which the revision before cannot hold',
             offending USING ERRCODE = 'check_violation';
     END IF;
     SELECT id INTO consent_id FROM consent WHERE length(granted_by) = 10 LIMIT 1;
     IF consent_id IS NOT NULL THEN
-        RAISE EXCEPTION 'consent % was granted by a BHXH code, which revision 0011 cannot hold',
+        RAISE EXCEPTION 'consent % was granted by a BHXH code, which the revision before cannot hold',
             consent_id USING ERRCODE = 'check_violation';
     END IF;
 END

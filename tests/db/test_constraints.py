@@ -343,7 +343,7 @@ def test_future_birth_year_is_refused_naming_the_rule(
 
 
 # (nationality, passport number): Vietnamese passports are 1 letter + 7 digits, foreign ones
-# 6–20 capital letters or digits (migration 0012).
+# 6–20 capital letters or digits (migration 0015).
 PASSPORTS = [
     ("VN", "B1234567"),
     ("VN", "C7654321"),

@@ -1,4 +1,4 @@
-"""The participant category a contribution row was contributed under (migration 0012): the rows
+"""The participant category a contribution row was contributed under (migration 0014): the rows
 the database refuses for the armed forces, and the back-fill of rows stored before."""
 
 from datetime import date
@@ -113,7 +113,7 @@ def test_rows_stored_before_take_an_armed_members_category(scratch_database: str
 
 
 def test_a_seeded_database_reads_the_same_after_the_backfill(empty_database: str) -> None:
-    """The seed writes the categories itself (careers._armed); back to before 0012 and up again,
+    """The seed writes the categories itself (careers._armed); back to before 0014 and up again,
     the back-fill gives the same rows the same categories."""
     migrate.upgrade(empty_database)
     seed_database(libpq_conninfo(empty_database), persons=400, seed=5, progress=False)

@@ -1,4 +1,4 @@
-"""Rows the database refuses after a person's death (migration 0012): contribution months after
+"""Rows the database refuses after a person's death (migration 0013): contribution months after
 the month of death and cards starting after the day, checked at commit."""
 
 from datetime import date
