@@ -172,21 +172,22 @@ def person_line(rng: random.Random, p: Person) -> str:
         )
         if rng.random() < (0.09 if p.age < 50 else 0.04):
             passport = f"{'P' if rng.random() < 0.4 else 'C'}{rng.randrange(10_000_000):07d}"
+    died = p.died.isoformat() if p.died else NULL
+    tail = (
+        f"{p.residence}\t{places.LEGACY[p.legacy].province_code}\t{p.authority}\t{phone}\t"
+        f"{email}\t{contact}\t{died}"
+    )
+    sex = "FEMALE" if p.female else "MALE"
     if p.foreign:
-        passport = p.passport
+        country = _COUNTRY[p.nationality]
         return (
-            f"{p.pid}\t{NULL}\t{passport}\t{p.name}\t{p.birth.isoformat()}\t{p.precision}\t"
-            f"{'FEMALE' if p.female else 'MALE'}\t{p.ethnicity}\t{p.nationality}\t"
-            f"{_COUNTRY[p.nationality]}\t{p.birth_legacy}\t{_COUNTRY[p.nationality]}\t"
-            f"{p.residence}\t{places.LEGACY[p.legacy].province_code}\t{p.authority}\t{phone}\t"
-            f"{email}\t{contact}"
+            f"{p.pid}\t{NULL}\t{p.passport}\t{p.name}\t{p.birth.isoformat()}\t{p.precision}\t"
+            f"{sex}\t{p.ethnicity}\t{p.nationality}\t{country}\t{p.birth_legacy}\t{country}\t{tail}"
         )
     return (
         f"{p.pid}\t{p.number}\t{passport}\t{p.name}\t{p.birth.isoformat()}\t{p.precision}\t"
-        f"{'FEMALE' if p.female else 'MALE'}\t{p.ethnicity}\tVN\t"
-        f"{places.legacy_place(rng, places.LEGACY[p.birth_legacy])}\t{p.birth_legacy}\t{p.hometown}\t"
-        f"{p.residence}\t{places.LEGACY[p.legacy].province_code}\t{p.authority}\t{phone}\t{email}\t{contact}\t"
-        f"{p.died.isoformat() if p.died else NULL}"
+        f"{sex}\t{p.ethnicity}\tVN\t{places.legacy_place(rng, places.LEGACY[p.birth_legacy])}\t"
+        f"{p.birth_legacy}\t{p.hometown}\t{tail}"
     )
 
 
