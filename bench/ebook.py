@@ -9,6 +9,7 @@ request, and the ratio to fetching the same rows with hand-written SQL on one ps
 
 import argparse
 import asyncio
+import os
 import random
 import statistics
 import time
@@ -18,6 +19,7 @@ from typing import Any
 import httpx
 import psycopg
 from joserfc.jwk import ECKey
+from psycopg.conninfo import make_conninfo
 
 from db.urls import libpq_conninfo
 from graph.app import create_app
@@ -70,11 +72,31 @@ def _raw_seconds(conninfo: str, batches: list[list[tuple[int, str]]]) -> list[fl
     return timings
 
 
+def _server_cpu(conninfo: str, application: str) -> float | None:
+    """CPU seconds spent so far by the server processes of the connections named `application`,
+    from /proc: None unless PostgreSQL runs on this machine, readable by this user."""
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        pids = conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE application_name = %s", (application,)
+        ).fetchall()
+    total = 0
+    for (pid,) in pids:
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text()
+        except OSError:
+            return None
+        fields = stat.rsplit(")", 1)[1].split()  # from the state on: utime, stime are 12th, 13th
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 async def _graph_seconds(
     conninfo: str, key: ECKey, batches: list[list[tuple[int, str]]], compiled: bool = True
-) -> tuple[list[float], list[int], float]:
-    """Latencies, statements per request, and the process's CPU seconds over all requests."""
-    database = CountingDatabase(conninfo)
+) -> tuple[list[float], list[int], float, float | None]:
+    """Latencies, statements per request, the process's CPU seconds over all requests, and the
+    CPU seconds of the pool's server processes (None where /proc cannot tell)."""
+    application = f"bhxh-bench-{os.getpid()}"
+    database = CountingDatabase(make_conninfo(conninfo, application_name=application))
     app = create_app(
         database=database,
         verifier=tokens.dev_verifier(key),
@@ -88,6 +110,7 @@ async def _graph_seconds(
     headers = {"Authorization": f"Bearer {officer}"}
     timings, statements = [], []
     await database.open()
+    server = _server_cpu(conninfo, application)
     cpu = time.process_time()
     try:
         transport = httpx.ASGITransport(app=app)
@@ -107,8 +130,10 @@ async def _graph_seconds(
                 statements.append(sum(r.statements for r in database.readers[before:]))
     finally:
         cpu = time.process_time() - cpu
+        after = _server_cpu(conninfo, application)
+        server = None if server is None or after is None else after - server
         await database.close()
-    return timings, statements, cpu
+    return timings, statements, cpu, server
 
 
 def _ms(values: list[float], q: float) -> float:
@@ -139,7 +164,7 @@ def main() -> None:
     compiled = args.executor == "compiled"
     asyncio.run(_graph_seconds(conninfo, key, batches[:20], compiled))
     raw = _raw_seconds(conninfo, batches)
-    graph, statements, cpu = asyncio.run(_graph_seconds(conninfo, key, batches, compiled))
+    graph, statements, cpu, server = asyncio.run(_graph_seconds(conninfo, key, batches, compiled))
 
     print(f"requests: {len(batches)} × {args.books} book(s)")
     print(f"graph  p50 {_ms(graph, 50):7.2f} ms  p95 {_ms(graph, 95):7.2f} ms")
@@ -150,6 +175,10 @@ def main() -> None:
     print(
         f"CPU per book (this process: app, client, PostgreSQL excluded) {cpu / books * 1000:.2f} ms"
     )
+    if server is not None:
+        print(
+            f"CPU per book (PostgreSQL: the pool's server processes) {server / books * 1000:.2f} ms"
+        )
 
 
 if __name__ == "__main__":
