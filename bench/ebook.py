@@ -85,6 +85,8 @@ def _server_cpu(conninfo: str, application: str) -> float | None:
             stat = Path(f"/proc/{pid}/stat").read_text()
         except OSError:
             return None
+        if not stat.split(" (", 1)[1].startswith("postgres"):  # another machine's process id
+            return None
         fields = stat.rsplit(")", 1)[1].split()  # from the state on: utime, stime are 12th, 13th
         total += int(fields[11]) + int(fields[12])
     return total / os.sysconf("SC_CLK_TCK")
