@@ -456,8 +456,9 @@ class Database:
         # Generic plans: a prepared statement is planned once per connection, not at every run.
         # On `auto` every read stayed on a custom plan (a generic plan costs `= ANY(:keys)` for
         # ten keys; one book's custom plan always looked cheaper), so PostgreSQL planned every
-        # statement again; forcing them cost ~0.8x PostgreSQL's CPU per book (bench/results/
-        # ebook.md). Every statement's generic plan is checked (tests/db/test_generic_plans.py).
+        # statement again: forcing generic plans took 0.62x PostgreSQL's CPU per book
+        # (bench/results/ebook.md). Writes too: their statements' generic plans are as good.
+        # Every statement's generic plan is checked (tests/db/test_generic_plans.py).
         await conn.execute(
             f"SET statement_timeout = {statement}; SET lock_timeout = {lock}; SET jit = off;"
             " SET plan_cache_mode = force_generic_plan"
