@@ -453,8 +453,15 @@ class Database:
         # No JIT: the API's statements are short keyed look-ups, and a batch of many keys can lift
         # a plan's estimate over `jit_above_cost` (generate_series' 1,000-row guess), where
         # compiling costs far more than it saves (DESIGN.md, "Facts": 54 ms instead of 7.8 ms).
+        # Generic plans: a prepared statement is planned once per connection, not at every run.
+        # On `auto` every read stayed on a custom plan (a generic plan costs `= ANY(:keys)` for
+        # ten keys; one book's custom plan always looked cheaper), so PostgreSQL planned every
+        # statement again: forcing generic plans took 0.62x PostgreSQL's CPU per book
+        # (bench/results/ebook.md). Writes too: their statements' generic plans are as good.
+        # Every statement's generic plan is checked (tests/db/test_generic_plans.py).
         await conn.execute(
-            f"SET statement_timeout = {statement}; SET lock_timeout = {lock}; SET jit = off"
+            f"SET statement_timeout = {statement}; SET lock_timeout = {lock}; SET jit = off;"
+            " SET plan_cache_mode = force_generic_plan"
         )
 
     async def _check(self, conn: AsyncConnection[DictRow]) -> None:

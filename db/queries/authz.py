@@ -7,6 +7,7 @@ from sqlalchemy import (
     ColumnElement,
     Exists,
     FromClause,
+    Select,
     Text,
     bindparam,
     exists,
@@ -51,6 +52,18 @@ def employed_by(person_id: ColumnElement[int], org: ColumnElement[str]) -> Exist
         period.c.employer_id == employer.c.id,
         employer.c.tax_code == org,
         is_current(period),
+    )
+
+
+def employees_of(org: ColumnElement[str]) -> Select[tuple[int]]:
+    """The persons the employer with tax code `org` currently employs (`employed_by`'s fact,
+    as a set a list can start from)."""
+    period = ContributionPeriod.__table__.alias("current_period")
+    employer = Employer.__table__.alias("current_employer")
+    return (
+        select(period.c.person_id)
+        .join(employer, employer.c.id == period.c.employer_id)
+        .where(employer.c.tax_code == org, is_current(period))
     )
 
 

@@ -16,12 +16,15 @@ from sqlalchemy import (
     bindparam,
     cast,
     func,
+    literal_column,
     or_,
     select,
+    union_all,
 )
+from sqlalchemy.sql import Subquery
 
 from db.models import Person, Relative, SocialInsurance
-from db.queries.authz import employed_by
+from db.queries.authz import employed_by, employees_of
 from db.queries.compile import align_many, align_one, compile_query, int_keys, text_keys
 from db.session import Reader, Row
 
@@ -94,18 +97,42 @@ _filters = (
     or_(_optional("born_from", Date).is_(None), Person.birth_date >= bindparam("born_from")),
     or_(_optional("born_to", Date).is_(None), Person.birth_date <= bindparam("born_to")),
 )
+_narrowing = _filters[1:]
+_after = or_(
+    _optional("after_id", BigInteger).is_(None),
+    Person.id > cast(bindparam("after_id"), BigInteger),
+)
+
+
+def _first(*conditions: ColumnElement[bool]) -> Subquery:
+    return (
+        select(_PERSON)
+        .where(*conditions, *_narrowing, _after)
+        .order_by(Person.id)
+        .limit(bindparam("limit"))
+        .subquery()
+    )
+
+
+# `listable`'s two cases apart, each on its own index: the statement runs on a generic plan
+# (db.session), planned once without knowing which case the caller's parameters take, and with
+# them ORed it walked person's primary key filtering every row, the whole table for an employer
+# with fewer employees than a page (~45 ms at 20 k persons). An officer's part is skipped at
+# once when the caller has no authority to list whole (a one-time filter); an employer's is
+# driven from its own contribution rows, and leaves out whom the first part lists.
+_officer = _first(
+    func.cardinality(_optional("authorities", ARRAY(Text))) > literal_column("0"),
+    Person.managing_authority == any_(_optional("authorities", ARRAY(Text))),
+)
+_employees = _first(
+    Person.id.in_(employees_of(bindparam("employer", type_=Text))),
+    Person.managing_authority == any_(_optional("employed_authorities", ARRAY(Text))),
+    ~(Person.managing_authority == any_(_optional("authorities", ARRAY(Text)))),
+)
+_listed = union_all(select(_officer), select(_employees)).subquery("listed")
 PERSONS_PAGE = compile_query(
     "persons_page",
-    select(*_ROW)
-    .where(
-        *_filters,
-        or_(
-            _optional("after_id", BigInteger).is_(None),
-            Person.id > cast(bindparam("after_id"), BigInteger),
-        ),
-    )
-    .order_by(Person.id)
-    .limit(bindparam("limit")),
+    select(*_listed.c, bhxh_code(_listed)).order_by(_listed.c.id).limit(bindparam("limit")),
 )
 PERSONS_COUNT = compile_query(
     "persons_count", select(func.count().label("n")).select_from(_PERSON).where(*_filters)

@@ -12,11 +12,11 @@ SETTINGS = Query(
     "session_settings",
     "SELECT current_setting('statement_timeout') AS statement_timeout,"
     " current_setting('lock_timeout') AS lock_timeout, current_setting('jit') AS jit,"
-    " pg_backend_pid() AS pid",
+    " current_setting('plan_cache_mode') AS plan_cache_mode, pg_backend_pid() AS pid",
 )
 
 
-async def test_every_connection_has_timeouts_and_no_jit(database_url: str) -> None:
+async def test_every_connection_has_timeouts_no_jit_and_generic_plans(database_url: str) -> None:
     """Every connection of the pool, not only the first: three readers held at once take three."""
     database = Database(
         libpq_conninfo(database_url), max_size=3, timeouts=Timeouts(statement=3, lock=1.5)
@@ -28,7 +28,18 @@ async def test_every_connection_has_timeouts_and_no_jit(database_url: str) -> No
     finally:
         await database.close()
     assert len({row.pop("pid") for row in rows}) == 3
-    assert rows == [{"statement_timeout": "3s", "lock_timeout": "1500ms", "jit": "off"}] * 3
+    assert (
+        rows
+        == [
+            {
+                "statement_timeout": "3s",
+                "lock_timeout": "1500ms",
+                "jit": "off",
+                "plan_cache_mode": "force_generic_plan",
+            }
+        ]
+        * 3
+    )
 
 
 def test_waiting_for_the_database_retries_until_the_wait_is_over() -> None:
