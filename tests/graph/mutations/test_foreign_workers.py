@@ -6,6 +6,7 @@ import psycopg
 import pytest
 
 from db.enums import ManagingAuthority
+from graph.authz.principal import Role
 from tests.factories import employer as employers
 from tests.factories import person as persons
 from tests.factories import reference
@@ -26,7 +27,6 @@ from tests.graph.mutations.declarations import (
 from tests.graph.mutations.test_benefits import (
     SETTLE,
     Insured,
-    _settler,
     lump_sum_history,
     lump_sums,
     settlement,
@@ -77,6 +77,27 @@ async def test_an_employer_declares_a_foreign_worker_by_bhxh_code(
         (e["node"]["scheme"], e["node"]["fromMonth"], e["node"]["participantCategory"])
         for e in si["contributionPeriods"]["edges"]
     ) == [(C, "2026-03", "FOREIGN_WORKER"), (A, "2026-03", "FOREIGN_WORKER")]
+
+
+async def test_a_retry_by_bhxh_code_replays_and_another_key_is_another_write(
+    api: Api, conn: psycopg.Connection
+) -> None:
+    s = shop(conn, api)
+    worker, other = foreign_worker(conn), foreign_worker(conn, "E87654321")
+    first = declaration("2026-03", by_code(opening(worker), worker))
+    first["idempotencyKey"] = "retry-foreign-1"
+    body = await api.query(SUBMIT, s.token, first)
+    assert "errors" not in body, body
+    assert await api.query(SUBMIT, s.token, first) == body
+    assert count(conn, "contribution_declaration") == 1
+    changed = declaration("2026-03", by_code(opening(other), other))
+    changed["idempotencyKey"] = "retry-foreign-1"
+    refused = await api.query(SUBMIT, s.token, changed)
+    assert refused["errors"][0]["extensions"] == {
+        "code": "BAD_USER_INPUT",
+        "argument": "idempotencyKey",
+    }
+    assert count(conn, "contribution_declaration") == 1
 
 
 async def test_mixed_keys_cost_no_statement_more(api: Api, conn: psycopg.Connection) -> None:
@@ -253,7 +274,9 @@ async def test_an_officer_settles_a_foreign_workers_lump_sum_by_bhxh_code(
     who = Insured(worker, employer)
     lump_sum_history(conn, who)
     body = await api.query(
-        SETTLE, _settler(api), settlement({"identification_number": worker["bhxh_code"]})
+        SETTLE,
+        api.token(Role.OFFICER, "officer-1", scopes=["social_insurance"]),
+        settlement({"identification_number": worker["bhxh_code"]}),
     )
     assert "errors" not in body, body
     assert lump_sums(conn) == 1
