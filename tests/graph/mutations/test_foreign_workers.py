@@ -188,8 +188,11 @@ async def test_one_person_named_by_both_keys_on_two_lines_is_refused(
 async def test_a_code_of_nobody_reads_like_a_personal_id_of_nobody(
     api: Api, conn: psycopg.Connection
 ) -> None:
+    """And like the code of a person a ministry keeps, whom no employer here may find."""
     s = shop(conn, api)
     stranger = persons.person(conn)
+    soldier = foreign_worker(conn)
+    conn.execute("UPDATE person SET managing_authority = 'DEFENCE' WHERE id = %s", [soldier["id"]])
     unknown_id = persons.unrecorded_id(stranger["sex"], 1990)
     body = await api.query(
         SUBMIT,
@@ -198,12 +201,14 @@ async def test_a_code_of_nobody_reads_like_a_personal_id_of_nobody(
             "2026-03",
             {**opening(stranger), "identificationNumber": unknown_id},
             by_code(opening(stranger), {"bhxh_code": NOBODY_CODE}),
+            by_code(opening(stranger), soldier),
         ),
     )
     lines = body["errors"][0]["extensions"]["lines"]
     assert [(f["argument"], f["reason"]) for f in lines] == [
         ("input.lines[0].identificationNumber", "no person with this personal ID can be hired"),
         ("input.lines[1].bhxhCode", "no person with this BHXH code can be hired"),
+        ("input.lines[2].bhxhCode", "no person with this BHXH code can be hired"),
     ]
 
 
