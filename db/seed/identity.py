@@ -179,7 +179,7 @@ def person_line(rng: random.Random, p: Person) -> str:
             f"{'FEMALE' if p.female else 'MALE'}\t{p.ethnicity}\t{p.nationality}\t"
             f"{_COUNTRY[p.nationality]}\t{p.birth_legacy}\t{_COUNTRY[p.nationality]}\t"
             f"{p.residence}\t{places.LEGACY[p.legacy].province_code}\t{p.authority}\t{phone}\t"
-            f"{email}\t{contact}"
+            f"{email}\t{contact}\t{p.died.isoformat() if p.died else NULL}"
         )
     return (
         f"{p.pid}\t{p.number}\t{passport}\t{p.name}\t{p.birth.isoformat()}\t{p.precision}\t"
