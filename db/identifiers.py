@@ -92,7 +92,7 @@ def make_personal_id(legacy_province_code: str, sex: Sex, birth_year: int, seria
 
 
 def _parse_personal_id(value: str) -> PersonalIdParts:
-    _require_digits(_PERSONAL_ID, value, 12)
+    _require_digits(_PERSONAL_ID, value, PERSONAL_ID_LENGTH)
     ppp, g = value[:3], int(value[3])
     # Births abroad carry a country code here instead; DOMAIN.md has no list of those.
     if ppp[0] != "0" or ppp[1:] not in LEGACY_PROVINCE_CODES:
@@ -218,9 +218,14 @@ def validate_personal_tax_code(value: str, *, today: date | None = None) -> str:
 # --- BHXH code and passport -------------------------------------------------------------------
 
 
+BHXH_CODE_LENGTH = 10
+PERSONAL_ID_LENGTH = 12
+"""A person's two keys differ in length, so a string names one kind or the other."""
+
+
 def validate_bhxh_code(value: str) -> str:
     """The value when it is 10 digits; BHXH codes carry no published checksum."""
-    _require_digits("BHXH code", value, 10)
+    _require_digits("BHXH code", value, BHXH_CODE_LENGTH)
     return value
 
 

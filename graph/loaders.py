@@ -12,6 +12,7 @@ from typing import Any, Generic, TypeVar
 
 from aiodataloader import DataLoader
 
+from db.identifiers import BHXH_CODE_LENGTH
 from db.queries import (
     access_log,
     change_log,
@@ -26,8 +27,6 @@ from db.queries import (
 from db.queries import unemployment_insurance as unemployment
 from db.session import Reader, Row
 from graph.authz.policy import ListScope
-
-BHXH_CODE_LENGTH = 10
 
 A = TypeVar("A", bound=Hashable)
 Loader = DataLoader[Any, Any]
@@ -68,6 +67,8 @@ class Loaders:
     person_by_id: Loader
     person_by_identification_number: Loader
     person_by_bhxh_code: Loader
+    person_by_key: Loader
+    """By either key, as graph.validation.person_key checks a write's argument."""
     relatives: Loader
     household_membership: Loader
     household: Loader
@@ -111,6 +112,7 @@ class Loaders:
             person_by_id=_loader(db, person.persons_by_id),
             person_by_identification_number=_loader(db, person.persons_by_identification_number),
             person_by_bhxh_code=_loader(db, person.persons_by_bhxh_code),
+            person_by_key=_loader(db, person.persons_by_key),
             relatives=_loader(db, person.relatives_by_person),
             household_membership=_loader(db, household.memberships_by_person),
             household=_loader(db, household.households_by_id),

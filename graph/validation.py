@@ -5,6 +5,8 @@ from collections.abc import Callable
 from datetime import date
 
 from db.identifiers import (
+    BHXH_CODE_LENGTH,
+    PERSONAL_ID_LENGTH,
     InvalidIdentifier,
     validate_bhxh_code,
     validate_bhyt_code,
@@ -37,6 +39,24 @@ def personal_id(value: str, argument: str = "identificationNumber") -> str:
 
 def bhxh_code(value: str, argument: str = "bhxhCode") -> str:
     return _identifier(validate_bhxh_code, value, argument)
+
+
+PERSON_KEY_DESCRIPTION = (
+    "Số định danh cá nhân hoặc mã số BHXH — the person's 12-digit personal ID or 10-digit BHXH"
+    " code (a foreign worker known by passport only has the code alone)"
+)
+"""How a write's argument naming a person says what `person_key` accepts."""
+
+
+def person_key(value: str, argument: str) -> str:
+    """A write's name for a person, checked as the key its length says it is: a 12-digit
+    personal ID or a 10-digit BHXH code (the only key of a person known by passport only,
+    README "Persons known by passport only"). Load it with Loaders.person_by_key."""
+    if len(value) == BHXH_CODE_LENGTH:
+        return bhxh_code(value, argument)
+    if len(value) == PERSONAL_ID_LENGTH:
+        return personal_id(value, argument)
+    raise BadUserInput(argument, "must be a 12-digit personal ID or a 10-digit BHXH code")
 
 
 def tax_code(value: str, argument: str = "taxCode") -> str:

@@ -29,6 +29,7 @@ from db.models import (
 )
 from db.queries.authz import is_current
 from db.queries.compile import compile_query, int_keys
+from db.queries.person import bhxh_code
 from db.session import Reader, Row, Transaction
 
 _EMPLOYER = bindparam("employer_id", type_=BigInteger)
@@ -36,6 +37,7 @@ _keys = select(func.unnest(cast(bindparam("keys"), ARRAY(BigInteger))).label("pe
     "k"
 )
 _period = ContributionPeriod.__table__.alias("p")
+_person = Person.__table__
 _at_employer = and_(_period.c.person_id == _keys.c.person_id, _period.c.employer_id == _EMPLOYER)
 _open = and_(_at_employer, _period.c.to_month.is_(None))
 _line = ContributionDeclarationLine.__table__
@@ -126,8 +128,8 @@ DECLARATION_BY_ID = compile_query(
 )
 DECLARATION_LINES = compile_query(
     "declaration_lines",
-    select(_line, Person.identification_number)
-    .join(Person, Person.id == _line.c.person_id)
+    select(_line, _person.c.identification_number, bhxh_code(_person))
+    .join(_person, _person.c.id == _line.c.person_id)
     .where(int_keys(_line.c.declaration_id))
     .order_by(_line.c.declaration_id, _line.c.line_number),
 )

@@ -23,6 +23,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.sql import Subquery
 
+from db.identifiers import BHXH_CODE_LENGTH
 from db.models import Person, Relative, SocialInsurance
 from db.queries.authz import employed_by, employees_of
 from db.queries.compile import align_many, align_one, compile_query, int_keys, text_keys
@@ -53,6 +54,19 @@ PERSONS_BY_BHXH_CODE = compile_query(
     .join(_SOCIAL, _SOCIAL.c.person_id == Person.id)
     .where(text_keys(_SOCIAL.c.bhxh_code)),
 )
+PERSONS_BY_KEY = compile_query(
+    "persons_by_key",
+    select(*_ROW).where(
+        Person.id.in_(
+            union_all(
+                select(_PERSON.c.id).where(text_keys(_PERSON.c.identification_number)),
+                select(_SOCIAL.c.person_id).where(text_keys(_SOCIAL.c.bhxh_code)),
+            )
+        )
+    ),
+)
+"""Persons named by either key in one statement (a write's input may mix them): a 12-digit
+personal ID and a 10-digit BHXH code never collide, so one array holds both kinds."""
 RELATIVES_BY_PERSON = compile_query(
     "relatives_by_person",
     select(Relative.__table__).where(int_keys(Relative.person_id)).order_by(Relative.id),
@@ -151,6 +165,14 @@ async def persons_by_identification_number(db: Reader, keys: Sequence[str]) -> l
 async def persons_by_bhxh_code(db: Reader, keys: Sequence[str]) -> list[Row | None]:
     rows = await db.fetch(PERSONS_BY_BHXH_CODE, {"keys": list(keys)})
     return align_one(keys, rows, "bhxh_code")
+
+
+async def persons_by_key(db: Reader, keys: Sequence[str]) -> list[Row | None]:
+    """Keys as graph.validation.person_key returns them: a BHXH code has 10 digits."""
+    rows = await db.fetch(PERSONS_BY_KEY, {"keys": list(keys)})
+    by_id = {r["identification_number"]: r for r in rows if r["identification_number"]}
+    by_code = {r["bhxh_code"]: r for r in rows if r["bhxh_code"]}
+    return [(by_code if len(k) == BHXH_CODE_LENGTH else by_id).get(k) for k in keys]
 
 
 async def relatives_by_person(db: Reader, keys: Sequence[int]) -> list[list[Row]]:

@@ -78,8 +78,19 @@ _enum(
 
 @strawberry.input(description="Dòng kê khai — one employee's change in the declared month.")
 class ContributionDeclarationLineInput:
-    identification_number: str = strawberry.field(
-        description="Số định danh cá nhân — the employee's 12-digit personal ID."
+    identification_number: str | None = strawberry.field(
+        default=None,
+        description=(
+            "Số định danh cá nhân — the employee's 12-digit personal ID. Give it or bhxhCode,"
+            " not both."
+        ),
+    )
+    bhxh_code: str | None = strawberry.field(
+        default=None,
+        description=(
+            "Mã số BHXH — the employee's 10-digit BHXH code, for a foreign worker known by"
+            " passport only (no personal ID). Give it or identificationNumber, not both."
+        ),
     )
     kind: LineKind = strawberry.field(description="Loại biến động — what changes.")
     salary_vnd: Vnd | None = strawberry.field(
@@ -136,9 +147,20 @@ class ContributionDeclarationLine:
     def line(self) -> int:
         return int(self.row["line_number"])
 
-    @strawberry.field(description="Số định danh cá nhân — the employee's personal ID.")
-    def identification_number(self) -> str:
-        return str(self.row["identification_number"])
+    @strawberry.field(
+        description=(
+            "Số định danh cá nhân — the employee's personal ID; null for a foreign worker known"
+            " by passport only (bhxhCode names them)."
+        )
+    )
+    def identification_number(self) -> str | None:
+        return self.row["identification_number"]  # type: ignore[no-any-return]
+
+    @strawberry.field(
+        description="Mã số BHXH — the employee's BHXH code; null while none is issued."
+    )
+    def bhxh_code(self) -> str | None:
+        return self.row["bhxh_code"]  # type: ignore[no-any-return]
 
     @strawberry.field(description="Loại biến động — what the line declared.")
     def kind(self) -> LineKind:

@@ -25,11 +25,11 @@ from graph.context import Info
 from graph.errors import BadUserInput, Conflict, NotFound
 from graph.types.social_insurance import Benefit
 from graph.types.unemployment_insurance import UnemploymentBenefitDecision
-from graph.validation import personal_id
+from graph.validation import PERSON_KEY_DESCRIPTION, person_key
 from graph.writes import IdempotencyKey, authorize, perform, stale
 
 MAX_DECISION_NUMBER: Final = 50
-_PERSON = "Số định danh — the personal ID of the person the decision is about."
+_PERSON = PERSON_KEY_DESCRIPTION + ": the person the decision is about."
 _NUMBER = f"Số quyết định — the decision's number (e.g. 123/QĐ-SNV), 1 to {MAX_DECISION_NUMBER} characters."
 
 
@@ -110,7 +110,8 @@ class SettleLumpSumInput:
 
 def _no_person() -> NotFound:
     return NotFound(
-        "no person with this personal ID whose benefits you decide", argument="input.person"
+        "no person with this personal ID or BHXH code whose benefits you decide",
+        argument="input.person",
     )
 
 
@@ -238,10 +239,10 @@ class BenefitMutations:
         ],
         idempotency_key: IdempotencyKey,
     ) -> UnemploymentBenefitDecision:
-        key = personal_id(input.person, "input.person")
+        key = person_key(input.person, "input.person")
         number = _decision_number(input.decision_number)
         _check_claim_dates(input)
-        person = await info.context.loaders.person_by_identification_number.load(key)
+        person = await info.context.loaders.person_by_key.load(key)
         access = await authorize(
             info, person, WriteOperation.DECIDE_UNEMPLOYMENT_BENEFIT, not_found=_no_person()
         )
@@ -344,10 +345,10 @@ class BenefitMutations:
         ],
         idempotency_key: IdempotencyKey,
     ) -> Benefit:
-        key = personal_id(input.person, "input.person")
+        key = person_key(input.person, "input.person")
         number = _decision_number(input.decision_number)
         _not_future(input.decided_on, "input.decidedOn")
-        person = await info.context.loaders.person_by_identification_number.load(key)
+        person = await info.context.loaders.person_by_key.load(key)
         access = await authorize(
             info, person, WriteOperation.SETTLE_LUMP_SUM, not_found=_no_person()
         )

@@ -17,7 +17,7 @@ from graph.authz.write_policy import WriteOperation
 from graph.context import Info
 from graph.errors import BadUserInput, Conflict, Forbidden, NotFound
 from graph.types.consent import Consent
-from graph.validation import personal_id
+from graph.validation import PERSON_KEY_DESCRIPTION, person_key
 from graph.writes import IdempotencyKey, authorize, perform
 
 MAX_CONSENT = timedelta(days=5 * 366)
@@ -36,16 +36,16 @@ class GrantConsentInput:
     person: str | None = strawberry.field(
         default=None,
         description=(
-            "Số định danh — the person the consent is for, when a legal representative grants "
-            "it; omitted for the caller's own data."
+            PERSON_KEY_DESCRIPTION + ": the person the consent is for, when a legal"
+            " representative grants it; omitted for the caller's own data."
         ),
     )
 
 
 # Someone else's consent (or person) and one that does not exist get the same answer, word for
-# word: an error that differs would tell the caller that the id or personal ID exists.
+# word: an error that differs would tell the caller that the id or person exists.
 _NO_CONSENT_MESSAGE = "no consent with this id among those you manage"
-_NO_PERSON_MESSAGE = "no person with this personal ID whose consent you manage"
+_NO_PERSON_MESSAGE = "no person with this personal ID or BHXH code whose consent you manage"
 
 
 def _no_consent() -> NotFound:
@@ -108,7 +108,7 @@ class ConsentMutations:
         groups, purpose, until = _check(input)
         loaders = info.context.loaders
         person = await (
-            loaders.person_by_identification_number.load(personal_id(input.person, "input.person"))
+            loaders.person_by_key.load(person_key(input.person, "input.person"))
             if input.person
             else loaders.citizen(subject)
         )

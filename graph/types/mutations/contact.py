@@ -12,7 +12,7 @@ from graph.authz.write_policy import WriteOperation
 from graph.context import Info
 from graph.errors import BadUserInput, Forbidden, NotFound
 from graph.types.person import Person
-from graph.validation import personal_id
+from graph.validation import PERSON_KEY_DESCRIPTION, person_key
 from graph.writes import IdempotencyKey, authorize, perform, stale
 
 # The database's CHECK constraints (db/models/person.py), word for word.
@@ -40,8 +40,8 @@ class UpdateContactInput:
     person: str | None = strawberry.field(
         default=None,
         description=(
-            "Số định danh — the person whose details change, when a legal representative acts"
-            " for them; omitted for the caller's own details."
+            PERSON_KEY_DESCRIPTION + ": the person whose details change, when a legal"
+            " representative acts for them; omitted for the caller's own details."
         ),
     )
     phone: str | None = strawberry.field(
@@ -63,7 +63,7 @@ class UpdateContactInput:
 
 def _no_person(named: bool) -> NotFound:
     return NotFound(
-        "no person with this personal ID whose contact details you manage",
+        "no person with this personal ID or BHXH code whose contact details you manage",
         **({"argument": "input.person"} if named else {}),
     )
 
@@ -121,9 +121,7 @@ class ContactMutations:
         changes = contact_changes(input)
         loaders = info.context.loaders
         if input.person is not None:
-            row = await loaders.person_by_identification_number.load(
-                personal_id(input.person, "input.person")
-            )
+            row = await loaders.person_by_key.load(person_key(input.person, "input.person"))
         elif principal.role is Role.CITIZEN:
             row = await loaders.citizen(principal.subject)
         else:

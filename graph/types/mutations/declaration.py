@@ -165,8 +165,9 @@ class DeclarationMutations:
             raise Forbidden(_INACTIVE)
         month = _month(input)
         lines, failures = checked_lines(input.lines, month, input.wage_region)
-        idents = [line.identification_number for line in lines]
-        found = await info.context.loaders.person_by_identification_number.load_many(idents)
+        # Both kinds of key in one statement, however the lines mix them.
+        idents = [line.key for line in lines]
+        found = await info.context.loaders.person_by_key.load_many(idents)
         submission = _Submission(
             principal=principal,
             employer_id=employer["id"],

@@ -10,7 +10,7 @@ from datetime import date
 from db import contribution_rules as rules
 from db.contribution_rules import OPENING, OUTCOME, LineKind
 from db.enums import Scheme, WageRegion
-from db.identifiers import InvalidIdentifier, validate_personal_id
+from db.identifiers import InvalidIdentifier, validate_bhxh_code, validate_personal_id
 from db.queries.declaration import PersonFacts
 from db.session import Row
 from db.writes.declaration import LineRecord, Opening
@@ -20,10 +20,10 @@ from graph.authz.write_policy import WriteAccess, WriteOperation, decide_write, 
 from graph.errors import BAD_USER_INPUT, DomainError
 from graph.types.declaration import MAX_JOB_TITLE, ContributionDeclarationLineInput
 
-# An unknown personal ID and one of a person kept by another ministry get the same words (no
-# oracle), per kind: a hire names someone the employer may not know yet; every other kind names
-# an employee, and for someone who is not one the same words are true as well.
-NO_PERSON_TO_HIRE = "no person with this personal ID can be hired"
+# An unknown key and one of a person kept by another ministry get the same words (no oracle),
+# per kind: a hire names someone the employer may not know yet; every other kind names an
+# employee, and for someone who is not one the same words are true as well.
+NO_PERSON_TO_HIRE = "no person with this {key} can be hired"
 NOT_AN_EMPLOYEE = "is not an employee of this employer"
 ALREADY_EMPLOYED = "already employed by this employer"
 
@@ -62,7 +62,10 @@ class Line:
     """A line that passed the checks of its own."""
 
     number: int
-    identification_number: str
+    key: str
+    """The person's personal ID or BHXH code (graph.validation.person_key's keys)."""
+    key_field: str
+    """The input field that gave `key`: identificationNumber or bhxhCode."""
     kind: LineKind
     salary_vnd: int | None
     job_title: str | None
@@ -73,7 +76,8 @@ def checked_lines(
     inputs: Sequence[ContributionDeclarationLineInput], month: date, region: WageRegion
 ) -> tuple[list[Line], list[LineFailure]]:
     """The lines that pass the checks needing no data, and a failure for each of the others
-    (the first failing field of the line). A person named again is a failure of the later line."""
+    (the first failing field of the line). A key named again is a failure of the later line (one
+    person named by both keys is found by `plan_lines`)."""
     lines: list[Line] = []
     failures: list[LineFailure] = []
     first_line: dict[str, int] = {}
@@ -82,15 +86,9 @@ def checked_lines(
         if isinstance(checked, LineFailure):
             failures.append(checked)
             continue
-        earlier = first_line.setdefault(checked.identification_number, number)
+        earlier = first_line.setdefault(checked.key, number)
         if earlier != number:
-            failures.append(
-                LineFailure(
-                    number,
-                    "identificationNumber",
-                    f"names the same person as line {earlier}: one line per person",
-                )
-            )
+            failures.append(_again(checked, earlier))
             continue
         lines.append(checked)
     return lines, failures
@@ -102,10 +100,27 @@ def _checked(
     def fail(field: str, reason: str) -> LineFailure:
         return LineFailure(number, field, reason)
 
+    # A foreign worker known by passport only has no personal ID: the BHXH code names them
+    # (README "Persons known by passport only"). A line names its person once, by one key.
+    named = [
+        (name, key)
+        for name, key in (
+            ("identificationNumber", given.identification_number),
+            ("bhxhCode", given.bhxh_code),
+        )
+        if key is not None
+    ]
+    if len(named) != 1:
+        return fail(
+            "bhxhCode" if named else "identificationNumber",
+            "give exactly one of identificationNumber and bhxhCode",
+        )
+    key_field, key = named[0]
+    validate = validate_bhxh_code if key_field == "bhxhCode" else validate_personal_id
     try:
-        ident = validate_personal_id(given.identification_number)
+        ident = validate(key)
     except InvalidIdentifier as exc:
-        return fail("identificationNumber", exc.reason)
+        return fail(key_field, exc.reason)
     kind = given.kind
     if kind not in OPENING:
         for field_name, value in (
@@ -115,7 +130,7 @@ def _checked(
         ):
             if value is not None:
                 return fail(field_name, f"must be omitted for {kind.value}: nothing opens")
-        return Line(number, ident, kind, None, None, None)
+        return Line(number, ident, key_field, kind, None, None, None)
     if given.salary_vnd is None:
         return fail("salaryVnd", f"is required for {kind.value}")
     if (problem := rules.salary_problem(given.salary_vnd, region, month)) is not None:
@@ -128,7 +143,7 @@ def _checked(
     schemes = frozenset(given.schemes)
     if (problem := rules.schemes_problem(schemes)) is not None:
         return fail("schemes", problem)
-    return Line(number, ident, kind, given.salary_vnd, title, schemes)
+    return Line(number, ident, key_field, kind, given.salary_vnd, title, schemes)
 
 
 @dataclass
@@ -155,23 +170,42 @@ def plan_lines(
     checked against the person's rows at the employer; the changes of the lines that pass."""
     plan = Plan()
     failures: list[LineFailure] = []
+    first_line: dict[int, int] = {}
     for line in lines:
-        person = persons.get(line.identification_number)
+        person = persons.get(line.key)
         reason = (
             _refusal(line, person, facts[person["id"]], principal, employer_id, access, month)
             if person is not None
             else _unknown(line)
         )
         if reason is not None:
-            failures.append(LineFailure(line.number, "identificationNumber", reason))
+            failures.append(LineFailure(line.number, line.key_field, reason))
             continue
         assert person is not None
+        # Only a person the line may name gets here: telling that two keys are one person
+        # reveals nothing the caller may not read.
+        earlier = first_line.setdefault(person["id"], line.number)
+        if earlier != line.number:
+            failures.append(_again(line, earlier))
+            continue
         _add(plan, line, person["id"], facts[person["id"]], month)
     return plan, failures
 
 
+def _again(line: Line, earlier: int) -> LineFailure:
+    return LineFailure(
+        line.number,
+        line.key_field,
+        f"names the same person as line {earlier}: one line per person",
+    )
+
+
 def _unknown(line: Line) -> str:
-    return NO_PERSON_TO_HIRE if line.kind is LineKind.START else NOT_AN_EMPLOYEE
+    if line.kind is not LineKind.START:
+        return NOT_AN_EMPLOYEE
+    return NO_PERSON_TO_HIRE.format(
+        key="BHXH code" if line.key_field == "bhxhCode" else "personal ID"
+    )
 
 
 def _refusal(

@@ -24,7 +24,7 @@ from graph.authz.write_policy import WriteAccess, WriteOperation
 from graph.context import Info
 from graph.errors import BadUserInput, Conflict, NotFound
 from graph.types.health_insurance import HealthInsuranceCard
-from graph.validation import personal_id
+from graph.validation import PERSON_KEY_DESCRIPTION, person_key
 from graph.writes import IdempotencyKey, authorize, perform, stale
 
 MAX_VALIDITY_MONTHS: Final = 72
@@ -34,12 +34,12 @@ _FACILITY_CODE = re.compile(r"[A-Z0-9]{1,10}")
 _ID = re.compile(r"[0-9]{1,18}")
 
 _NO_CARD = "no card issue with this id among those you manage"
-_NO_PERSON = "no person with this personal ID whose cards you manage"
+_NO_PERSON = "no person with this personal ID or BHXH code whose cards you manage"
 
 
 @strawberry.input(description="Cấp thẻ BHYT — a new card issue.")
 class IssueHealthInsuranceCardInput:
-    person: str = strawberry.field(description="Số định danh — the holder's personal ID.")
+    person: str = strawberry.field(description=PERSON_KEY_DESCRIPTION + ": the holder.")
     category: str = strawberry.field(
         description="Mã đối tượng — the BHYT category (DN, HT, TE…); it sets the benefit level."
     )
@@ -262,7 +262,7 @@ class HealthInsuranceCardMutations:
         idempotency_key: IdempotencyKey,
     ) -> HealthInsuranceCard:
         info.context.require_principal()
-        pid = personal_id(input.person, "input.person")
+        pid = person_key(input.person, "input.person")
         category, level = _category(input.category)
         province = input.province.strip()
         if province not in LEGACY_PROVINCE_CODES:
@@ -273,7 +273,7 @@ class HealthInsuranceCardMutations:
         facility = _facility(input.initial_facility)
         _validity(input.valid_from, input.valid_to)
         since = _cover_since(input.continuous_cover_since, input.valid_from)
-        person = await info.context.loaders.person_by_identification_number.load(pid)
+        person = await info.context.loaders.person_by_key.load(pid)
         not_found = NotFound(_NO_PERSON, argument="input.person")
         access = await authorize(info, person, WriteOperation.ISSUE_CARD, not_found=not_found)
         assert person is not None

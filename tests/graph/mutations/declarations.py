@@ -86,6 +86,37 @@ def insured(conn: psycopg.Connection, person: dict[str, Any], office: dict[str, 
     )
 
 
+def foreign_worker(conn: psycopg.Connection, passport: str = "E12345678") -> dict[str, Any]:
+    """A passport-only person with a BHXH record as a foreign worker (Law 41/2024 art. 2(2)); the
+    row has the bhxh_code the API names them by."""
+    worker = persons.person(
+        conn,
+        identification_number=None,
+        passport_number=passport,
+        nationality="CN",
+        full_name="WANG WEI",
+    )
+    code = f"01{worker['id']:08d}"
+    insert(
+        conn,
+        "social_insurance",
+        {
+            "person_id": worker["id"],
+            "bhxh_code": code,
+            "office_code": reference.office(conn)["code"],
+            "participant_category": "FOREIGN_WORKER",
+            "payment_method": "MONTHLY",
+        },
+    )
+    return {**worker, "bhxh_code": code}
+
+
+def by_code(line: dict[str, Any], worker: dict[str, Any]) -> dict[str, Any]:
+    """The line naming `worker` by BHXH code instead of personal ID."""
+    named = {k: v for k, v in line.items() if k != "identificationNumber"}
+    return named | {"bhxhCode": worker["bhxh_code"]}
+
+
 def line(person: dict[str, Any], kind: str, **fields: Any) -> dict[str, Any]:
     return {"identificationNumber": person["identification_number"], "kind": kind, **fields}
 

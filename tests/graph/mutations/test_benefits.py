@@ -611,7 +611,7 @@ async def _settle_refused(
             "reaches retirement age on 2027-07-01",
         ),
         ({"decisionNumber": ""}, "input.decisionNumber", "1 to 50"),
-        ({"person": "0010880123"}, "input.person", ""),
+        ({"person": "00108801234"}, "input.person", "12-digit personal ID or a 10-digit BHXH code"),
     ],
 )
 async def test_bad_settlements_name_the_field_and_change_nothing(

@@ -18,6 +18,7 @@ from tests.graph.mutations.declarations import (
     count,
     declaration,
     employee,
+    foreign_worker,
     fresh_change_log,  # noqa: F401 (a fixture)
     insured,
     line,
@@ -425,6 +426,7 @@ async def test_an_employer_declares_only_for_itself(api: Api, conn: psycopg.Conn
 async def test_the_example_runs_as_its_user_sends_it(api: Api, conn: psycopg.Connection) -> None:
     s = shop(conn, api)
     leaving, hired = employee(conn, s.employer), persons.person(conn)
+    worker = foreign_worker(conn)
     document = (EXAMPLES / "submit_contribution_declaration.graphql").read_text()
     variables = {
         "input": {
@@ -439,6 +441,13 @@ async def test_the_example_runs_as_its_user_sends_it(api: Api, conn: psycopg.Con
                     "schemes": ["COMPULSORY_SOCIAL", "UNEMPLOYMENT"],
                 },
                 {"identificationNumber": leaving["identification_number"], "kind": "END"},
+                {
+                    "bhxhCode": worker["bhxh_code"],
+                    "kind": "START",
+                    "salaryVnd": 30_000_000,
+                    "jobTitle": "Chuyên gia kỹ thuật",
+                    "schemes": ["COMPULSORY_SOCIAL"],
+                },
             ],
         },
         "idempotencyKey": "6f1c2a4e-declaration-2026-03",
@@ -447,9 +456,10 @@ async def test_the_example_runs_as_its_user_sends_it(api: Api, conn: psycopg.Con
     assert "errors" not in body, body
     d = body["data"]["submitContributionDeclaration"]
     assert d["employer"] == {"taxCode": s.employer["tax_code"], "name": s.employer["name"]}
-    assert [(x["kind"], x["outcome"]) for x in d["lines"]] == [
-        ("START", "OPENED"),
-        ("END", "CLOSED"),
+    assert [(x["kind"], x["outcome"], x["bhxhCode"]) for x in d["lines"]] == [
+        ("START", "OPENED", None),
+        ("END", "CLOSED", None),
+        ("START", "OPENED", worker["bhxh_code"]),
     ]
     assert await api.query(document, s.token, variables) == body  # the retry
 
