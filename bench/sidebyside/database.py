@@ -60,20 +60,32 @@ def ensure(server_url: str, database: str, persons: int, seed: int) -> str:
         raise SystemExit(
             f"{database} holds {found:,} persons, not {persons:,}: name another --database"
         )
-    derived_columns(owner)
+    prepare_for_peers(owner)
     return owner
 
 
-def derived_columns(owner_url: str) -> None:
-    """What this project derives when it reads, offered to the peers as computed columns
-    (PostGraphile serves `<table>_<name>(row)` as the field `name`) with this project's own
-    SQL, so that all three compute the same values: the card's five-year date."""
+def prepare_for_peers(owner_url: str) -> None:
+    """What the peers need of the database beyond its tables, none of which this project reads:
+    - what this project derives when it reads, offered as computed columns (PostGraphile serves
+      `<table>_<name>(row)` as the field `name`) with this project's own SQL, so that all three
+      compute the same values: the card's five-year date;
+    - a name for the backward side of each self-referencing unique foreign key (a declaration
+      that replaces another): PostGraphile v4 names both sides alike and refuses to start."""
     with psycopg.connect(libpq_conninfo(owner_url), autocommit=True) as conn:
         conn.execute(
             "CREATE OR REPLACE FUNCTION health_insurance_card_five_year_date("
             "c health_insurance_card) RETURNS date LANGUAGE sql STABLE AS"
             f" $$ SELECT {five_year_sql('c')} $$"
         )
+        self_referencing = conn.execute(
+            "SELECT conname, conrelid::regclass::text FROM pg_constraint"
+            " WHERE contype = 'f' AND conrelid = confrelid"
+        ).fetchall()
+        for name, table in self_referencing:
+            conn.execute(
+                f'COMMENT ON CONSTRAINT "{name}" ON {table}'
+                f" IS '@foreignSingleFieldName {name}_inverse'"
+            )
 
 
 def sample(
