@@ -138,6 +138,17 @@ def schemes_problem(schemes: frozenset[Scheme]) -> str | None:
     return None
 
 
+def citizens_only_problem(schemes: frozenset[Scheme], nationality: str) -> str | None:
+    """Why a line cannot open `schemes` for a person of `nationality` (None: it can). BHTN
+    insures Vietnamese citizens working under a labour contract (Law on Employment 38/2013
+    art. 43(1)); a foreign worker joins compulsory BHXH and the accident fund only (Law 41/2024
+    art. 2(2), Decree 143/2018/NĐ-CP). The database holds the same rule for rows contributed
+    as a foreign worker (migration 0016)."""
+    if Scheme.UNEMPLOYMENT in schemes and nationality != "VN":
+        return "is not a Vietnamese citizen: UNEMPLOYMENT (BHTN) insures Vietnamese citizens only"
+    return None
+
+
 def opened_schemes(schemes: frozenset[Scheme], month: date) -> list[tuple[Scheme, Decimal]]:
     """The rows an opening line starts in `month`, with their rates: compulsory BHXH, the
     occupational accident fund with it (the employer pays TNLĐ-BNN for every compulsory member:

@@ -110,6 +110,12 @@ class ContributionPeriod(Base):
             " OR scheme IN ('COMPULSORY_SOCIAL', 'OCCUPATIONAL_ACCIDENT')",
             name="armed_forces_schemes",
         ),
+        # BHTN insures Vietnamese citizens only (Law 38/2013 art. 43(1); migration 0016).
+        CheckConstraint(
+            "participant_category IS DISTINCT FROM 'FOREIGN_WORKER'"
+            " OR scheme IN ('COMPULSORY_SOCIAL', 'OCCUPATIONAL_ACCIDENT')",
+            name="foreign_worker_schemes",
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)

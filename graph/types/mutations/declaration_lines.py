@@ -236,6 +236,10 @@ def _refusal(
             return _already(found)
         return NOT_AN_EMPLOYEE
     assert granted.grounds == access.grounds  # what the change log records for the declaration
+    if line.schemes and (
+        problem := rules.citizens_only_problem(line.schemes, person["nationality"])
+    ):
+        return problem
     if line.kind is LineKind.START:
         if found.overlapping:
             return f"has a contribution period at this employer in or after {month:%m/%Y}"

@@ -84,13 +84,13 @@ async def test_a_retry_by_bhxh_code_replays_and_another_key_is_another_write(
 ) -> None:
     s = shop(conn, api)
     worker, other = foreign_worker(conn), foreign_worker(conn, "E87654321")
-    first = declaration("2026-03", by_code(opening(worker), worker))
+    first = declaration("2026-03", by_code(opening(worker, schemes=[C]), worker))
     first["idempotencyKey"] = "retry-foreign-1"
     body = await api.query(SUBMIT, s.token, first)
     assert "errors" not in body, body
     assert await api.query(SUBMIT, s.token, first) == body
     assert count(conn, "contribution_declaration") == 1
-    changed = declaration("2026-03", by_code(opening(other), other))
+    changed = declaration("2026-03", by_code(opening(other, schemes=[C]), other))
     changed["idempotencyKey"] = "retry-foreign-1"
     refused = await api.query(SUBMIT, s.token, changed)
     assert refused["errors"][0]["extensions"] == {
@@ -115,7 +115,7 @@ async def test_mixed_keys_cost_no_statement_more(api: Api, conn: psycopg.Connect
                 month,
                 opening(staff, "SALARY_CHANGE"),
                 *(opening(p) for p in hired),
-                *(by_code(opening(staff), w) for w in workers),
+                *(by_code(opening(staff, schemes=[C]), w) for w in workers),
             ),
         )
         assert "errors" not in body, body["errors"][:1]
@@ -141,7 +141,7 @@ async def test_a_line_names_its_person_by_exactly_one_key(
     body = await api.query(
         SUBMIT,
         s.token,
-        declaration("2026-03", by_code(opening(persons.person(conn)), worker), bad),
+        declaration("2026-03", by_code(opening(persons.person(conn), schemes=[C]), worker), bad),
     )
     assert body["data"] is None, body
     (err,) = body["errors"]
@@ -289,3 +289,42 @@ async def test_an_officer_settles_a_foreign_workers_lump_sum_by_bhxh_code(
         "SELECT person_id FROM benefit WHERE regime = 'LUMP_SUM_WITHDRAWAL'"
     ).fetchall()
     assert settled == [(worker["id"],)]
+
+
+async def test_no_bhtn_for_a_foreign_worker_by_the_api_or_the_database(
+    api: Api, conn: psycopg.Connection
+) -> None:
+    """BHTN insures Vietnamese citizens (Law on Employment 38/2013 art. 43(1)): a line opening
+    it for a foreign worker is refused naming the line, and the database refuses the row."""
+    s = shop(conn, api)
+    worker = foreign_worker(conn)
+    local = persons.person(conn)
+    before = whole_table(conn)
+    body = await api.query(
+        SUBMIT,
+        s.token,
+        declaration(
+            "2026-03",
+            opening(local, schemes=[C, U]),
+            by_code(opening(local, schemes=[C, U]), worker),
+        ),
+    )
+    assert body["data"] is None, body
+    (err,) = body["errors"]
+    assert err["extensions"]["lines"] == [
+        {
+            "line": 1,
+            "argument": "input.lines[1].bhxhCode",
+            "reason": "is not a Vietnamese citizen: UNEMPLOYMENT (BHTN) insures Vietnamese"
+            " citizens only",
+        }
+    ]
+    assert whole_table(conn) == before
+    with pytest.raises(psycopg.errors.CheckViolation) as refused:
+        conn.execute(
+            "INSERT INTO contribution_period (person_id, scheme, from_month, employer_id,"
+            " salary_vnd, rate_pct, participant_category)"
+            " VALUES (%s, 'UNEMPLOYMENT', '2026-03-01', %s, 10000000, 1, 'FOREIGN_WORKER')",
+            [worker["id"], s.employer["id"]],
+        )
+    assert refused.value.diag.constraint_name == "ck_contribution_period_foreign_worker_schemes"
