@@ -116,7 +116,12 @@ class Relative(Base):
         CheckConstraint(
             "is_valid_personal_id(identification_number)", name="identification_number_valid"
         ),
-        CheckConstraint("passport_number ~ '^[A-Z][0-9]{7}$'", name="passport_number_format"),
+        # A relative may be foreign: the passport is checked by nationality, as a person's is
+        # (migration 0017).
+        CheckConstraint(
+            "is_valid_passport(passport_number, nationality)", name="passport_number_valid"
+        ),
+        CheckConstraint("nationality ~ '^[A-Z]{2}$'", name="nationality_format"),
         CheckConstraint("relative_person_id <> person_id", name="not_self"),
         Index("ix_relative_person_id_kind", "person_id", "kind", unique=True),
     )
@@ -128,5 +133,6 @@ class Relative(Base):
     # Indexed: a legal representative's token names them by this number.
     identification_number: Mapped[str | None] = mapped_column(Text, index=True)
     passport_number: Mapped[str | None] = mapped_column(Text)
+    nationality: Mapped[str] = mapped_column(Text, server_default="VN")
     # Indexed: "whom does this person represent?" is asked of every legal-representative caller.
     relative_person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"), index=True)

@@ -17,17 +17,32 @@ from sqlalchemy import (
     select,
 )
 
-from db.models import Consent, ContributionPeriod, Employer, Relative
+from db.models import Consent, ContributionPeriod, Employer, Person, Relative, SocialInsurance
 from db.queries.compile import align_many, compile_query, int_keys
 from db.session import Reader, Row
 
+_subject = bindparam("subject", type_=Text)
+_person = Person.__table__
+_social = SocialInsurance.__table__
+# The person whose token subject is a BHXH code: one without a personal ID (policy.citizen_subject).
+_known_by_code = (
+    select(_social.c.person_id)
+    .join(_person, _person.c.id == _social.c.person_id)
+    .where(_social.c.bhxh_code == _subject, _person.c.identification_number.is_(None))
+)
 REPRESENTED_AMONG = compile_query(
     "represented_among",
     select(Relative.person_id)
     .where(
         int_keys(Relative.person_id),
         Relative.kind == literal_column("'LEGAL_REPRESENTATIVE'"),
-        Relative.identification_number == bindparam("subject", type_=Text),
+        # The representative's token names them by personal ID, which the relative row records;
+        # one known by passport only (a foreign parent) has none there and is matched by the
+        # record the row links to, whose BHXH code is their subject.
+        or_(
+            Relative.identification_number == _subject,
+            Relative.relative_person_id.in_(_known_by_code),
+        ),
     )
     .distinct(),
 )

@@ -88,6 +88,9 @@ class Relative:
         )
     )
     passport_number: str | None = strawberry.field(description="Số hộ chiếu — passport number.")
+    nationality: str = strawberry.field(
+        description="Quốc tịch — nationality (ISO 3166 alpha-2); the passport is of this state."
+    )
     relative_person_id: strawberry.Private[int | None]
 
     @classmethod
@@ -97,6 +100,7 @@ class Relative:
             full_name=r["full_name"],
             identification_number=r["identification_number"],
             passport_number=r["passport_number"],
+            nationality=r["nationality"],
             relative_person_id=r["relative_person_id"],
         )
 

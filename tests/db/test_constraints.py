@@ -374,14 +374,23 @@ def _foreign_person(nationality: str, passport: str, **values: Any) -> dict[str,
     return {**row, "nationality": nationality, "passport_number": passport, **values}
 
 
-def test_passport_by_nationality(conn: psycopg.Connection) -> None:
-    """Each case both with a personal ID and, for foreigners, without one (passport only)."""
+def test_passport_by_nationality(conn: psycopg.Connection, world: dict[str, Any]) -> None:
+    """Each case both with a personal ID and, for foreigners, without one (passport only), and
+    as a relative's passport (migration 0017)."""
     verdicts = set()
     for nationality, number in PASSPORTS:
         expected = _verdict(lambda v, n=nationality: validate_passport(v, n), number)
         verdicts.add(expected)
         row = _foreign_person(nationality, number)
         assert _accepts(conn, "person", row) == expected, (nationality, number)
+        relative = {
+            "person_id": world["person"]["id"],
+            "kind": "MOTHER",
+            "full_name": "A",
+            "nationality": nationality,
+            "passport_number": number,
+        }
+        assert _accepts(conn, "relative", relative) == expected, ("relative", nationality, number)
         if nationality != "VN":
             alone = {**row, "identification_number": None}
             assert _accepts(conn, "person", alone) == expected, (nationality, number)

@@ -59,8 +59,12 @@ def relative(
     full_name: str = "Trần Văn Hùng",
     identification_number: str | None = None,
 ) -> dict[str, Any]:
-    """A relative linked to their own record, or (`linked=None`) one the record names only:
-    by name, and by personal ID when `identification_number` is given (as most are)."""
+    """A relative linked to their own record, named by its personal ID, passport and
+    nationality, or (`linked=None`) one the record names only: by name, and by personal ID when
+    `identification_number` is given (as most are)."""
+    passport = (
+        (linked.get("passport_number"), linked.get("nationality", "VN")) if linked else (None, "VN")
+    )
     return insert(
         conn,
         "relative",
@@ -71,6 +75,8 @@ def relative(
             "identification_number": (
                 linked["identification_number"] if linked else identification_number
             ),
+            "passport_number": passport[0],
+            "nationality": passport[1],
             "relative_person_id": linked["id"] if linked else None,
         },
     )

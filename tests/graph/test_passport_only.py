@@ -9,10 +9,12 @@ import psycopg
 import pytest
 from joserfc.jwk import ECKey
 
+from db.enums import RelativeKind
 from graph.authz.principal import Role
+from tests.factories import person as persons
 from tests.factories.book import Book, book
 from tests.graph.conftest import Api, serving
-from tests.graph.operations import EBOOK_FRAGMENT, ME
+from tests.graph.operations import EBOOK_FRAGMENT, ME, PERSON
 from tests.graph.test_consent import GRANT
 from tests.graph.test_ebook import EBOOK_STATEMENTS, EVERY_SCOPE
 
@@ -32,13 +34,15 @@ async def api(
         yield api
 
 
-def _foreign_book(conn: psycopg.Connection) -> Book:
+def _foreign_book(
+    conn: psycopg.Connection, passport: str = PASSPORT, full_name: str = "WANG WEI"
+) -> Book:
     return book(
         conn,
         identification_number=None,
-        passport_number=PASSPORT,
+        passport_number=passport,
         nationality="CN",
-        full_name="WANG WEI",
+        full_name=full_name,
     )
 
 
@@ -173,3 +177,67 @@ async def test_the_person_grants_consent_that_an_agency_reads_by(
     assert person["healthInsurance"]["currentCard"]["status"] == "ACTIVE"
     assert person["contact"] is None
     assert [e["extensions"]["code"] for e in body["errors"]] == ["FORBIDDEN"]
+
+
+REPRESENTED_RELATIVES = (
+    "query($id: String!) { person(identificationNumber: $id) {"
+    " relatives { kind passportNumber nationality } } }"
+)
+
+
+async def test_a_passport_only_mother_represents_her_child(
+    api: Api, conn: psycopg.Connection
+) -> None:
+    """The child's record links its legal representative to her record; her token names her by
+    BHXH code, and the same one statement as a representative with a personal ID finds it."""
+    mother = _foreign_book(conn, full_name="LI NA")
+    child = book(conn, full_name="Nguyễn Minh An")
+    persons.relative(conn, child.person, RelativeKind.MOTHER, linked=mother.person)
+    persons.relative(conn, child.person, RelativeKind.LEGAL_REPRESENTATIVE, linked=mother.person)
+    other_child = book(conn)
+    guardian = persons.person(conn, full_name="Nguyễn Văn Đại", sex="MALE")
+    persons.relative(conn, other_child.person, RelativeKind.LEGAL_REPRESENTATIVE, linked=guardian)
+    by_id = await api.query(
+        PERSON, api.citizen(guardian), {"id": other_child.person["identification_number"]}
+    )
+    assert "errors" not in by_id, by_id
+    statements = api.last_statements
+
+    token = _citizen(api, mother)
+    body = await api.query(PERSON, token, {"id": child.person["identification_number"]})
+    assert "errors" not in body, body
+    assert body["data"]["person"]["fullName"] == "Nguyễn Minh An"
+    assert api.last_statements == statements
+    logged = conn.execute(
+        "SELECT actor_role, actor_subject, grounds FROM access_log WHERE person_id = %s",
+        [child.person["id"]],
+    ).fetchall()
+    assert logged == [("CITIZEN", mother.bhxh_code, ["represented"])]
+    relatives = await api.query(
+        REPRESENTED_RELATIVES, token, {"id": child.person["identification_number"]}
+    )
+    assert "errors" not in relatives, relatives
+    foreign = [r for r in relatives["data"]["person"]["relatives"] if r["nationality"] == "CN"]
+    assert foreign == [
+        {"kind": "MOTHER", "passportNumber": PASSPORT, "nationality": "CN"},
+        {"kind": "LEGAL_REPRESENTATIVE", "passportNumber": PASSPORT, "nationality": "CN"},
+    ]
+
+
+async def test_a_bhxh_code_of_anyone_but_the_linked_relative_represents_nobody(
+    api: Api, conn: psycopg.Connection
+) -> None:
+    mother = _foreign_book(conn, full_name="LI NA")
+    stranger = _foreign_book(conn, passport="G00000001", full_name="ZHANG SAN")
+    child = book(conn)
+    persons.relative(conn, child.person, RelativeKind.LEGAL_REPRESENTATIVE, linked=mother.person)
+    # A representative with a personal ID is its subject only, not their BHXH code's.
+    guardian = book(conn, full_name="Nguyễn Văn Đại", sex="MALE")
+    ward = book(conn)
+    persons.relative(conn, ward.person, RelativeKind.LEGAL_REPRESENTATIVE, linked=guardian.person)
+    for code, of in [(stranger.bhxh_code, child), (guardian.bhxh_code, ward)]:
+        body = await api.query(
+            PERSON, api.token(Role.CITIZEN, code), {"id": of.person["identification_number"]}
+        )
+        assert body["errors"][0]["extensions"]["code"] == "NOT_FOUND", code
+        assert body["data"]["person"] is None
