@@ -65,8 +65,6 @@ def _paged_loader(
 @dataclass(frozen=True)
 class Loaders:
     person_by_id: Loader
-    person_by_identification_number: Loader
-    person_by_bhxh_code: Loader
     person_by_key: Loader
     """By either key, as graph.validation.person_key checks a write's argument."""
     relatives: Loader
@@ -94,11 +92,10 @@ class Loaders:
     async def citizen(self, subject: str) -> Row | None:
         """The record of the citizen a token's subject names: by personal ID, or, for a person
         without one, by BHXH code (graph.authz.policy.citizen_subject)."""
-        if len(subject) == BHXH_CODE_LENGTH:
-            row: Row | None = await self.person_by_bhxh_code.load(subject)
-            return row if row is not None and row["identification_number"] is None else None
-        found: Row | None = await self.person_by_identification_number.load(subject)
-        return found
+        row: Row | None = await self.person_by_key.load(subject)
+        if row is not None and len(subject) == BHXH_CODE_LENGTH and row["identification_number"]:
+            return None  # a person with a personal ID is never the subject of their BHXH code
+        return row
 
     def clear(self) -> None:
         """Forget every cached row: a write of this request has made them stale."""
@@ -110,8 +107,6 @@ class Loaders:
         listed = person.list_params(scope.authorities, scope.employed_authorities, scope.employer)
         return cls(
             person_by_id=_loader(db, person.persons_by_id),
-            person_by_identification_number=_loader(db, person.persons_by_identification_number),
-            person_by_bhxh_code=_loader(db, person.persons_by_bhxh_code),
             person_by_key=_loader(db, person.persons_by_key),
             relatives=_loader(db, person.relatives_by_person),
             household_membership=_loader(db, household.memberships_by_person),

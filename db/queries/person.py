@@ -44,16 +44,6 @@ _ROW = (*_PERSON.c, bhxh_code(_PERSON))
 """A person's row as every person statement returns it: the person's columns and bhxh_code."""
 
 PERSONS_BY_ID = compile_query("persons_by_id", select(*_ROW).where(int_keys(Person.id)))
-PERSONS_BY_IDENTIFICATION_NUMBER = compile_query(
-    "persons_by_identification_number",
-    select(*_ROW).where(text_keys(_PERSON.c.identification_number)),
-)
-PERSONS_BY_BHXH_CODE = compile_query(
-    "persons_by_bhxh_code",
-    select(*_PERSON.c, _SOCIAL.c.bhxh_code)
-    .join(_SOCIAL, _SOCIAL.c.person_id == Person.id)
-    .where(text_keys(_SOCIAL.c.bhxh_code)),
-)
 PERSONS_BY_KEY = compile_query(
     "persons_by_key",
     select(*_ROW).where(
@@ -65,8 +55,9 @@ PERSONS_BY_KEY = compile_query(
         )
     ),
 )
-"""Persons named by either key in one statement (a write's input may mix them): a 12-digit
-personal ID and a 10-digit BHXH code never collide, so one array holds both kinds."""
+"""Persons named by either key in one statement (a request may mix them: `person`, `_entities`,
+a write's input, the citizen's token): a 12-digit personal ID and a 10-digit BHXH code never
+collide, so one array holds both kinds."""
 RELATIVES_BY_PERSON = compile_query(
     "relatives_by_person",
     select(Relative.__table__).where(int_keys(Relative.person_id)).order_by(Relative.id),
@@ -155,16 +146,6 @@ PERSONS_COUNT = compile_query(
 
 async def persons_by_id(db: Reader, keys: Sequence[int]) -> list[Row | None]:
     return align_one(keys, await db.fetch(PERSONS_BY_ID, {"keys": list(keys)}), "id")
-
-
-async def persons_by_identification_number(db: Reader, keys: Sequence[str]) -> list[Row | None]:
-    rows = await db.fetch(PERSONS_BY_IDENTIFICATION_NUMBER, {"keys": list(keys)})
-    return align_one(keys, rows, "identification_number")
-
-
-async def persons_by_bhxh_code(db: Reader, keys: Sequence[str]) -> list[Row | None]:
-    rows = await db.fetch(PERSONS_BY_BHXH_CODE, {"keys": list(keys)})
-    return align_one(keys, rows, "bhxh_code")
 
 
 async def persons_by_key(db: Reader, keys: Sequence[str]) -> list[Row | None]:

@@ -166,12 +166,7 @@ class Person:
         cls, info: Info, identificationNumber: str | None = None, bhxhCode: str | None = None
     ) -> "Person | None":
         # graph.representations lets exactly one key through.
-        loaders = info.context.loaders
-        row = await (
-            loaders.person_by_identification_number.load(identificationNumber)
-            if identificationNumber is not None
-            else loaders.person_by_bhxh_code.load(bhxhCode)
-        )
+        row = await info.context.loaders.person_by_key.load(identificationNumber or bhxhCode)
         return await cls.admit(info, row)
 
     @strawberry.field(

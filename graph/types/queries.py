@@ -70,18 +70,16 @@ class Query:
         ] = None,
     ) -> Person | None:
         info.context.require_principal()
-        loaders = info.context.loaders
         if (identification_number is None) == (bhxh_code is None):
             raise BadUserInput(
                 "identificationNumber", "give exactly one of identificationNumber and bhxhCode"
             )
         if identification_number is not None:
             key, argument = validation.personal_id(identification_number), "identificationNumber"
-            row = await loaders.person_by_identification_number.load(key)
         else:
             assert bhxh_code is not None
             key, argument = validation.bhxh_code(bhxh_code), "bhxhCode"
-            row = await loaders.person_by_bhxh_code.load(key)
+        row = await info.context.loaders.person_by_key.load(key)
         if (person := await Person.admit(info, row)) is None:
             raise NotFound(f"no person with this {argument}")
         return person

@@ -94,7 +94,7 @@ async def test_entities_resolve_by_bhxh_code(api: Api, conn: psycopg.Connection)
     assert second == third
     assert second["identificationNumber"] == other.person["identification_number"]
     assert second["bhxhCode"] == other.bhxh_code
-    assert api.last_statements == EBOOK_STATEMENTS + 1  # persons by ID and by BHXH code
+    assert api.last_statements == EBOOK_STATEMENTS  # both keys in one statement (persons_by_key)
 
 
 async def test_the_person_reads_their_own_book_and_access_log(
