@@ -59,7 +59,9 @@ def is_current(period: FromClause) -> ColumnElement[bool]:
 
 def employed_by(person_id: ColumnElement[int], org: ColumnElement[str]) -> Exists:
     """The person is currently employed by the employer with tax code `org`: the fact
-    `employed_among` looks up, as a condition a list can apply in SQL."""
+    `employed_among` looks up, as a condition a list can apply in SQL. An EXISTS, not
+    `IN (employees_of(org))`: with IN, the employees page's generic plan reads person whole
+    (tests/db/test_generic_plans.py)."""
     period = ContributionPeriod.__table__.alias("current_period")
     employer = Employer.__table__.alias("current_employer")
     return exists().where(
