@@ -6,11 +6,12 @@ or leaving formal work)."""
 import random
 from datetime import date
 
-from db.enums import BenefitRegime, EnterpriseType, PaymentMethod
+from db.enums import BenefitRegime, EnterpriseType, ParticipantCategory, PaymentMethod
 from db.seed import common, events, places, retirement, sectors
 from db.seed.common import (
     BASE_SALARY,
     MIN_WAGE_REGION_1,
+    NULL,
     UNEMPLOYMENT_ALL_EMPLOYERS,
     UNEMPLOYMENT_START,
     VOLUNTARY_FLOOR,
@@ -192,7 +193,10 @@ class _Life:
         sector = sectors.SECTORS[idx.sector[employer]]
         job = weighted(rng, sector.jobs, sector.job_cum)
         level = rng.lognormvariate(0.7, 0.4) * _EDU_PAY[self.p.education] * idx.pay[employer]
-        self._spell(employer, job, first, self.limit, level, first, NEVER)
+        # The rows carry the category, as a declaration's do: the database refuses BHTN rows
+        # contributed as a foreign worker (migration 0016).
+        category = ParticipantCategory.FOREIGN_WORKER.value
+        self._spell(employer, job, first, self.limit, level, first, NEVER, category)
 
     def _spell(
         self,
@@ -203,8 +207,10 @@ class _Life:
         level: float,
         career_start: int,
         bhtn_from: int,
+        category: str = NULL,
     ) -> None:
-        """One job: a salary step per raise (mostly each January), less any maternity leave."""
+        """One job: a salary step per raise (mostly each January), less any maternity leave;
+        rows under `category` (NULL: an ordinary member's)."""
         rng, book = self.rng, self.book
         self.kind = self.idx.kind[employer]
         begin = len(book.steps)
@@ -219,7 +225,9 @@ class _Life:
             target = floor * level * (1 + 0.03 * min((t - career_start) / 12, 25))
             salary = max(salary, -(-int(max(floor, target)) // 10_000) * 10_000)
             salary = min(salary, int(20 * BASE_SALARY.at(t)))
-            book.steps.append(Step(t, end, employer, job, salary, bhtn_from=bhtn_from))
+            book.steps.append(
+                Step(t, end, employer, job, salary, bhtn_from=bhtn_from, category=category)
+            )
             events.incidents(
                 rng, book, book.steps[-1], sectors.SECTORS[self.idx.sector[employer]].manual
             )

@@ -422,6 +422,8 @@ def test_foreign_workers_have_a_passport_and_compulsory_bhxh_only() -> None:
     # The accident fund insures them too (Decree 143/2018 art. 2); BHTN does not.
     assert {c["scheme"] for c in periods} == {"COMPULSORY_SOCIAL", "OCCUPATIONAL_ACCIDENT"}
     assert min(c["from_month"] for c in periods) >= "2018-12-01"
+    # Contributed as foreign workers, as a declaration records them (migration 0016's check).
+    assert {c["participant_category"] for c in periods} == {"FOREIGN_WORKER"}
 
 
 def test_relatives_named_without_a_record_are_ordinary(

@@ -214,7 +214,8 @@ def test_unemployment_months_are_compulsory_social_months(
 
 def test_armed_forces_rows_carry_their_category(db: psycopg.Connection[dict[str, Any]]) -> None:
     """The career officers' rows (careers._armed) carry the officer's category: compulsory BHXH
-    and the accident fund, never BHTN; no one else's row carries a category."""
+    and the accident fund, never BHTN; foreign workers' rows carry theirs (no BHTN either); no
+    one else's row carries a category."""
     rows = _all(
         db,
         "SELECT s.participant_category AS person, c.participant_category AS row, c.scheme,"
@@ -226,7 +227,11 @@ def test_armed_forces_rows_carry_their_category(db: psycopg.Connection[dict[str,
     officers = [r for r in rows if r["person"] in armed]
     assert all(r["row"] == r["person"] for r in officers)
     assert {r["scheme"] for r in officers} == {"COMPULSORY_SOCIAL", "OCCUPATIONAL_ACCIDENT"}
-    assert all(r["row"] is None for r in rows if r["person"] not in armed)
+    others = [r for r in rows if r["person"] not in armed]
+    foreign = [r for r in others if r["row"] == "FOREIGN_WORKER"]
+    assert foreign, "the seed has foreign workers"
+    assert {r["scheme"] for r in foreign} == {"COMPULSORY_SOCIAL", "OCCUPATIONAL_ACCIDENT"}
+    assert all(r["row"] is None for r in others if r["row"] != "FOREIGN_WORKER")
 
 
 # --- rows that agree with one another ----------------------------------------------------------
