@@ -140,6 +140,8 @@ def _run(app: "ASGIApp", host: str, port: int, *, grace: int) -> None:
     process would die before any `finally` or `with` exit."""
     import uvicorn
 
+    from graph.serving import UVICORN_HTTP, UVICORN_LOOP
+
     def terminate(signum: int, frame: object) -> None:
         raise SystemExit(0)
 
@@ -151,6 +153,8 @@ def _run(app: "ASGIApp", host: str, port: int, *, grace: int) -> None:
         log_level="info",
         access_log=False,
         timeout_graceful_shutdown=grace,
+        loop=UVICORN_LOOP,
+        http=UVICORN_HTTP,
     )
 
 

@@ -44,7 +44,14 @@ from typing import Final
 
 import uvicorn
 
-from graph.serving import METRICS_DIR_VARIABLE, AppSpec, build_app, configure_logging
+from graph.serving import (
+    METRICS_DIR_VARIABLE,
+    UVICORN_HTTP,
+    UVICORN_LOOP,
+    AppSpec,
+    build_app,
+    configure_logging,
+)
 
 log = logging.getLogger("bhxh.workers")
 
@@ -133,7 +140,12 @@ def serve_worker(spec: WorkerSpec, sock: socket.socket, ready: Connection) -> No
     signal.signal(signal.SIGINT, stop)
     app = build_app(spec.app)
     config = uvicorn.Config(
-        app, log_level="info", access_log=False, timeout_graceful_shutdown=spec.grace
+        app,
+        log_level="info",
+        access_log=False,
+        timeout_graceful_shutdown=spec.grace,
+        loop=UVICORN_LOOP,
+        http=UVICORN_HTTP,
     )
     _WorkerServer(config, ready).run(sockets=[sock])
 
