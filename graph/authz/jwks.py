@@ -16,6 +16,10 @@ provider, nor be able to make us hammer it. Instead:
   `min_refresh_interval_seconds`, so a burst of made-up kids costs the provider one request.
 - Keys not refreshed for `max_key_age_seconds` (the provider has been unreachable that long) are
   no longer trusted: a key the provider withdrew, perhaps because it leaked, must not live on.
+
+Accepted tokens are kept (`graph.authz.tokens.VerifiedTokens`) with the key that verified them:
+a refresh keeps the key objects of entries it finds unchanged, and a key it drops or changes
+takes the tokens it verified with it; stale keys refuse cached tokens as they refuse the others.
 """
 
 import asyncio
@@ -33,7 +37,12 @@ from joserfc.jwk import ECKey, GuestProtocol, JWKRegistry, Key, OKPKey
 from joserfc.jws import JWSRegistry
 
 from graph.authz.principal import Principal
-from graph.authz.tokens import InvalidToken, check_claims, principal_from_claims
+from graph.authz.tokens import (
+    InvalidToken,
+    VerifiedTokens,
+    check_claims,
+    principal_from_claims,
+)
 
 log = logging.getLogger("bhxh.authz.jwks")
 
@@ -85,6 +94,7 @@ class JwksVerifier:
         max_key_age_seconds: float = 3600.0,
         timeout_seconds: float = 5.0,
         clock: Callable[[], float] = time.monotonic,
+        verified: VerifiedTokens | None = None,
     ) -> None:
         self.jwks_url = jwks_url
         self.issuer = issuer
@@ -94,6 +104,7 @@ class JwksVerifier:
         self.max_key_age_seconds = max_key_age_seconds
         self.timeout_seconds = timeout_seconds
         self._clock = clock
+        self.verified = VerifiedTokens() if verified is None else verified
         self._keys: dict[str, Key] = {}
         self._fetched_at: float | None = None  # start of the last successful fetch
         self._attempted_at: float | None = None  # start of the last fetch, whatever came of it
@@ -110,6 +121,8 @@ class JwksVerifier:
             raise InvalidToken("identity provider unavailable")
         if now - self._fetched_at > self.ttl_seconds:
             self._schedule_refresh(now)
+        if (principal := self.verified.get(token, self._trusted)) is not None:
+            return principal
         try:
             decoded = jwt.decode(token, self._key_for, registry=_REGISTRY)
         except UnsupportedAlgorithmError:
@@ -119,7 +132,15 @@ class JwksVerifier:
         except ValueError:
             raise InvalidToken("token rejected: malformed") from None
         check_claims(decoded.claims, issuer=self.issuer, audience=self.audience)
-        return principal_from_claims(decoded.claims)
+        principal = principal_from_claims(decoded.claims)
+        # The key `_key_for` gave joserfc: nothing ran on the loop since, so the set is the same.
+        self.verified.put(token, decoded.claims, self._keys[decoded.header["kid"]], principal)
+        return principal
+
+    def _trusted(self, key: object) -> bool:
+        """Whether `key` is the current key set's key for its kid (a refresh replaces the key
+        objects of keys it changed and drops those it no longer finds)."""
+        return isinstance(key, Key) and isinstance(key.kid, str) and self._keys.get(key.kid) is key
 
     async def refresh(self) -> None:
         """Fetch the JWKS now, whatever the gate says; raises `IdentityProviderUnavailable`."""
@@ -130,7 +151,11 @@ class JwksVerifier:
         keys = await self._fetch()
         if generation < self._installed:
             return
+        for kid, key in keys.items():
+            if (old := self._keys.get(kid)) is not None and _same(old, key):
+                keys[kid] = old  # the tokens it verified stay verified
         self._keys, self._fetched_at, self._installed = keys, started, generation
+        self.verified.retain(self._trusted)
         log.info("JWKS refreshed: %d signing keys (%s)", len(keys), ", ".join(sorted(keys)))
 
     async def idle(self) -> None:
@@ -266,6 +291,11 @@ def _rsa_bits(modulus: object) -> int:
     except ValueError:
         return 0
     return int.from_bytes(raw, "big").bit_length()
+
+
+def _same(old: Key, new: Key) -> bool:
+    """The same public key with the same constraints (`alg`, `use`, `key_ops`…)."""
+    return type(old) is type(new) and old.as_dict(private=False) == new.as_dict(private=False)
 
 
 def _fits(key: Key, alg: str) -> bool:

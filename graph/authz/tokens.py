@@ -4,6 +4,11 @@ The development key is an EC P-256 key kept under the data directory. Production
 an identity provider and are verified against its JWKS (`graph.authz.jwks`); both verifiers satisfy
 `TokenVerifier` and share the claim checks and the claims → `Principal` mapping below.
 Only asymmetric algorithms are accepted, which also rules out `alg: none` and HS/RS confusion.
+
+Verifying an ES256 signature costs more than the rest of a small request's authorisation, and a
+client sends the same token with every request for its lifetime: both verifiers keep the tokens
+they accepted in a `VerifiedTokens` cache (below), which only ever answers what verification
+would answer now.
 """
 
 import json
@@ -11,10 +16,11 @@ import os
 import re
 import time
 import uuid
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Final, Protocol
+from typing import Any, Final, Protocol, TypeGuard
 
 from joserfc import jwt
 from joserfc.errors import JoseError
@@ -36,6 +42,8 @@ ORG: Final = re.compile(r"[A-Za-z0-9._-]{1,64}")
 """Tax codes (with a branch suffix), facility and agency codes, DEFENCE…"""
 SCOPE: Final = re.compile(r"[A-Za-z0-9._:/-]{1,64}")
 MAX_SCOPES: Final = 32
+VERIFIED_TOKENS: Final = 4096
+"""Tokens kept verified per process: a few thousand callers' current tokens (~1 KiB each)."""
 
 
 class InvalidToken(Exception):
@@ -53,14 +61,84 @@ class TokenVerifier(Protocol):
 
 
 @dataclass(frozen=True)
+class Verified:
+    """A token that passed every check, and the times between which it still would."""
+
+    principal: Principal
+    key: object
+    """The key whose signature it carries: the entry holds only while that key is trusted."""
+    valid_from: float
+    """Epoch seconds: its `nbf` and `iat` less the leeway, as `check_claims` accepts them."""
+    valid_until: float
+    """Epoch seconds: its `exp`, without the leeway verification grants."""
+
+
+class VerifiedTokens:
+    """The tokens a verifier accepted, by their exact text: a least-recently-used cache of at most
+    `size` entries. An entry is answered only between its `valid_from` and `valid_until` on
+    `clock` (the wall clock, as the claims are) and is dropped after. Only accepted tokens go in;
+    whether the key that verified an entry is still trusted is the verifier's check (`get`'s
+    `trusted`), as only it knows its key set."""
+
+    def __init__(self, size: int = VERIFIED_TOKENS, *, clock: Callable[[], float] = time.time):
+        self.size = size
+        self._clock = clock
+        self._entries: OrderedDict[str, Verified] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def get(self, token: str, trusted: Callable[[object], bool]) -> Principal | None:
+        entry = self._entries.get(token)
+        if entry is None:
+            return None
+        now = self._clock()
+        if not (entry.valid_from <= now < entry.valid_until) or not trusted(entry.key):
+            # Not yet valid (a clock set back) is dropped too: verification will say.
+            del self._entries[token]
+            return None
+        self._entries.move_to_end(token)
+        return entry.principal
+
+    def put(self, token: str, claims: dict[str, Any], key: object, principal: Principal) -> None:
+        """Keeps a token that passed every check (`claims` are its validated claims)."""
+        times = [claims.get(name) for name in ("nbf", "iat")]
+        starts = [t - LEEWAY_SECONDS for t in times if _numeric(t)]
+        expires = claims.get("exp")
+        if not _numeric(expires) or expires <= self._clock() or self.size <= 0:
+            return  # past its exp (accepted within the leeway): verified afresh each time
+        self._entries[token] = Verified(principal, key, max(starts, default=0.0), expires)
+        self._entries.move_to_end(token)
+        while len(self._entries) > self.size:
+            self._entries.popitem(last=False)
+
+    def retain(self, trusted: Callable[[object], bool]) -> None:
+        """Drops every entry whose key is no longer trusted (a key set changed)."""
+        for token in [t for t, entry in self._entries.items() if not trusted(entry.key)]:
+            del self._entries[token]
+
+
+def _numeric(value: object) -> TypeGuard[int | float]:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _any_key(key: object) -> bool:
+    return True
+
+
+@dataclass(frozen=True)
 class KeySetVerifier:
     """Verifies tokens signed by a fixed key set: the development key."""
 
     keys: KeySet
     issuer: str
     audience: str
+    verified: VerifiedTokens = field(default_factory=VerifiedTokens, compare=False, repr=False)
 
     def verify(self, token: str) -> Principal:
+        # The key set never changes, so every key that verified an entry stays trusted.
+        if (principal := self.verified.get(token, _any_key)) is not None:
+            return principal
         try:
             decoded = jwt.decode(token, self.keys, algorithms=ALGORITHMS)
         except JoseError as exc:
@@ -68,7 +146,9 @@ class KeySetVerifier:
         except ValueError:
             raise InvalidToken("token rejected: malformed") from None
         check_claims(decoded.claims, issuer=self.issuer, audience=self.audience)
-        return principal_from_claims(decoded.claims)
+        principal = principal_from_claims(decoded.claims)
+        self.verified.put(token, decoded.claims, None, principal)
+        return principal
 
 
 def check_claims(claims: dict[str, Any], *, issuer: str, audience: str) -> None:

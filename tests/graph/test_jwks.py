@@ -677,3 +677,77 @@ def test_prod_without_the_owners_url_serves_a_migrated_database_only(
     assert f"is at revision (empty) and this release needs {migrate.head()}" in result.output
     assert "run `bhxh db upgrade` with BHXH_MIGRATION_URL" in result.output
     assert served_as == [DEFAULT_RUNTIME_ROLE]
+
+
+# --- the cache of verified tokens ----------------------------------------------------------------
+
+
+@pytest.fixture
+def verifications(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """One entry per signature check (joserfc's `jwt.decode`) that the verifier makes."""
+    calls: list[str] = []
+    decode = jwt.decode
+
+    def counted(value: str, *args: Any, **kwargs: Any) -> Any:
+        calls.append(value)
+        return decode(value, *args, **kwargs)
+
+    monkeypatch.setattr(jwt, "decode", counted)
+    return calls
+
+
+async def test_a_refresh_that_keeps_a_key_keeps_the_tokens_it_verified(
+    provider: Provider, verifier: JwksVerifier, ec: ECKey, rsa: RSAKey, verifications: list[str]
+) -> None:
+    provider.publish(ec)
+    await verifier.refresh()
+    token = _sign(ec, "ES256")
+    verifier.verify(token)
+    provider.publish(ec, rsa)
+    await verifier.refresh()
+    verifier.verify(token)
+    assert len(verifications) == 1
+
+
+async def test_a_key_that_leaves_the_set_takes_the_tokens_it_verified(
+    provider: Provider, verifier: JwksVerifier, ec: ECKey, rsa: RSAKey, verifications: list[str]
+) -> None:
+    provider.publish(ec, rsa)
+    await verifier.refresh()
+    token, other = _sign(ec, "ES256"), _sign(rsa, "RS256")
+    verifier.verify(token)
+    verifier.verify(other)
+    provider.publish(rsa)  # withdrawn, perhaps because it leaked
+    await verifier.refresh()
+    assert len(verifier.verified) == 1
+    with pytest.raises(tokens.InvalidToken, match="unknown signing key"):
+        verifier.verify(token)
+    verifier.verify(other)
+    assert len(verifications) == 3
+
+
+async def test_a_key_replaced_under_its_kid_takes_the_tokens_it_verified(
+    provider: Provider, verifier: JwksVerifier, ec: ECKey
+) -> None:
+    provider.publish(ec)
+    await verifier.refresh()
+    token = _sign(ec, "ES256")
+    verifier.verify(token)
+    provider.publish(ECKey.generate_key("P-256", private=True, parameters={"kid": ec.kid}))
+    await verifier.refresh()
+    with pytest.raises(tokens.InvalidToken, match="token rejected"):
+        verifier.verify(token)
+
+
+async def test_a_key_restricted_to_another_algorithm_takes_the_tokens_it_verified(
+    provider: Provider, verifier: JwksVerifier, ec: ECKey
+) -> None:
+    provider.publish(ec)
+    await verifier.refresh()
+    token = _sign(ec, "ES256")
+    verifier.verify(token)
+    restricted = ECKey.import_key({**ec.as_dict(private=False), "alg": "ES384"})
+    provider.body = json.dumps({"keys": [restricted.as_dict(private=False)]}).encode()
+    await verifier.refresh()
+    with pytest.raises(tokens.InvalidToken):
+        verifier.verify(token)
