@@ -1,5 +1,7 @@
 """The API's pooled connections carry the session settings the service relies on."""
 
+import asyncio
+import json
 import socket
 import threading
 
@@ -40,6 +42,43 @@ async def test_every_connection_has_timeouts_no_jit_and_generic_plans(database_u
         ]
         * 3
     )
+
+
+JSON_DOCUMENTS = Query(
+    "json_documents",
+    "SELECT d::json AS json, d::jsonb AS jsonb, d::jsonb::text AS jsonb_text, d AS text"
+    " FROM unnest(%(documents)s::text[]) AS d",
+)
+DOCUMENTS = [
+    '{"code": "01001", "name": "Bệnh viện Bạch Mai", "deregistered_on": null, "tier": "TW"}',
+    '[1, -2, 1.5, 0.1, 1e-7, 2.5e300, true, false, null, "", "\\u00e9\\n\\ud83d\\ude00"]',
+    '{"big": 123456789012345678901234567890, "neg": -9223372036854775809, "max": 18446744073709551615}',
+    '{"a": {"b": [{"c": []}, {}]}, "n": 12345678901234567890.5}',
+    '[1e400, -1e400, 1e-400, 18446744073709551616, "id 0123456789012345678"]',
+    '"a string"',
+    "42",
+    "null",
+]
+
+
+async def test_json_and_jsonb_read_as_the_standard_library_reads_them(database_url: str) -> None:
+    """orjson reads them (db.session), to the same values, big integers included."""
+    database = Database(libpq_conninfo(database_url), max_size=1)
+    await database.open()
+    try:
+        async with database.reader() as reader:
+            alone = await reader.fetch(JSON_DOCUMENTS, {"documents": DOCUMENTS})
+            piped, _ = await asyncio.gather(
+                reader.fetch(JSON_DOCUMENTS, {"documents": DOCUMENTS}),
+                reader.fetch(JSON_DOCUMENTS, {"documents": DOCUMENTS}),
+            )
+            assert reader.round_trips == 2
+    finally:
+        await database.close()
+    for rows in (alone, piped):
+        assert [row["json"] for row in rows] == [json.loads(row["text"]) for row in rows]
+        assert [row["jsonb"] for row in rows] == [json.loads(row["jsonb_text"]) for row in rows]
+    assert [type(row["json"]) for row in alone] == [type(json.loads(d)) for d in DOCUMENTS]
 
 
 def test_waiting_for_the_database_retries_until_the_wait_is_over() -> None:
