@@ -37,7 +37,7 @@ import logging
 import time
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager, suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Final
 from uuid import UUID
@@ -164,6 +164,12 @@ class Query:
 
     name: str
     sql: str
+    encoded: bytes = field(init=False, repr=False, compare=False)
+    """`sql` as psycopg takes it, encoded once: one bytes object, whose hash Python keeps, is what
+    psycopg's query and prepared-statement caches look up at every run."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "encoded", self.sql.encode())
 
 
 @dataclass(eq=False)
@@ -209,7 +215,7 @@ class Reader:
                     raise _ended(query)
                 self.statements += 1
                 self.round_trips += 1
-                await conn.execute(query.sql.encode(), params, prepare=True)
+                await conn.execute(query.encoded, params, prepare=True)
                 return
             except psycopg.Error as exc:
                 failure = exc
@@ -308,11 +314,11 @@ class Reader:
         self, conn: AsyncConnection[DictRow], batch: list[_Pending]
     ) -> list[pipeline.Outcome]:
         if len(batch) > 1:
-            return await pipeline.run(conn, [(p.query.sql.encode(), p.params) for p in batch])
+            return await pipeline.run(conn, [(p.query.encoded, p.params) for p in batch])
         # One statement alone skips pipeline mode: the same round trip, less work in psycopg.
         (pending,) = batch
         try:
-            cursor = await conn.execute(pending.query.sql.encode(), pending.params, prepare=True)
+            cursor = await conn.execute(pending.query.encoded, pending.params, prepare=True)
             return [await cursor.fetchall()]
         except psycopg.Error as exc:
             return [exc]
@@ -371,7 +377,7 @@ class Transaction:
         self._reader.statements += 1
         self._reader.round_trips += 1
         try:
-            return await self._conn.execute(query.sql.encode(), params, prepare=True)
+            return await self._conn.execute(query.encoded, params, prepare=True)
         except psycopg.Error as exc:
             if (mapped := _mapped(query, exc)) is exc:
                 raise
