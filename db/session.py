@@ -26,14 +26,17 @@ crossed 32,767 or a cursor went from None to a value.
 
 Faults: every connection carries a statement and a lock timeout; a checkout waits at most
 `Timeouts.checkout` and checks the connection first (a server restart leaves the pool full of
-dead ones); the pool retries connecting every fraction of a second, so it is back within about a
-second of the database. Whatever of this fails reaches the caller as `DatabaseUnavailable` or
+dead ones): a server that ends a connection (shutdown, crash, terminated backend, idle timeout)
+says so or closes the socket, so only a connection with something to read since it went back to
+the pool pays a round trip to be checked, the others none; the pool retries connecting every
+fraction of a second, so it is back within about a second of the database. Whatever of this fails reaches the caller as `DatabaseUnavailable` or
 `StatementTimeout`, which the API answers with a retryable code.
 """
 
 import asyncio
 import json
 import logging
+import select
 import time
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager, suppress
@@ -495,6 +498,10 @@ class Database:
         )
 
     async def _check(self, conn: AsyncConnection[DictRow]) -> None:
+        if _quiet(conn):
+            # An idle connection the server has said nothing on since: as alive as a round trip
+            # ("" sent and answered) would show, and that round trip was one per request.
+            return
         try:
             await AsyncConnectionPool.check_connection(conn)
         except Exception:
@@ -525,6 +532,20 @@ class Database:
             log.warning("database ping failed: %s", _one_line(exc))
             return False
         return True
+
+
+def _quiet(conn: AsyncConnection[DictRow]) -> bool:
+    """Whether the connection is open and its socket has nothing waiting to be read: no message,
+    no end of file, no error (poll reports hang-ups and errors whatever it is asked)."""
+    if conn.closed:
+        return False
+    try:
+        fd = conn.pgconn.socket
+    except psycopg.Error:
+        return False
+    poller = select.poll()
+    poller.register(fd, select.POLLIN)
+    return not poller.poll(0)
 
 
 def wait_until_reachable(conninfo: str, *, seconds: float, interval: float = 0.5) -> None:

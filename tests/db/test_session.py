@@ -4,8 +4,11 @@ import asyncio
 import json
 import socket
 import threading
+from typing import Any
 
+import psycopg
 import pytest
+from psycopg_pool import AsyncConnectionPool
 
 from db.session import Database, DatabaseUnavailable, Query, Timeouts, wait_until_reachable
 from db.urls import libpq_conninfo
@@ -108,3 +111,56 @@ def test_waiting_for_the_database_retries_until_the_wait_is_over() -> None:
     message = str(refused.value)
     assert message.startswith(f"the database bhxh at 127.0.0.1:{port} did not answer within 1 s")
     assert "secret" not in message and "\n" not in message
+
+
+PID = Query("backend_pid", "SELECT pg_backend_pid() AS pid")
+
+
+@pytest.fixture
+def round_trip_checks(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """The connections the pool checked with a round trip (psycopg_pool's check)."""
+    checked: list[object] = []
+    check = AsyncConnectionPool.check_connection
+
+    async def counted(conn: Any) -> None:
+        checked.append(conn)
+        await check(conn)
+
+    monkeypatch.setattr(AsyncConnectionPool, "check_connection", staticmethod(counted))
+    return checked
+
+
+async def test_a_quiet_pooled_connection_is_taken_without_a_round_trip(
+    database_url: str, round_trip_checks: list[object]
+) -> None:
+    database = Database(libpq_conninfo(database_url), max_size=1)
+    await database.open()
+    try:
+        pids = []
+        for _ in range(3):
+            async with database.reader() as reader:
+                pids.append((await reader.fetch(PID, {}))[0]["pid"])
+    finally:
+        await database.close()
+    assert len(set(pids)) == 1
+    assert round_trip_checks == []
+
+
+async def test_a_connection_the_server_ended_is_replaced_at_checkout(
+    database_url: str, round_trip_checks: list[object]
+) -> None:
+    database = Database(libpq_conninfo(database_url), max_size=1)
+    await database.open()
+    try:
+        async with database.reader() as reader:
+            pid = (await reader.fetch(PID, {}))[0]["pid"]
+        async with await psycopg.AsyncConnection.connect(
+            libpq_conninfo(database_url), autocommit=True
+        ) as admin:
+            await admin.execute("SELECT pg_terminate_backend(%s, 5000)", [pid])  # waits for it
+        async with database.reader() as reader:
+            again = (await reader.fetch(PID, {}))[0]["pid"]
+    finally:
+        await database.close()
+    assert again != pid
+    assert len(round_trip_checks) >= 1
