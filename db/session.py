@@ -28,9 +28,10 @@ Faults: every connection carries a statement and a lock timeout; a checkout wait
 `Timeouts.checkout` and checks the connection first (a server restart leaves the pool full of
 dead ones): a server that ends a connection (shutdown, crash, terminated backend, idle timeout)
 says so or closes the socket, so only a connection with something to read since it went back to
-the pool pays a round trip to be checked, the others none; the pool retries connecting every
-fraction of a second, so it is back within about a second of the database. Whatever of this fails reaches the caller as `DatabaseUnavailable` or
-`StatementTimeout`, which the API answers with a retryable code.
+the pool pays a round trip to be checked, the others none. The pool retries connecting every
+fraction of a second, so it is back within about a second of the database. Whatever of this
+fails reaches the caller as `DatabaseUnavailable` or `StatementTimeout`, which the API answers
+with a retryable code.
 """
 
 import asyncio
@@ -499,8 +500,9 @@ class Database:
 
     async def _check(self, conn: AsyncConnection[DictRow]) -> None:
         if _quiet(conn):
-            # An idle connection the server has said nothing on since: as alive as a round trip
-            # ("" sent and answered) would show, and that round trip was one per request.
+            # Nothing said on it since it went back: a round trip ("" sent and answered) per
+            # request would tell no more. A server gone without a word (a cut network) escapes
+            # both until a timeout; here the request's statement meets it instead of the check.
             return
         try:
             await AsyncConnectionPool.check_connection(conn)
