@@ -62,6 +62,8 @@ class FieldPlan:
     resolver: Resolver
     coerce: Completer | None = None
     """`leaf`'s completion of a value (graph.compiled.leaves)."""
+    single: ObjectPlan | None = None
+    """The one entry of `child` when there is one (the field's type is an object type)."""
     index: int = -1
     """This field's slot in a request's argument list (`Plan.fields`)."""
 
@@ -156,6 +158,7 @@ class _Compiler:
             child=child,
             resolver=resolver_for(parent, name, definition),
             coerce=None if leaf is None else self.completer(leaf),
+            single=next(iter(child.values())) if len(child) == 1 else None,
         )
         if definition.args or nodes[0].arguments:
             plan.index = len(self.with_arguments)

@@ -3,9 +3,10 @@ every object of the level at once, and the objects it yields form the next level
 
 The response is written as plain dicts and lists while it is built. Completion follows
 graphql-core's `complete_value` (exceptions as field errors, non-null checks, lists, leaves
-through the type's `coerce_output_value`, objects, unions); a non-null field that fails nulls
-the nearest nullable position above it, and each error is located with `located_error` at the
-field's path and recorded at the position it nulled, as graphql-core records it.
+through `complete_leaf_value` as graph.compiled.leaves answers it, objects, unions); a
+non-null field that fails nulls the nearest nullable position above it, and each error is
+located with `located_error` at the field's path and recorded at the position it nulled, as
+graphql-core records it.
 """
 
 import asyncio
@@ -178,13 +179,12 @@ class Run:
     ) -> None:
         resolver = field.resolver
         values: list[Any] = [None] * len(objects)
-        allowed: list[int] = []
-        for i, o in enumerate(objects):
+        # Without permissions every object is allowed and nothing reads the shared `info`.
+        allowed: list[int] = [] if resolver.permissions else list(range(len(objects)))
+        for i, o in enumerate(objects if resolver.permissions else ()):
             info.at, info.key = o, field.key
             try:
-                if resolver.permissions and (
-                    refused := self.denied(resolver, o.source, kwargs, info)
-                ):
+                if refused := self.denied(resolver, o.source, kwargs, info):
                     values[i] = refused.value
                     continue
             except Exception as error:
@@ -197,7 +197,7 @@ class Run:
                     # Many objects at once, and `info` is shared by the level's other tasks: a
                     # read noted in a batch has no position, so it is kept whatever is nulled.
                     results = await resolver.batch(
-                        info.at_field(None, info.key), [objects[i].source for i in allowed], kwargs
+                        info.at_field(None, field.key), [objects[i].source for i in allowed], kwargs
                     )
                 except Exception as error:
                     results = [error] * len(allowed)
@@ -325,8 +325,8 @@ class Run:
         value: Any,
         children: dict[int, tuple[ObjectPlan, list[Position]]],
     ) -> None:
-        if len(field.child) == 1:
-            plan = next(iter(field.child.values()))
+        if field.single is not None:
+            plan = field.single
         elif (found := field.child.get(_runtime_type(value) or "")) is not None:
             plan = found
         else:
