@@ -8,6 +8,7 @@ rate an employer declares today; this module goes back over the whole history a 
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 from typing import Final
 
 from db import rules
@@ -189,6 +190,24 @@ def monthly_amounts(
     if maternity:
         return Amounts(0, 0)
     return Amounts(_vnd(salary * rates.employer / 100), _vnd(salary * rates.employee / 100))
+
+
+@lru_cache(maxsize=4096)
+def period_amounts(
+    scheme: Scheme,
+    month: date,
+    salary_vnd: int | None,
+    coefficient: Decimal | None,
+    position_allowance: Decimal | None,
+    seniority_pct: Decimal | None,
+    category: ParticipantCategory | None,
+    maternity: bool,
+) -> Amounts | None:
+    """`monthly_amounts` of a row of the history from its own columns (`contribution_salary`
+    of its first month). Remembered: a book asks it twice a row, and rows share their inputs;
+    equal inputs (numerically equal Decimals included) give equal whole-VND amounts."""
+    salary = contribution_salary(month, salary_vnd, coefficient, position_allowance, seniority_pct)
+    return monthly_amounts(scheme, month, salary, category=category, maternity=maternity)
 
 
 # Chuẩn hộ nghèo khu vực nông thôn, the basis of the state's support of voluntary contributions:

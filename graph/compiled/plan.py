@@ -31,6 +31,7 @@ from graphql.execution.collect_fields import (
 )
 from graphql.execution.values import VariableValues
 
+from graph.compiled.leaves import Completer, completer
 from graph.compiled.resolvers import NotCoveredField, Resolver, resolver_for
 
 
@@ -59,6 +60,10 @@ class FieldPlan:
     child: dict[str, ObjectPlan]
     """Object plans by runtime type name (one entry unless the field is a union)."""
     resolver: Resolver
+    coerce: Completer | None = None
+    """`leaf`'s completion of a value (graph.compiled.leaves)."""
+    single: ObjectPlan | None = None
+    """The one entry of `child` when there is one (the field's type is an object type)."""
     index: int = -1
     """This field's slot in a request's argument list (`Plan.fields`)."""
 
@@ -102,6 +107,7 @@ class _Compiler:
         self.operation = operation
         self.hide_suggestions = hide_suggestions
         self.with_arguments: list[FieldPlan] = []
+        self.completers: dict[str, Completer] = {}
 
     def object(
         self, type_: GraphQLObjectType, grouped: dict[str, list[FieldDetails]]
@@ -151,11 +157,19 @@ class _Compiler:
             leaf=leaf,
             child=child,
             resolver=resolver_for(parent, name, definition),
+            coerce=None if leaf is None else self.completer(leaf),
+            single=next(iter(child.values())) if len(child) == 1 else None,
         )
         if definition.args or nodes[0].arguments:
             plan.index = len(self.with_arguments)
             self.with_arguments.append(plan)
         return plan
+
+    def completer(self, type_: GraphQLLeafType) -> Completer:
+        found = self.completers.get(type_.name)
+        if found is None:
+            found = self.completers[type_.name] = completer(type_)
+        return found
 
     def subfields(self, type_: GraphQLObjectType, details: list[FieldDetails]) -> ObjectPlan:
         collected = collect_subfields(

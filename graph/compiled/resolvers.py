@@ -22,6 +22,7 @@ from typing import Any
 from graphql import GraphQLField, GraphQLObjectType
 from strawberry.permission import BasePermission, PermissionExtension
 from strawberry.types.field import StrawberryField
+from strawberry.types.fields.resolver import StrawberryResolver
 
 from graph.compiled.batches import BATCHES
 from graph.compiled.info import Batch, PlanInfo
@@ -65,16 +66,24 @@ def _permissions(field: StrawberryField) -> tuple[BasePermission, ...]:
     return tuple(permissions)
 
 
+def _function(resolver: StrawberryResolver[Any]) -> Callable[..., Any]:
+    """What calling `resolver` calls: its function, without `StrawberryResolver.__call__`
+    around each call (which only refuses a resolver that is not callable)."""
+    function = resolver.wrapped_func
+    return function if callable(function) else resolver
+
+
 def _caller(field: StrawberryField) -> Callable[[Any, PlanInfo, dict[str, Any]], Any]:
     resolver = field.base_resolver
     assert resolver is not None
     takes_self = resolver.self_parameter is not None
     info_name = resolver.info_parameter.name if resolver.info_parameter else None
+    function = _function(resolver)
 
     def call(source: Any, info: PlanInfo, kwargs: dict[str, Any]) -> Any:
         if info_name is not None:
             kwargs = {**kwargs, info_name: info}
-        return resolver(source, **kwargs) if takes_self else resolver(**kwargs)
+        return function(source, **kwargs) if takes_self else function(**kwargs)
 
     return call
 
@@ -90,9 +99,10 @@ def generic_resolver(parent: GraphQLObjectType, name: str, definition: GraphQLFi
     if resolver.parent_parameter is not None or resolver.root_parameter is not None:
         raise NotCoveredField(f"{parent.name}.{name}: parent/root parameter")
     if not resolver.is_async and resolver.info_parameter is None and not field.arguments:
+        function = _function(resolver)
         if resolver.self_parameter is not None:
-            return Resolver(field, permissions, resolver, None, False)
-        return Resolver(field, permissions, lambda _source: resolver(), None, False)
+            return Resolver(field, permissions, function, None, False)
+        return Resolver(field, permissions, lambda _source: function(), None, False)
     selections = (parent.name, name) in ASKS_SELECTIONS
     return Resolver(field, permissions, None, _caller(field), resolver.is_async, None, selections)
 

@@ -3,29 +3,23 @@ every object of the level at once, and the objects it yields form the next level
 
 The response is written as plain dicts and lists while it is built. Completion follows
 graphql-core's `complete_value` (exceptions as field errors, non-null checks, lists, leaves
-through the type's `coerce_output_value`, objects, unions); a non-null field that fails nulls
-the nearest nullable position above it, and each error is located with `located_error` at the
-field's path and recorded at the position it nulled, as graphql-core records it.
+through `complete_leaf_value` as graph.compiled.leaves answers it, objects, unions); a
+non-null field that fails nulls the nearest nullable position above it, and each error is
+located with `located_error` at the field's path and recorded at the position it nulled, as
+graphql-core records it.
 """
 
 import asyncio
-from collections.abc import Awaitable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
 from inspect import isawaitable
-from math import isfinite
 from typing import Any
 
 from graphql import (
-    GraphQLBoolean,
     GraphQLError,
-    GraphQLFloat,
-    GraphQLID,
-    GraphQLInt,
-    GraphQLLeafType,
-    GraphQLString,
     located_error,
 )
-from graphql.execution.executor import CollectedErrors, Executor
+from graphql.execution.executor import CollectedErrors
 from graphql.pyutils import Path, is_iterable
 
 from graph.compiled.info import PlanInfo
@@ -67,24 +61,6 @@ class Position:
         return self._path
 
 
-_INT_MIN, _INT_MAX = -(2**31), 2**31 - 1
-
-
-def _leaf(type_: GraphQLLeafType, value: Any) -> Any:
-    """`Executor.complete_leaf_value`, answered at once for the values the built-in scalars
-    return unchanged (a str for String and ID, a bool, an int in range, a finite float)."""
-    kind = type(value)
-    if kind is str and (type_ is GraphQLString or type_ is GraphQLID):
-        return value
-    if kind is int and type_ is GraphQLInt and _INT_MIN <= value <= _INT_MAX:
-        return value
-    if kind is bool and type_ is GraphQLBoolean:
-        return value
-    if kind is float and type_ is GraphQLFloat and isfinite(value):
-        return value
-    return Executor.complete_leaf_value(type_, value)
-
-
 class Run:
     def __init__(
         self,
@@ -112,6 +88,9 @@ class Run:
         pending: list[Awaitable[None]] = []
         for field in plan.fields:
             resolver = field.resolver
+            if resolver.get is not None and not resolver.permissions:
+                pending.extend(self.got(field, resolver.get, objects))
+                continue
             kwargs = self.arguments[field.index] if field.index >= 0 else _NO_ARGUMENTS
             info = replace(self.info, field_nodes=field.nodes) if resolver.selections else self.info
             if resolver.is_async:
@@ -128,6 +107,40 @@ class Run:
                 continue
             pending.extend(self.complete(field, objects, values))
         return pending
+
+    def got(
+        self, field: FieldPlan, get: Callable[[Any], Any], objects: list[Position]
+    ) -> list[Awaitable[None]]:
+        """A field read from its object alone (no permission, no info): each object's value
+        got and completed in one pass, as `resolve` then `complete` would."""
+        coerce = field.coerce
+        if coerce is None or field.is_list:
+            children: dict[int, tuple[ObjectPlan, list[Position]]] = {}
+            for o in objects:
+                try:
+                    value = get(o.source)
+                except Exception as error:
+                    value = error
+                self.complete_value(field, o, value, children)
+            return self.descend(children)
+        key = field.key
+        for o in objects:
+            try:
+                value = get(o.source)
+            except Exception as error:
+                value = error
+            if value is None:
+                if field.nonnull:
+                    self.complete_value(field, o, value, None)
+                continue
+            if isinstance(value, Exception):
+                self.complete_value(field, o, value, None)
+                continue
+            try:
+                o.out[key] = coerce(value)
+            except Exception as error:
+                self.fail(field, Position(o.out, key, field.nonnull, o, field.parent_type), error)
+        return []
 
     def denied(
         self, resolver: Resolver, source: Any, kwargs: dict[str, Any], info: PlanInfo
@@ -166,13 +179,12 @@ class Run:
     ) -> None:
         resolver = field.resolver
         values: list[Any] = [None] * len(objects)
-        allowed: list[int] = []
-        for i, o in enumerate(objects):
+        # Without permissions every object is allowed and nothing reads the shared `info`.
+        allowed: list[int] = [] if resolver.permissions else list(range(len(objects)))
+        for i, o in enumerate(objects if resolver.permissions else ()):
             info.at, info.key = o, field.key
             try:
-                if resolver.permissions and (
-                    refused := self.denied(resolver, o.source, kwargs, info)
-                ):
+                if refused := self.denied(resolver, o.source, kwargs, info):
                     values[i] = refused.value
                     continue
             except Exception as error:
@@ -185,7 +197,7 @@ class Run:
                     # Many objects at once, and `info` is shared by the level's other tasks: a
                     # read noted in a batch has no position, so it is kept whatever is nulled.
                     results = await resolver.batch(
-                        replace(info, at=None), [objects[i].source for i in allowed], kwargs
+                        info.at_field(None, field.key), [objects[i].source for i in allowed], kwargs
                     )
                 except Exception as error:
                     results = [error] * len(allowed)
@@ -235,6 +247,11 @@ class Run:
         children: dict[int, tuple[ObjectPlan, list[Position]]] = {}
         for o, value in zip(objects, values, strict=True):
             self.complete_value(field, o, value, children)
+        return self.descend(children)
+
+    def descend(
+        self, children: dict[int, tuple[ObjectPlan, list[Position]]]
+    ) -> list[Awaitable[None]]:
         pending: list[Awaitable[None]] = []
         for plan, level in children.values():
             pending.extend(self.level(plan, level))
@@ -245,8 +262,10 @@ class Run:
         field: FieldPlan,
         o: Position,
         value: Any,
-        children: dict[int, tuple[ObjectPlan, list[Position]]],
+        children: dict[int, tuple[ObjectPlan, list[Position]]] | None,
     ) -> None:
+        """`value` completed at `o`'s field; an object joins `children` (None: `field` is a
+        leaf, there are none)."""
         out = o.out
         key = field.key
         if isinstance(value, Exception):
@@ -257,15 +276,16 @@ class Run:
                 self.fail(field, Position(out, key, True, o, field.parent_type), _null(field))
             return
         if not field.is_list:
-            if field.leaf is not None:
+            if field.coerce is not None:
                 try:
-                    out[key] = _leaf(field.leaf, value)
+                    out[key] = field.coerce(value)
                 except Exception as error:
                     self.fail(field, Position(out, key, field.nonnull, o, field.parent_type), error)
                 return
+            assert children is not None
             self.object(field, out, key, field.nonnull, o, field.parent_type, value, children)
             return
-        if not is_iterable(value):
+        if type(value) is not list and not is_iterable(value):
             position = Position(out, key, field.nonnull, o, field.parent_type)
             message = (
                 "Expected Iterable, but did not find one for field"
@@ -276,7 +296,7 @@ class Run:
         items: list[Any] = []
         out[key] = items
         at = Position(out, key, field.nonnull, o, field.parent_type)
-        leaf = field.leaf
+        coerce = field.coerce
         for index, item in enumerate(value):
             items.append(None)
             if isinstance(item, Exception):
@@ -285,12 +305,13 @@ class Run:
                 if field.item_nonnull:
                     position = Position(items, index, True, at, None)
                     self.fail(field, position, _null(field))
-            elif leaf is not None:
+            elif coerce is not None:
                 try:
-                    items[index] = _leaf(leaf, item)
+                    items[index] = coerce(item)
                 except Exception as error:
                     self.fail(field, Position(items, index, field.item_nonnull, at, None), error)
             else:
+                assert children is not None
                 self.object(field, items, index, field.item_nonnull, at, None, item, children)
 
     def object(
@@ -304,8 +325,8 @@ class Run:
         value: Any,
         children: dict[int, tuple[ObjectPlan, list[Position]]],
     ) -> None:
-        if len(field.child) == 1:
-            plan = next(iter(field.child.values()))
+        if field.single is not None:
+            plan = field.single
         elif (found := field.child.get(_runtime_type(value) or "")) is not None:
             plan = found
         else:

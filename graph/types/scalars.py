@@ -31,6 +31,11 @@ def _parse_vnd(value: object) -> int:
     return value
 
 
+def year_month_text(value: date) -> str:
+    """YearMonth's output: the month of a date as `YYYY-MM`."""
+    return f"{value.year:04d}-{value.month:02d}"
+
+
 def _refuse_field_values(value: object) -> object:
     raise ValueError("FieldValues is output only")
 
@@ -39,7 +44,7 @@ SCALARS: dict[object, ScalarDefinition] = {
     YearMonth: strawberry.scalar(
         name="YearMonth",
         description="A calendar month, `YYYY-MM` (tháng/năm): the book's histories run by month.",
-        serialize=lambda d: f"{d.year:04d}-{d.month:02d}",
+        serialize=year_month_text,
         parse_value=_parse_year_month,
     ),
     Vnd: strawberry.scalar(

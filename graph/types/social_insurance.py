@@ -9,8 +9,7 @@ from db import enums as db_enums
 from db.bhyt_rules import today
 from db.contribution_shares import (
     Amounts,
-    contribution_salary,
-    monthly_amounts,
+    period_amounts,
     state_support_vnd,
 )
 from db.enums import (
@@ -196,21 +195,15 @@ class ContributionPeriod:
 
     def _amounts(self) -> Amounts | None:
         r = self.row
-        month = r["from_month"]
-        salary = contribution_salary(
-            month,
+        return period_amounts(
+            db_enums.Scheme(r["scheme"]),
+            r["from_month"],
             r["salary_vnd"],
             r["salary_coefficient"],
             r["position_allowance"],
             r["seniority_allowance_pct"],
-        )
-        maternity = db_enums.ContributionNote.MATERNITY in r["notes"]
-        return monthly_amounts(
-            db_enums.Scheme(r["scheme"]),
-            month,
-            salary,
-            category=self._category(),
-            maternity=maternity,
+            self._category(),
+            db_enums.ContributionNote.MATERNITY in r["notes"],
         )
 
     @strawberry.field(

@@ -13,6 +13,7 @@ from db.contribution_shares import (
     category_shares,
     contribution_salary,
     monthly_amounts,
+    period_amounts,
     shares,
     state_support_vnd,
 )
@@ -222,3 +223,36 @@ def test_a_conscripts_accident_fund_on_the_base_salary() -> None:
     # 2,340,000 × 0.5 % = 11,700 (Decree 58/2020 art. 4(2)).
     got = monthly_amounts(A, date(2025, 1, 1), None, category=_PC.CONSCRIPT)
     assert got == Amounts(11_700, 0)
+
+
+@pytest.mark.parametrize(
+    ("scheme", "month", "salary_vnd", "coefficient", "position", "seniority", "category"),
+    [
+        (C, date(2024, 7, 1), 9_000_000, None, None, None, None),
+        (U, date(2021, 11, 1), 5_000_001, None, None, None, None),
+        (C, date(2019, 7, 1), None, Decimal("2.34"), Decimal("0.2"), Decimal("5"), None),
+        (C, date(2019, 7, 1), None, Decimal("2.340"), Decimal("0.20"), Decimal("5.0"), None),
+        (A, date(2016, 3, 1), None, Decimal("4.4"), None, None, ParticipantCategory.CONSCRIPT),
+        (V, date(2020, 1, 1), 1_600_000, None, None, None, None),
+        (C, date(1990, 1, 1), None, Decimal("2.34"), None, None, None),
+    ],
+)
+@pytest.mark.parametrize("maternity", [False, True])
+def test_period_amounts_are_monthly_amounts_on_the_rows_salary(
+    scheme: Scheme,
+    month: date,
+    salary_vnd: int | None,
+    coefficient: Decimal | None,
+    position: Decimal | None,
+    seniority: Decimal | None,
+    category: ParticipantCategory | None,
+    maternity: bool,
+) -> None:
+    """Remembered by equal inputs, numerically equal Decimals included: the same amounts."""
+    salary = contribution_salary(month, salary_vnd, coefficient, position, seniority)
+    expected = monthly_amounts(scheme, month, salary, category=category, maternity=maternity)
+    for _ in range(2):
+        got = period_amounts(
+            scheme, month, salary_vnd, coefficient, position, seniority, category, maternity
+        )
+        assert got == expected
