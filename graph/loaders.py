@@ -62,8 +62,10 @@ def _paged_loader(
     return DataLoader(batch)
 
 
-@dataclass(frozen=True)
 class Loaders:
+    """The request's loaders, each built on first use: most requests read a few relations, and
+    building a DataLoader costs more than most of them cost to use."""
+
     person_by_id: Loader
     person_by_key: Loader
     """By either key, as graph.validation.person_key checks a write's argument."""
@@ -89,6 +91,18 @@ class Loaders:
     access_log: Loader
     change_log: Loader
 
+    def __init__(self, db: Reader, scope: ListScope) -> None:
+        self._db = db
+        self._scope = scope
+
+    def __getattr__(self, name: str) -> Loader:
+        # Only called for a loader not built yet (a built one is an instance attribute).
+        build = _BUILDERS.get(name)
+        if build is None:
+            raise AttributeError(name)
+        loader = self.__dict__[name] = build(self._db, self._scope)
+        return loader
+
     async def citizen(self, subject: str) -> Row | None:
         """The record of the citizen a token's subject names: by personal ID, or, for a person
         without one, by BHXH code (graph.authz.policy.citizen_subject)."""
@@ -99,71 +113,83 @@ class Loaders:
 
     def clear(self) -> None:
         """Forget every cached row: a write of this request has made them stale."""
-        for loader in vars(self).values():
-            loader.clear_all()
+        for name in _BUILDERS:
+            if (loader := self.__dict__.get(name)) is not None:
+                loader.clear_all()
 
     @classmethod
     def build(cls, db: Reader, *, scope: ListScope) -> "Loaders":
-        listed = person.list_params(scope.authorities, scope.employed_authorities, scope.employer)
-        return cls(
-            person_by_id=_loader(db, person.persons_by_id),
-            person_by_key=_loader(db, person.persons_by_key),
-            relatives=_loader(db, person.relatives_by_person),
-            household_membership=_loader(db, household.memberships_by_person),
-            household=_loader(db, household.households_by_id),
-            household_members=_loader(db, household.members_by_household),
-            employer_by_id=_loader(db, employer.employers_by_id),
-            employer_by_tax_code=_loader(db, employer.employers_by_tax_code),
-            employees=_paged_loader(
-                db, lambda d, keys, a: employer.employees_page(d, keys, a.page, listed)
-            ),
-            social_insurance=_loader(db, social_insurance.social_insurance_by_person),
-            contribution_periods=_paged_loader(
-                db,
-                lambda d, keys, a: social_insurance.contribution_periods_page(
-                    d,
-                    keys,
-                    a.page,
-                    schemes=a.schemes,
-                    from_month=a.start,
-                    to_month=a.end,
-                    employer_id=a.employer_id,
-                ),
-            ),
-            contribution_totals=_loader(db, social_insurance.contribution_totals_by_person),
-            benefits=_paged_loader(
-                db,
-                lambda d, keys, a: social_insurance.benefits_page(
-                    d, keys, a.page, from_month=a.start, to_month=a.end
-                ),
-            ),
-            current_card=_loader(db, health_insurance.current_cards_by_person),
-            card_by_code=_loader(db, health_insurance.cards_by_code),
-            card_by_short_code=_loader(db, health_insurance.cards_by_short_code),
-            cards=_paged_loader(
-                db,
-                lambda d, keys, a: health_insurance.cards_page(
-                    d, keys, a.page, from_date=a.start, to_date=a.end
-                ),
-            ),
-            health_contributions=_paged_loader(
-                db,
-                lambda d, keys, a: health_contributions.contributions_page(
-                    d, keys, a.page, from_month=a.start, to_month=a.end
-                ),
-            ),
-            medical_visits=_paged_loader(
-                db,
-                lambda d, keys, a: health_insurance.visits_page(
-                    d, keys, a.page, from_date=a.start, to_date=a.end, facility=a.facility_code
-                ),
-            ),
-            unemployment_benefits=_loader(db, unemployment.unemployment_benefits_by_person),
-            consents=_paged_loader(db, lambda d, keys, a: consent.consents_page(d, keys, a.page)),
-            access_log=_paged_loader(
-                db, lambda d, keys, a: access_log.access_log_page(d, keys, a.page)
-            ),
-            change_log=_paged_loader(
-                db, lambda d, keys, a: change_log.change_log_page(d, keys, a.page)
-            ),
-        )
+        return cls(db, scope)
+
+
+def _employees(db: Reader, scope: ListScope) -> Loader:
+    listed = person.list_params(scope.authorities, scope.employed_authorities, scope.employer)
+    return _paged_loader(db, lambda d, keys, a: employer.employees_page(d, keys, a.page, listed))
+
+
+_BUILDERS: dict[str, Callable[[Reader, ListScope], Loader]] = {
+    "person_by_id": lambda db, _: _loader(db, person.persons_by_id),
+    "person_by_key": lambda db, _: _loader(db, person.persons_by_key),
+    "relatives": lambda db, _: _loader(db, person.relatives_by_person),
+    "household_membership": lambda db, _: _loader(db, household.memberships_by_person),
+    "household": lambda db, _: _loader(db, household.households_by_id),
+    "household_members": lambda db, _: _loader(db, household.members_by_household),
+    "employer_by_id": lambda db, _: _loader(db, employer.employers_by_id),
+    "employer_by_tax_code": lambda db, _: _loader(db, employer.employers_by_tax_code),
+    "employees": _employees,
+    "social_insurance": lambda db, _: _loader(db, social_insurance.social_insurance_by_person),
+    "contribution_periods": lambda db, _: _paged_loader(
+        db,
+        lambda d, keys, a: social_insurance.contribution_periods_page(
+            d,
+            keys,
+            a.page,
+            schemes=a.schemes,
+            from_month=a.start,
+            to_month=a.end,
+            employer_id=a.employer_id,
+        ),
+    ),
+    "contribution_totals": lambda db, _: _loader(
+        db, social_insurance.contribution_totals_by_person
+    ),
+    "benefits": lambda db, _: _paged_loader(
+        db,
+        lambda d, keys, a: social_insurance.benefits_page(
+            d, keys, a.page, from_month=a.start, to_month=a.end
+        ),
+    ),
+    "current_card": lambda db, _: _loader(db, health_insurance.current_cards_by_person),
+    "card_by_code": lambda db, _: _loader(db, health_insurance.cards_by_code),
+    "card_by_short_code": lambda db, _: _loader(db, health_insurance.cards_by_short_code),
+    "cards": lambda db, _: _paged_loader(
+        db,
+        lambda d, keys, a: health_insurance.cards_page(
+            d, keys, a.page, from_date=a.start, to_date=a.end
+        ),
+    ),
+    "health_contributions": lambda db, _: _paged_loader(
+        db,
+        lambda d, keys, a: health_contributions.contributions_page(
+            d, keys, a.page, from_month=a.start, to_month=a.end
+        ),
+    ),
+    "medical_visits": lambda db, _: _paged_loader(
+        db,
+        lambda d, keys, a: health_insurance.visits_page(
+            d, keys, a.page, from_date=a.start, to_date=a.end, facility=a.facility_code
+        ),
+    ),
+    "unemployment_benefits": lambda db, _: _loader(
+        db, unemployment.unemployment_benefits_by_person
+    ),
+    "consents": lambda db, _: _paged_loader(
+        db, lambda d, keys, a: consent.consents_page(d, keys, a.page)
+    ),
+    "access_log": lambda db, _: _paged_loader(
+        db, lambda d, keys, a: access_log.access_log_page(d, keys, a.page)
+    ),
+    "change_log": lambda db, _: _paged_loader(
+        db, lambda d, keys, a: change_log.change_log_page(d, keys, a.page)
+    ),
+}

@@ -10,10 +10,13 @@ of the variables that @skip/@include read.
 import logging
 from collections import OrderedDict
 from collections.abc import Iterable
-from dataclasses import replace
+from dataclasses import dataclass, replace
+from enum import Enum
 from typing import Any, ClassVar, Final
+from weakref import WeakKeyDictionary
 
 from graphql import (
+    BREAK,
     BooleanValueNode,
     DirectiveNode,
     ExecutionResult,
@@ -29,7 +32,7 @@ from strawberry.types.arguments import convert_arguments
 from graph.authz.recorder import AccessRecorder, OperationReads
 from graph.compiled.errors import RecordedErrors, kept_errors
 from graph.compiled.info import PlanInfo
-from graph.compiled.plan import Plan, compile_plan
+from graph.compiled.plan import FieldPlan, Plan, compile_plan
 from graph.compiled.resolvers import DEFINITION
 from graph.compiled.run import Run
 from graph.context import Context
@@ -84,6 +87,43 @@ def shape_variables(definitions: Iterable[Node]) -> tuple[str, ...]:
     return tuple(sorted(visitor.names))
 
 
+_IMMUTABLE: Final = (str, int, float, bool, Enum, type(None))
+
+
+def _immutable(value: object) -> bool:
+    if isinstance(value, tuple | frozenset):
+        return all(map(_immutable, value))
+    return isinstance(value, _IMMUTABLE)
+
+
+class _NamesVariable(Visitor):
+    def __init__(self) -> None:
+        super().__init__()
+        self.found = False
+
+    def enter_variable(self, *_args: Any) -> Any:
+        self.found = True
+        return BREAK
+
+
+def _reads_variables(field: FieldPlan) -> bool:
+    """Whether the field's arguments (as get_argument_values reads them: on its first node)
+    name a variable anywhere, so that their values may differ from one request to the next."""
+    visitor = _NamesVariable()
+    for argument in field.nodes[0].arguments or ():
+        visit(argument.value, visitor)
+    return visitor.found
+
+
+@dataclass
+class _Arguments:
+    """A plan's arguments that do not depend on the request: those of each field that reads no
+    variable, converted on the plan's first run (None: converted per request). Only values no
+    resolver can change are kept, since every request that runs the plan gets the same dict."""
+
+    fixed: list[dict[str, Any] | None]
+
+
 class PlanCache:
     """Compiled plans (None: not covered) by document text, operation and shape."""
 
@@ -91,6 +131,7 @@ class PlanCache:
         self.maxsize = maxsize
         self._shapes: dict[str, tuple[str, ...]] = {}
         self._plans: OrderedDict[tuple[Any, ...], Plan | None] = OrderedDict()
+        self.arguments: WeakKeyDictionary[Plan, _Arguments] = WeakKeyDictionary()
         self.compiled = 0
         """How many operations ran through a plan: tests check the plan really ran."""
 
@@ -154,31 +195,50 @@ class CompiledExecutor(OrderedExecutor):
 
     def _arguments(self, plan: Plan) -> list[dict[str, Any]] | None:
         """Each field's arguments, converted as Strawberry converts them; None when one cannot
-        be read (graphql-core would report it at every position: the fallback does)."""
-        schema_converter = self.context_value_schema_converter()
-        arguments: list[dict[str, Any]] = []
+        be read (graphql-core would report it at every position: the fallback does). Those that
+        read no variable are the same on every request: converted once per plan."""
+        known = self.plans.arguments.get(plan)
+        if known is not None:
+            arguments: list[dict[str, Any]] = []
+            try:
+                for field, fixed in zip(plan.fields, known.fixed, strict=True):
+                    arguments.append(self._convert(field) if fixed is None else fixed)
+            except Exception:
+                return None
+            return arguments
         try:
-            for field in plan.fields:
-                raw = get_argument_values(
-                    field.definition,
-                    field.nodes[0],
-                    self.variable_values,
-                    field.details[0].fragment_variable_values,
-                    self.hide_suggestions,
-                )
-                strawberry_field = field.definition.extensions[DEFINITION]
-                kwargs = convert_arguments(
-                    raw,
-                    strawberry_field.arguments,
-                    scalar_registry=schema_converter.scalar_registry,
-                    config=schema_converter.config,
-                )
-                for extension in strawberry_field.extensions:
-                    kwargs = extension.map_arguments(kwargs)
-                arguments.append(kwargs)
+            arguments = [self._convert(field) for field in plan.fields]
         except Exception:
             return None
+        self.plans.arguments[plan] = _Arguments(
+            [
+                kwargs
+                if not _reads_variables(field) and all(map(_immutable, kwargs.values()))
+                else None
+                for field, kwargs in zip(plan.fields, arguments, strict=True)
+            ]
+        )
         return arguments
+
+    def _convert(self, field: FieldPlan) -> dict[str, Any]:
+        schema_converter = self.context_value_schema_converter()
+        raw = get_argument_values(
+            field.definition,
+            field.nodes[0],
+            self.variable_values,
+            field.details[0].fragment_variable_values,
+            self.hide_suggestions,
+        )
+        strawberry_field = field.definition.extensions[DEFINITION]
+        kwargs: dict[str, Any] = convert_arguments(
+            raw,
+            strawberry_field.arguments,
+            scalar_registry=schema_converter.scalar_registry,
+            config=schema_converter.config,
+        )
+        for extension in strawberry_field.extensions:
+            kwargs = extension.map_arguments(kwargs)
+        return kwargs
 
     def context_value_schema_converter(self) -> Any:
         return self.schema._strawberry_schema.schema_converter  # type: ignore[attr-defined]
