@@ -2,7 +2,9 @@
 
 Loaders are built per request (never module-global: they cache rows the caller was allowed to
 fetch). Paged relations key on (parent id, page arguments); keys that share arguments, which is
-every key of one field in one query, go to the database together.
+every key of one field in one query, go to the database together. A relation whose statement
+carries the rows it names (db.queries.compile.carry) primes their loader with them: reading a
+relative's person or a household next costs no statement.
 """
 
 from collections import defaultdict
@@ -29,6 +31,7 @@ from db.session import Reader, Row
 from graph.authz.policy import ListScope
 
 A = TypeVar("A", bound=Hashable)
+T = TypeVar("T")
 Loader = DataLoader[Any, Any]
 
 
@@ -60,6 +63,33 @@ def _paged_loader(
         return [results[key] for key in keys]
 
     return DataLoader(batch)
+
+
+async def _priming(target: Loader, fetched: Awaitable[tuple[T, list[Row]]]) -> T:
+    """A relation whose statement carries the related rows (db.queries.compile.carried): they
+    prime `target`, so loading them next costs no statement. Priming leaves a key `target`
+    already holds as it is: within a request, the first row read of a record is the one used."""
+    found, related = await fetched
+    for row in related:
+        target.prime(row["id"], row)
+    return found
+
+
+async def _memberships(
+    fetched: Awaitable[household.Memberships],
+    households: Loader,
+    members: Loader,
+    persons: Loader,
+) -> list[Row | None]:
+    """Memberships, priming what reading their households reads next (as `_priming`)."""
+    found = await fetched
+    for row in found.households:
+        households.prime(row["id"], row)
+    for household_id, rows in found.members.items():
+        members.prime(household_id, rows)
+    for row in found.persons:
+        persons.prime(row["id"], row)
+    return found.by_person
 
 
 class Loaders:
@@ -95,12 +125,20 @@ class Loaders:
         self._db = db
         self._scope = scope
 
+    @property
+    def db(self) -> Reader:
+        return self._db
+
+    @property
+    def scope(self) -> ListScope:
+        return self._scope
+
     def __getattr__(self, name: str) -> Loader:
         # Only called for a loader not built yet (a built one is an instance attribute).
         build = _BUILDERS.get(name)
         if build is None:
             raise AttributeError(name)
-        loader = self.__dict__[name] = build(self._db, self._scope)
+        loader = self.__dict__[name] = build(self)
         return loader
 
     async def citizen(self, subject: str) -> Row | None:
@@ -122,24 +160,41 @@ class Loaders:
         return cls(db, scope)
 
 
-def _employees(db: Reader, scope: ListScope) -> Loader:
+def _employees(ls: Loaders) -> Loader:
+    scope = ls.scope
     listed = person.list_params(scope.authorities, scope.employed_authorities, scope.employer)
-    return _paged_loader(db, lambda d, keys, a: employer.employees_page(d, keys, a.page, listed))
+    return _paged_loader(ls.db, lambda d, keys, a: employer.employees_page(d, keys, a.page, listed))
 
 
-_BUILDERS: dict[str, Callable[[Reader, ListScope], Loader]] = {
-    "person_by_id": lambda db, _: _loader(db, person.persons_by_id),
-    "person_by_key": lambda db, _: _loader(db, person.persons_by_key),
-    "relatives": lambda db, _: _loader(db, person.relatives_by_person),
-    "household_membership": lambda db, _: _loader(db, household.memberships_by_person),
-    "household": lambda db, _: _loader(db, household.households_by_id),
-    "household_members": lambda db, _: _loader(db, household.members_by_household),
-    "employer_by_id": lambda db, _: _loader(db, employer.employers_by_id),
-    "employer_by_tax_code": lambda db, _: _loader(db, employer.employers_by_tax_code),
+def _memberships_loader(ls: Loaders) -> Loader:
+    return _loader(
+        ls.db,
+        lambda d, keys: _memberships(
+            household.memberships_by_person(d, keys),
+            ls.household,
+            ls.household_members,
+            ls.person_by_id,
+        ),
+    )
+
+
+_BUILDERS: dict[str, Callable[[Loaders], Loader]] = {
+    "person_by_id": lambda ls: _loader(ls.db, person.persons_by_id),
+    "person_by_key": lambda ls: _loader(ls.db, person.persons_by_key),
+    "relatives": lambda ls: _loader(
+        ls.db, lambda d, keys: _priming(ls.person_by_id, person.relatives_by_person(d, keys))
+    ),
+    "household_membership": _memberships_loader,
+    "household": lambda ls: _loader(ls.db, household.households_by_id),
+    "household_members": lambda ls: _loader(
+        ls.db, lambda d, keys: _priming(ls.person_by_id, household.members_by_household(d, keys))
+    ),
+    "employer_by_id": lambda ls: _loader(ls.db, employer.employers_by_id),
+    "employer_by_tax_code": lambda ls: _loader(ls.db, employer.employers_by_tax_code),
     "employees": _employees,
-    "social_insurance": lambda db, _: _loader(db, social_insurance.social_insurance_by_person),
-    "contribution_periods": lambda db, _: _paged_loader(
-        db,
+    "social_insurance": lambda ls: _loader(ls.db, social_insurance.social_insurance_by_person),
+    "contribution_periods": lambda ls: _paged_loader(
+        ls.db,
         lambda d, keys, a: social_insurance.contribution_periods_page(
             d,
             keys,
@@ -150,46 +205,46 @@ _BUILDERS: dict[str, Callable[[Reader, ListScope], Loader]] = {
             employer_id=a.employer_id,
         ),
     ),
-    "contribution_totals": lambda db, _: _loader(
-        db, social_insurance.contribution_totals_by_person
+    "contribution_totals": lambda ls: _loader(
+        ls.db, social_insurance.contribution_totals_by_person
     ),
-    "benefits": lambda db, _: _paged_loader(
-        db,
+    "benefits": lambda ls: _paged_loader(
+        ls.db,
         lambda d, keys, a: social_insurance.benefits_page(
             d, keys, a.page, from_month=a.start, to_month=a.end
         ),
     ),
-    "current_card": lambda db, _: _loader(db, health_insurance.current_cards_by_person),
-    "card_by_code": lambda db, _: _loader(db, health_insurance.cards_by_code),
-    "card_by_short_code": lambda db, _: _loader(db, health_insurance.cards_by_short_code),
-    "cards": lambda db, _: _paged_loader(
-        db,
+    "current_card": lambda ls: _loader(ls.db, health_insurance.current_cards_by_person),
+    "card_by_code": lambda ls: _loader(ls.db, health_insurance.cards_by_code),
+    "card_by_short_code": lambda ls: _loader(ls.db, health_insurance.cards_by_short_code),
+    "cards": lambda ls: _paged_loader(
+        ls.db,
         lambda d, keys, a: health_insurance.cards_page(
             d, keys, a.page, from_date=a.start, to_date=a.end
         ),
     ),
-    "health_contributions": lambda db, _: _paged_loader(
-        db,
+    "health_contributions": lambda ls: _paged_loader(
+        ls.db,
         lambda d, keys, a: health_contributions.contributions_page(
             d, keys, a.page, from_month=a.start, to_month=a.end
         ),
     ),
-    "medical_visits": lambda db, _: _paged_loader(
-        db,
+    "medical_visits": lambda ls: _paged_loader(
+        ls.db,
         lambda d, keys, a: health_insurance.visits_page(
             d, keys, a.page, from_date=a.start, to_date=a.end, facility=a.facility_code
         ),
     ),
-    "unemployment_benefits": lambda db, _: _loader(
-        db, unemployment.unemployment_benefits_by_person
+    "unemployment_benefits": lambda ls: _loader(
+        ls.db, unemployment.unemployment_benefits_by_person
     ),
-    "consents": lambda db, _: _paged_loader(
-        db, lambda d, keys, a: consent.consents_page(d, keys, a.page)
+    "consents": lambda ls: _paged_loader(
+        ls.db, lambda d, keys, a: consent.consents_page(d, keys, a.page)
     ),
-    "access_log": lambda db, _: _paged_loader(
-        db, lambda d, keys, a: access_log.access_log_page(d, keys, a.page)
+    "access_log": lambda ls: _paged_loader(
+        ls.db, lambda d, keys, a: access_log.access_log_page(d, keys, a.page)
     ),
-    "change_log": lambda db, _: _paged_loader(
-        db, lambda d, keys, a: change_log.change_log_page(d, keys, a.page)
+    "change_log": lambda ls: _paged_loader(
+        ls.db, lambda d, keys, a: change_log.change_log_page(d, keys, a.page)
     ),
 }

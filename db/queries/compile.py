@@ -4,7 +4,7 @@ the hot path pays neither SQLAlchemy's execution layer nor a compile per request
 from collections.abc import Hashable, Sequence
 from typing import Any, TypeVar
 
-from sqlalchemy import ARRAY, BigInteger, ColumnElement, Text, any_, bindparam, cast
+from sqlalchemy import ARRAY, BigInteger, ColumnElement, Label, Text, any_, bindparam, cast
 from sqlalchemy.dialects.postgresql import psycopg
 from sqlalchemy.sql.elements import ClauseElement, SQLCoreOperations
 
@@ -42,3 +42,25 @@ def align_many(keys: Sequence[K], rows: list[Row], key: str) -> list[list[Row]]:
     for row in rows:
         grouped[row[key]].append(row)
     return [grouped[k] for k in keys]
+
+
+def carry(prefix: str, columns: Sequence[ColumnElement[Any]]) -> list[Label[Any]]:
+    """Another table's row in the same statement, each column named `prefix` + its name: a
+    relation's statement that carries the related row saves the related loader its statement."""
+    return [column.label(prefix + str(column.name)) for column in columns]
+
+
+def carried(rows: list[Row], prefix: str, key: str = "id") -> list[Row]:
+    """The rows `carry(prefix, …)` brought, one per distinct `key` (none where an outer join
+    found nothing), named as their table's own statement names them. The carrying rows keep
+    the prefixed columns: nothing reads them by those names, and leaving them costs nothing."""
+    if not rows:
+        return []
+    names = [(name, name[len(prefix) :]) for name in rows[0] if name.startswith(prefix)]
+    probe = prefix + key
+    found: dict[Any, Row] = {}
+    for row in rows:
+        k = row[probe]
+        if k is not None and k not in found:
+            found[k] = {plain: row[name] for name, plain in names}
+    return list(found.values())

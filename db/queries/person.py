@@ -26,22 +26,44 @@ from sqlalchemy.sql import Subquery
 from db.identifiers import BHXH_CODE_LENGTH
 from db.models import Person, Relative, SocialInsurance
 from db.queries.authz import employed_by, employees_of
-from db.queries.compile import align_many, align_one, compile_query, int_keys, text_keys
+from db.queries.compile import (
+    align_many,
+    align_one,
+    carried,
+    carry,
+    compile_query,
+    int_keys,
+    text_keys,
+)
 from db.session import Reader, Row
 
 _PERSON = Person.__table__
 _SOCIAL = SocialInsurance.__table__
 
 
-def bhxh_code(person: FromClause) -> ColumnElement[str]:
+def bhxh_code(person: FromClause, name: str = "bhxh_code") -> ColumnElement[str]:
     """The person's BHXH code (mã số BHXH), their second key, as a column of the person's row:
     a primary-key probe in the same statement, so reading it costs no statement of its own."""
     code = select(_SOCIAL.c.bhxh_code).where(_SOCIAL.c.person_id == person.c.id)
-    return code.scalar_subquery().label("bhxh_code")
+    return code.scalar_subquery().label(name)
 
 
 _ROW = (*_PERSON.c, bhxh_code(_PERSON))
 """A person's row as every person statement returns it: the person's columns and bhxh_code."""
+
+LINKED = "person__"
+"""The prefix of a carried person's columns (compile.carried): relative and household-member
+statements bring the person they name, as `persons_by_id` returns them, so that reading the
+person costs no statement of its own. No filter applies to either: whether the caller may see
+the person is decided on the row (graph.authz), the same row whichever statement fetched it."""
+
+
+def linked_person() -> tuple[FromClause, list[Any]]:
+    """A person table to outer-join on the linking column, and the columns that carry its row."""
+    linked = _PERSON.alias("linked_person")
+    columns = [*carry(LINKED, list(linked.c)), bhxh_code(linked, LINKED + "bhxh_code")]
+    return linked, columns
+
 
 PERSONS_BY_ID = compile_query("persons_by_id", select(*_ROW).where(int_keys(Person.id)))
 PERSONS_BY_KEY = compile_query(
@@ -58,9 +80,13 @@ PERSONS_BY_KEY = compile_query(
 """Persons named by either key in one statement (a request may mix them: `person`, `_entities`,
 a write's input, the citizen's token): a 12-digit personal ID and a 10-digit BHXH code never
 collide, so one array holds both kinds."""
+_relative, _relative_person = linked_person()
 RELATIVES_BY_PERSON = compile_query(
     "relatives_by_person",
-    select(Relative.__table__).where(int_keys(Relative.person_id)).order_by(Relative.id),
+    select(Relative.__table__, *_relative_person)
+    .outerjoin(_relative, _relative.c.id == Relative.relative_person_id)
+    .where(int_keys(Relative.person_id))
+    .order_by(Relative.id),
 )
 
 
@@ -156,9 +182,10 @@ async def persons_by_key(db: Reader, keys: Sequence[str]) -> list[Row | None]:
     return [(by_code if len(k) == BHXH_CODE_LENGTH else by_id).get(k) for k in keys]
 
 
-async def relatives_by_person(db: Reader, keys: Sequence[int]) -> list[list[Row]]:
+async def relatives_by_person(db: Reader, keys: Sequence[int]) -> tuple[list[list[Row]], list[Row]]:
+    """Each person's relatives, and the persons they link to (`persons_by_id`'s rows)."""
     rows = await db.fetch(RELATIVES_BY_PERSON, {"keys": list(keys)})
-    return align_many(keys, rows, "person_id")
+    return align_many(keys, rows, "person_id"), carried(rows, LINKED)
 
 
 def person_filter_params(
