@@ -4,7 +4,7 @@ Loaders are built per request (never module-global: they cache rows the caller w
 fetch). Paged relations key on (parent id, page arguments); keys that share arguments, which is
 every key of one field in one query, go to the database together. A relation whose statement
 carries the rows it names (db.queries.compile.carry) primes their loader with them: reading a
-relative's person or a household next costs no statement.
+relative's person or a period's employer next costs no statement.
 """
 
 from collections import defaultdict
@@ -195,14 +195,17 @@ _BUILDERS: dict[str, Callable[[Loaders], Loader]] = {
     "social_insurance": lambda ls: _loader(ls.db, social_insurance.social_insurance_by_person),
     "contribution_periods": lambda ls: _paged_loader(
         ls.db,
-        lambda d, keys, a: social_insurance.contribution_periods_page(
-            d,
-            keys,
-            a.page,
-            schemes=a.schemes,
-            from_month=a.start,
-            to_month=a.end,
-            employer_id=a.employer_id,
+        lambda d, keys, a: _priming(
+            ls.employer_by_id,
+            social_insurance.contribution_periods_page(
+                d,
+                keys,
+                a.page,
+                schemes=a.schemes,
+                from_month=a.start,
+                to_month=a.end,
+                employer_id=a.employer_id,
+            ),
         ),
     ),
     "contribution_totals": lambda ls: _loader(

@@ -27,6 +27,7 @@ from sqlalchemy import (
     not_,
     or_,
     select,
+    true,
     tuple_,
 )
 from sqlalchemy.types import TypeEngine
@@ -56,9 +57,16 @@ def keyset_page(
     newest_first: bool = False,
     id_type: TypeEngine[Any] | None = None,
     page_columns: Callable[[FromClause], Sequence[ColumnElement[Any]]] = lambda rows: (),
+    page_join: Callable[[FromClause], tuple[FromClause, ColumnElement[bool]]] | None = None,
+    first_of: str | None = None,
 ) -> Select[Any]:
     """`id_type` is the type of the table's `id` (default bigint). `page_columns` gets the ranked
-    rows (a subquery with `columns`) and returns labelled columns to add to each returned row."""
+    rows (a subquery with `columns`) and returns labelled columns to add to each returned row;
+    `page_join` gets them too and returns a table to outer-join to the returned rows only, and
+    the join's condition (its columns come through `page_columns`). With `first_of` (a column
+    naming another row, such as an employer), the ranked rows have `_first`: true on a page's
+    first row naming that value. Joining on it brings the named row once a page, not once a row
+    (each value a client parses costs more than the join saves otherwise)."""
     parent_col = table.c[parent]
     matching = (
         select(*columns, func.count().over(partition_by=parent_col).label("_total"))
@@ -73,19 +81,32 @@ def keyset_page(
     order: tuple[ColumnElement[Any], ...] = (matching.c[sort], matching.c.id)
     if newest_first:
         order = (matching.c[sort].desc(), matching.c.id.desc())
+    first: list[ColumnElement[Any]] = []
+    if first_of is not None:
+        # The row before this one with the same value: when it lies after the cursor it is on
+        # the page (or, past the page's end, so is this row). Before the cursor, or none: first.
+        earlier = func.lag(is_after).over(
+            partition_by=(matching.c[parent], matching.c[first_of]), order_by=order
+        )
+        first.append(earlier.is_not(true()).label("_first"))
     ranked = select(
         matching,
         func.row_number().over(partition_by=matching.c[parent], order_by=order).label("_rn"),
         # How many rows lie at or before the cursor: the page starts after them.
         func.count().filter(not_(is_after)).over(partition_by=matching.c[parent]).label("_skipped"),
+        *first,
     ).subquery("ranked")
     skipped, rn, total = ranked.c._skipped, ranked.c._rn, ranked.c._total
+    rows: FromClause = ranked
+    if page_join is not None:
+        rows = ranked.outerjoin(*page_join(ranked))
     return (
         select(
-            *(c for c in ranked.c if c.name not in ("_rn", "_skipped")),
+            *(c for c in ranked.c if c.name not in ("_rn", "_skipped", "_first")),
             *page_columns(ranked),
             (rn <= skipped).label("_carrier"),
         )
+        .select_from(rows)
         .where(
             or_(
                 and_(rn > skipped, rn <= skipped + bindparam("limit")),
@@ -95,6 +116,20 @@ def keyset_page(
         )
         .order_by(ranked.c[parent], rn)
     )
+
+
+async def fetch_rows(
+    db: Reader, query: Query, keys: Sequence[int], page: PageParams, **filters: Any
+) -> list[Row]:
+    """Run a `keyset_page` statement; its rows, every parent's together."""
+    params = {
+        "keys": list(keys),
+        "limit": page.limit,
+        "after_sort": page.after_sort,
+        "after_id": page.after_id,
+        **filters,
+    }
+    return await db.fetch(query, params)
 
 
 async def fetch_pages(
@@ -107,14 +142,7 @@ async def fetch_pages(
     **filters: Any,
 ) -> list[list[Row]]:
     """Run a `keyset_page` statement; each parent's rows, in key order."""
-    params = {
-        "keys": list(keys),
-        "limit": page.limit,
-        "after_sort": page.after_sort,
-        "after_id": page.after_id,
-        **filters,
-    }
-    return align_many(keys, await db.fetch(query, params), parent)
+    return align_many(keys, await fetch_rows(db, query, keys, page, **filters), parent)
 
 
 def overlapping(start: Any, end: Any) -> tuple[Any, ...]:

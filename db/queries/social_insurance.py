@@ -10,6 +10,7 @@ from sqlalchemy import (
     Date,
     Label,
     Text,
+    and_,
     any_,
     bindparam,
     cast,
@@ -19,9 +20,15 @@ from sqlalchemy import (
 )
 
 from db.enums import BenefitRegime, Scheme
-from db.models import Benefit, ContributionPeriod, SocialInsurance, SocialInsuranceOffice
-from db.queries.compile import align_many, align_one, compile_query, int_keys
-from db.queries.paging import PageParams, fetch_pages, keyset_page, overlapping
+from db.models import (
+    Benefit,
+    ContributionPeriod,
+    Employer,
+    SocialInsurance,
+    SocialInsuranceOffice,
+)
+from db.queries.compile import align_many, align_one, carried, carry, compile_query, int_keys
+from db.queries.paging import PageParams, fetch_pages, fetch_rows, keyset_page, overlapping
 from db.rules import MATERNITY_WORKING_DAYS
 from db.session import Reader, Row
 
@@ -44,7 +51,12 @@ SOCIAL_INSURANCE_BY_PERSON = compile_query(
 )
 
 
+EMPLOYER = "employer__"
+"""The prefix of the employer a contribution period's row carries (compile.carried): the
+`employer` of a page's periods then costs no statement of its own."""
+
 _periods = ContributionPeriod.__table__
+_employer = Employer.__table__.alias("period_employer")
 CONTRIBUTION_PERIODS_PAGE = compile_query(
     "contribution_periods_page",
     keyset_page(
@@ -64,6 +76,12 @@ CONTRIBUTION_PERIODS_PAGE = compile_query(
                 _periods.c.employer_id == cast(bindparam("employer"), BigInteger),
             ),
         ),
+        page_columns=lambda _rows: carry(EMPLOYER, list(_employer.c)),
+        page_join=lambda rows: (
+            _employer,
+            and_(rows.c._first, _employer.c.id == rows.c.employer_id),
+        ),
+        first_of="employer_id",
     ),
 )
 
@@ -210,17 +228,16 @@ async def contribution_periods_page(
     from_month: date | None,
     to_month: date | None,
     employer_id: int | None = None,
-) -> list[list[Row]]:
-    return await fetch_pages(
-        db,
-        CONTRIBUTION_PERIODS_PAGE,
-        keys,
-        page,
-        schemes=list(schemes) if schemes else None,
-        employer=employer_id,
-        start=from_month,
-        end=to_month,
-    )
+) -> tuple[list[list[Row]], list[Row]]:
+    """Each person's page, and the employers its periods name (`employers_by_id`'s rows)."""
+    params = {
+        "schemes": list(schemes) if schemes else None,
+        "employer": employer_id,
+        "start": from_month,
+        "end": to_month,
+    }
+    rows = await fetch_rows(db, CONTRIBUTION_PERIODS_PAGE, keys, page, **params)
+    return align_many(keys, rows, "person_id"), carried(rows, EMPLOYER)
 
 
 async def contribution_totals_by_person(db: Reader, keys: Sequence[int]) -> list[list[Row]]:

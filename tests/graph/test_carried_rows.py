@@ -1,6 +1,6 @@
 """A relation's statement brings the rows it names (db.queries.compile.carry): reading a
-relative's or a household member's person, or a membership's household, then costs no
-statement of its own."""
+period's employer, a relative's or a household member's person, or a membership's household
+then costs no statement of its own, on every page of a connection."""
 
 from collections.abc import AsyncIterator
 from typing import Any
@@ -20,6 +20,43 @@ async def api(
 ) -> AsyncIterator[Api]:
     async with serving(runtime_url, dev_key, compiled=request.param) as api:
         yield api
+
+
+def _periods(node: str) -> str:
+    return f"""query($id: String!, $after: String) {{
+      person(identificationNumber: $id) {{ socialInsurance {{
+        contributionPeriods(first: 3, after: $after) {{
+          pageInfo {{ hasNextPage endCursor }} edges {{ node {{ {node} }} }}
+        }} }} }} }}"""
+
+
+async def _walk(api: Api, query: str, person_id: str) -> tuple[list[Any], set[int]]:
+    """Every page's nodes, and what each page cost in statements."""
+    token, after, nodes, costs = api.officer(EVERY_SCOPE), None, [], set()
+    while True:
+        body = await api.query(query, token, {"id": person_id, "after": after})
+        assert "errors" not in body, body
+        page = body["data"]["person"]["socialInsurance"]["contributionPeriods"]
+        nodes += [e["node"] for e in page["edges"]]
+        costs.add(api.last_statements)
+        if not page["pageInfo"]["hasNextPage"]:
+            return nodes, costs
+        after = page["pageInfo"]["endCursor"]
+
+
+async def test_every_page_brings_the_employers_it_names(api: Api, conn: psycopg.Connection) -> None:
+    # Periods alternate between two employers: a page of three names one of them twice, and a
+    # page after the cursor names employers the page before already named.
+    b = book(conn, periods=8)
+    person_id = b.person["identification_number"]
+    months, plain = await _walk(api, _periods("fromMonth"), person_id)
+    nodes, with_employer = await _walk(
+        api, _periods("fromMonth employer { taxCode name }"), person_id
+    )
+    assert with_employer == plain  # no page looks its employers up apart
+    work = [{"taxCode": e["tax_code"], "name": e["name"]} for e in b.employers]
+    assert [n["employer"] for n in nodes] == [work[i % 2] for i in range(8)]
+    assert [n["fromMonth"] for n in nodes] == [m["fromMonth"] for m in months]
 
 
 async def test_linked_persons_and_the_household_come_with_their_links(
