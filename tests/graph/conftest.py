@@ -115,6 +115,16 @@ async def api(runtime_url: str, dev_key: ECKey, conn: Any) -> AsyncIterator[Api]
         yield api
 
 
+@pytest.fixture(params=[True, False], ids=["compiled", "strawberry"])
+async def api_both(
+    request: pytest.FixtureRequest, runtime_url: str, dev_key: ECKey, conn: Any
+) -> AsyncIterator[Api]:
+    """The test through the compiled plan and Strawberry's executor: what it asserts (counts
+    included) holds for each. A module asks for it by defining `api` as this fixture."""
+    async with serving(runtime_url, dev_key, compiled=request.param) as api:
+        yield api
+
+
 Query = Callable[..., Any]
 
 

@@ -1,19 +1,17 @@
 """The armed forces' rows in the book (issue 9): each carries the category it was contributed
 under, and its amounts follow that category's rates. Expected values are computed by hand."""
 
-from collections.abc import AsyncIterator
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
 import psycopg
 import pytest
-from joserfc.jwk import ECKey
 
 from db.enums import ManagingAuthority, ParticipantCategory, Scheme
 from tests.factories.book import book
 from tests.factories.person import insert
-from tests.graph.conftest import Api, serving
+from tests.graph.conftest import Api
 
 ROWS = """
 query Rows {
@@ -30,12 +28,9 @@ query Rows {
 """
 
 
-@pytest.fixture(params=[True, False], ids=["compiled", "strawberry"])
-async def api(
-    request: pytest.FixtureRequest, runtime_url: str, dev_key: ECKey, conn: Any
-) -> AsyncIterator[Api]:
-    async with serving(runtime_url, dev_key, compiled=request.param) as api:
-        yield api
+@pytest.fixture
+def api(api_both: Api) -> Api:
+    return api_both
 
 
 def _armed_book(

@@ -1,20 +1,18 @@
 """What a real book shows (issue 9): each row's shares, conditions and notes; the cover; the
 date of death and the cards it ends. Expected values are computed by hand in the comments."""
 
-from collections.abc import AsyncIterator
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
 import psycopg
 import pytest
-from joserfc.jwk import ECKey
 
 from db import bhyt_rules
 from db.enums import Scheme
 from tests.factories.book import book
 from tests.factories.person import insert
-from tests.graph.conftest import Api, serving
+from tests.graph.conftest import Api
 
 ROWS = """
 query Rows {
@@ -35,12 +33,9 @@ query Rows {
 """
 
 
-@pytest.fixture(params=[True, False], ids=["compiled", "strawberry"])
-async def api(
-    request: pytest.FixtureRequest, runtime_url: str, dev_key: ECKey, conn: Any
-) -> AsyncIterator[Api]:
-    async with serving(runtime_url, dev_key, compiled=request.param) as api:
-        yield api
+@pytest.fixture
+def api(api_both: Api) -> Api:
+    return api_both
 
 
 def _period(conn: psycopg.Connection, person_id: int, employer_id: int | None, **row: Any) -> None:

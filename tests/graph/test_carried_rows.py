@@ -2,24 +2,19 @@
 period's employer, a relative's or a household member's person, or a membership's household
 then costs no statement of its own, on every page of a connection."""
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import psycopg
 import pytest
-from joserfc.jwk import ECKey
 
 from tests.factories.book import book
-from tests.graph.conftest import Api, serving
+from tests.graph.conftest import Api
 from tests.graph.test_ebook import EVERY_SCOPE
 
 
-@pytest.fixture(params=[True, False], ids=["compiled", "strawberry"])
-async def api(
-    request: pytest.FixtureRequest, runtime_url: str, dev_key: ECKey, conn: Any
-) -> AsyncIterator[Api]:
-    async with serving(runtime_url, dev_key, compiled=request.param) as api:
-        yield api
+@pytest.fixture
+def api(api_both: Api) -> Api:
+    return api_both
 
 
 def _periods(node: str) -> str:

@@ -1,6 +1,5 @@
 """The whole e-book in one query, and what it costs the database."""
 
-from collections.abc import AsyncIterator
 from datetime import date
 from typing import Any
 
@@ -27,13 +26,9 @@ EBOOK_STATEMENTS = 13 + 1  # reads, and the one access-log insert for someone el
 EVERY_SCOPE = frozenset(g.value.lower() for g in BOOK)
 
 
-@pytest.fixture(params=[True, False], ids=["compiled", "strawberry"])
-async def api(
-    request: pytest.FixtureRequest, runtime_url: str, dev_key: ECKey, conn: Any
-) -> AsyncIterator[Api]:
-    """Every test of this module through both executors: the counts hold for each."""
-    async with serving(runtime_url, dev_key, compiled=request.param) as api:
-        yield api
+@pytest.fixture
+def api(api_both: Api) -> Api:
+    return api_both
 
 
 async def test_citizen_reads_whole_book(api: Api, conn: psycopg.Connection) -> None:

@@ -1,19 +1,17 @@
 """Persons known by passport only (foreign workers, Law 41/2024 art. 2(2)): no personal ID, so
 the BHXH code is their key — as an argument, as a federation key and as their token subject."""
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import psycopg
 import pytest
-from joserfc.jwk import ECKey
 
 from db.enums import RelativeKind
 from graph.authz.principal import Role
 from tests.factories import person as persons
 from tests.factories.book import Book, book
-from tests.graph.conftest import Api, serving
+from tests.graph.conftest import Api
 from tests.graph.operations import EBOOK_FRAGMENT, ME, PERSON
 from tests.graph.test_consent import GRANT
 from tests.graph.test_ebook import EBOOK_STATEMENTS, EVERY_SCOPE
@@ -26,12 +24,9 @@ ENTITIES_BY_CODE = (
 PASSPORT = "E12345678"
 
 
-@pytest.fixture(params=[True, False], ids=["compiled", "strawberry"])
-async def api(
-    request: pytest.FixtureRequest, runtime_url: str, dev_key: ECKey, conn: Any
-) -> AsyncIterator[Api]:
-    async with serving(runtime_url, dev_key, compiled=request.param) as api:
-        yield api
+@pytest.fixture
+def api(api_both: Api) -> Api:
+    return api_both
 
 
 def _foreign_book(
