@@ -8,7 +8,6 @@ rate an employer declares today; this module goes back over the whole history a 
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
-from functools import lru_cache
 from typing import Final
 
 from db import rules
@@ -192,7 +191,6 @@ def monthly_amounts(
     return Amounts(_vnd(salary * rates.employer / 100), _vnd(salary * rates.employee / 100))
 
 
-@lru_cache(maxsize=4096)
 def period_amounts(
     scheme: Scheme,
     month: date,
@@ -204,8 +202,7 @@ def period_amounts(
     maternity: bool,
 ) -> Amounts | None:
     """`monthly_amounts` of a row of the history from its own columns (`contribution_salary`
-    of its first month). Remembered: a book asks it twice a row, and rows share their inputs;
-    equal inputs (numerically equal Decimals included) give equal whole-VND amounts."""
+    of its first month)."""
     salary = contribution_salary(month, salary_vnd, coefficient, position_allowance, seniority_pct)
     return monthly_amounts(scheme, month, salary, category=category, maternity=maternity)
 

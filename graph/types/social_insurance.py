@@ -1,6 +1,7 @@
 """Social insurance (BHXH): participant record, contribution history, totals and benefits."""
 
 from datetime import date
+from functools import cached_property
 from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
@@ -121,7 +122,7 @@ class ContributionPeriod:
         )
     )
     def employer_amount_vnd(self) -> Vnd | None:
-        amounts = self._amounts()
+        amounts = self._amounts
         return Vnd(amounts.employer) if amounts else None
 
     @strawberry.field(
@@ -132,7 +133,7 @@ class ContributionPeriod:
         )
     )
     def employee_amount_vnd(self) -> Vnd | None:
-        amounts = self._amounts()
+        amounts = self._amounts
         return Vnd(amounts.employee) if amounts else None
 
     @strawberry.field(
@@ -193,7 +194,10 @@ class ContributionPeriod:
         value = self.row["participant_category"]
         return db_enums.ParticipantCategory(value) if value else None
 
+    @cached_property
     def _amounts(self) -> Amounts | None:
+        """Once per row: both amount fields read it. Not a process-wide cache: rows rarely share
+        their inputs, and every entry of one would be a long-lived object for the collector."""
         r = self.row
         return period_amounts(
             db_enums.Scheme(r["scheme"]),
