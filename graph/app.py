@@ -95,17 +95,21 @@ class GraphQLEndpoint:
 
         recorder = AccessRecorder(principal=principal, request_id=request_id)
         async with self.database.reader() as reader:
+            loaders = Loaders.build(
+                reader, scope=list_scope(principal) if principal else ListScope()
+            )
             request.state.context = Context(
                 request_id=request_id,
                 principal=principal,
                 reader=reader,
-                loaders=Loaders.build(
-                    reader, scope=list_scope(principal) if principal else ListScope()
-                ),
+                loaders=loaders,
                 recorder=recorder,
                 facts=FactLoaders.build(reader, principal) if principal else None,
             )
-            await self.view(scope, receive, hold)
+            try:
+                await self.view(scope, receive, hold)
+            finally:
+                loaders.close()
             try:
                 await recorder.flush(reader)
             except DatabaseUnavailable as exc:
