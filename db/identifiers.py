@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from db.bhyt_rules import today as vietnam_today
 from db.enums import Sex
 from db.reference_data import BHYT_CATEGORY_BY_CODE, LEGACY_PROVINCE_CODES
 
@@ -117,7 +118,7 @@ def validate_personal_id(
     """The value when it is a well-formed ID of a living person agreeing with the record's sex and
     birth year (when given); otherwise InvalidIdentifier."""
     parts = _parse_personal_id(value)
-    this_year = (today or date.today()).year
+    this_year = (today or vietnam_today()).year
     if parts.birth_year > this_year:
         raise InvalidIdentifier(
             _PERSONAL_ID, f"birth year {parts.birth_year} (digits 4–6) is in the future"

@@ -53,7 +53,7 @@ def is_current(period: FromClause) -> ColumnElement[bool]:
     employer no longer reads the person's book."""
     return or_(
         period.c.to_month.is_(None),
-        period.c.to_month >= literal_column("date_trunc('month', current_date)"),
+        period.c.to_month >= literal_column("date_trunc('month', vietnam_today())"),
     )
 
 

@@ -22,7 +22,7 @@ class OrganisationKind(StrEnum):
 
 def active(deregistered_on: InstrumentedAttribute[Any]) -> ColumnElement[bool]:
     """Registered and not deregistered on or before today: the one definition of "active"."""
-    return or_(deregistered_on.is_(None), deregistered_on > func.current_date(type_=Date))
+    return or_(deregistered_on.is_(None), deregistered_on > func.vietnam_today(type_=Date))
 
 
 def _exists(*where: ColumnElement[bool]) -> Select[Any]:

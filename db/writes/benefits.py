@@ -34,7 +34,7 @@ LOCK = compile_query(
 _BHTN_MONTHS = (
     "SELECT DISTINCT CAST(m AS date) AS month FROM contribution_period AS p"
     " CROSS JOIN LATERAL generate_series(p.from_month, LEAST(coalesce(p.to_month,"
-    " CAST(date_trunc('month', current_date) AS date)), CAST(:end_month AS date)),"
+    " CAST(date_trunc('month', vietnam_today()) AS date)), CAST(:end_month AS date)),"
     " interval '1 month') AS m"
     f" WHERE p.person_id = :person_id AND p.scheme = '{Scheme.UNEMPLOYMENT}'"
     " AND p.from_month <= CAST(:end_month AS date)"

@@ -35,7 +35,7 @@ LOCK = compile_query(
 EMPLOYER_STATE = compile_query(
     "employer_declaration_state",
     text(
-        "SELECT (e.deregistered_on IS NULL OR e.deregistered_on > current_date) AS active,"
+        "SELECT (e.deregistered_on IS NULL OR e.deregistered_on > vietnam_today()) AS active,"
         " (SELECT max(d.month) FROM contribution_declaration d"
         "  WHERE d.employer_id = e.id AND d.replaced_at IS NULL) AS latest_month,"
         " (SELECT d.id FROM contribution_declaration d WHERE d.employer_id = e.id"

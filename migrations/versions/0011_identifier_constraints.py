@@ -19,7 +19,8 @@
   deferred, so one transaction may write both; it checks the person's rows as they are at
   commit, after an UNEMPLOYMENT row is written or a COMPULSORY_SOCIAL row is changed or deleted.
   An open-ended BHTN row needs an open-ended compulsory row.
-- No contribution row starts after the current month (a BEFORE trigger, the day being today's).
+- No contribution row starts after the current month (a BEFORE trigger, the day being today's in
+  Vietnam; revision 0018 names that day `vietnam_today()`).
 
 Rows already stored are validated when each constraint is added; the seed and the factories make
 only valid identifiers, so nothing is rewritten. A database holding invalid identifiers fails the
@@ -151,7 +152,7 @@ EXECUTE FUNCTION bhtn_needs_bhxh();
 CREATE TRIGGER contribution_period_not_future
 BEFORE INSERT OR UPDATE OF from_month, scheme ON contribution_period
 FOR EACH ROW WHEN (
-    NEW.from_month > date_trunc('month', current_date) AND NEW.scheme <> 'VOLUNTARY_SOCIAL'
+    NEW.from_month > date_trunc('month', CAST(timezone('Asia/Ho_Chi_Minh', now()) AS date)) AND NEW.scheme <> 'VOLUNTARY_SOCIAL'
 )
 EXECUTE FUNCTION refuse_row(
     'contribution_period_not_future', 'a contribution row starts after the current month'
@@ -202,7 +203,7 @@ DECLARE
     offending bigint;
 BEGIN
     SELECT id INTO offending FROM contribution_period
-    WHERE from_month > date_trunc('month', current_date) AND scheme <> 'VOLUNTARY_SOCIAL'
+    WHERE from_month > date_trunc('month', CAST(timezone('Asia/Ho_Chi_Minh', now()) AS date)) AND scheme <> 'VOLUNTARY_SOCIAL'
     ORDER BY id LIMIT 1;
     IF offending IS NOT NULL THEN
         RAISE EXCEPTION 'contribution_period % starts after the current month', offending
@@ -231,7 +232,7 @@ def upgrade() -> None:
         op.execute(
             f"CREATE TRIGGER {name} BEFORE INSERT OR UPDATE OF {column} ON {table}"
             f" FOR EACH ROW WHEN (personal_id_birth_year(NEW.{column})"
-            " > extract(year FROM current_date))"
+            " > extract(year FROM CAST(timezone('Asia/Ho_Chi_Minh', now()) AS date)))"
             f" EXECUTE FUNCTION refuse_row('{name}', 'personal ID: birth year is in the future')"
         )
 

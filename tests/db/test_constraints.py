@@ -10,6 +10,7 @@ from typing import Any
 import psycopg
 import pytest
 
+from db import bhyt_rules
 from db.enums import Sex
 from db.identifiers import (
     InvalidIdentifier,
@@ -30,7 +31,7 @@ from tests.factories import person as persons
 from tests.factories import reference
 from tests.factories.person import insert
 
-TODAY = date.today()
+TODAY = bhyt_rules.today()
 _rng = random.Random(9)  # fixed: the cases are the same on every run
 
 # --- Cases: those of tests/db/test_identifiers.py and more, valid and invalid ----------------

@@ -9,7 +9,7 @@ import psycopg
 import pytest
 from alembic.script import ScriptDirectory
 
-from db import migrate
+from db import bhyt_rules, migrate
 from db.contribution_rules import month_of
 from db.seed import seed_database
 from db.urls import libpq_conninfo
@@ -148,7 +148,7 @@ def test_the_runtime_role_is_refused_too(
             api.commit()
         _check(exc, BHTN_NEEDS_BHXH)
         api.execute("SELECT set_config('bhxh.actor', %s, true)", [actor])
-        next_year = date(date.today().year + 1, 1, 1)
+        next_year = date(bhyt_rules.today().year + 1, 1, 1)
         with pytest.raises(psycopg.errors.CheckViolation) as exc:
             _bhxh(api, who, next_year, None)
         _check(exc, NOT_FUTURE)
@@ -157,7 +157,7 @@ def test_the_runtime_role_is_refused_too(
 def test_no_row_starts_after_the_current_month(
     conn: psycopg.Connection, who: dict[str, Any]
 ) -> None:
-    this_month = month_of(date.today())
+    this_month = month_of(bhyt_rules.today())
     next_month = date(this_month.year + this_month.month // 12, this_month.month % 12 + 1, 1)
     with pytest.raises(psycopg.errors.CheckViolation) as exc:
         _bhxh(conn, who, next_month, None)
@@ -172,7 +172,7 @@ def test_no_row_starts_after_the_current_month(
 
 def test_voluntary_months_may_be_paid_ahead(conn: psycopg.Connection, who: dict[str, Any]) -> None:
     """Law 41/2024 art. 36: a voluntary contributor may pay up to five years ahead."""
-    this_month = month_of(date.today())
+    this_month = month_of(bhyt_rules.today())
     next_year = date(this_month.year + 1, this_month.month, 1)
     conn.execute(
         "INSERT INTO contribution_period (person_id, scheme, from_month, to_month, salary_vnd,"

@@ -136,6 +136,14 @@ def test_the_migration_checks_rows_already_stored(scratch_database: str) -> None
 def test_a_seeded_database_keeps_the_bounds(scratch_database: str) -> None:
     """The seed's deaths pass the rules at load, and again when the upgrade adds them."""
     seed_database(libpq_conninfo(scratch_database), persons=300, seed=5, progress=False)
+    with psycopg.connect(libpq_conninfo(scratch_database), autocommit=True) as conn:
+        # Revision 0015's downgrade keeps no person known by passport only (the seed's foreign
+        # workers, whose number depends on the day it seeds for): not this test's subject.
+        foreign = "SELECT id FROM person WHERE identification_number IS NULL"
+        conn.execute(
+            f"UPDATE relative SET relative_person_id = NULL WHERE relative_person_id IN ({foreign})"
+        )
+        conn.execute(f"DELETE FROM person WHERE id IN ({foreign})")
     migrate.downgrade(scratch_database, _revision_before(scratch_database))
     migrate.upgrade(scratch_database)
     with psycopg.connect(libpq_conninfo(scratch_database)) as conn:

@@ -7,6 +7,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+from db import bhyt_rules
 from db.enums import Sex
 from db.identifiers import (
     BHXH_CODE_PATTERN,
@@ -40,7 +41,7 @@ from db.identifiers import (
 )
 from db.reference_data import BHYT_CATEGORIES, LEGACY_PROVINCE_CODES, BhytCategory
 
-TODAY = date.today()
+TODAY = bhyt_rules.today()
 # No example database: the tests run in a tree shared with other work, and stay deterministic.
 examples = settings(database=None, deadline=None)
 

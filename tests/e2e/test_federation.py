@@ -9,7 +9,7 @@ import json
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +17,7 @@ import httpx
 import psycopg
 import pytest
 
+from db import bhyt_rules
 from graph.authz.principal import Role
 from tests.e2e.conftest import ROOT, LiveServer, free_port, node_tool, run_process, serve
 from tests.e2e.population_subgraph import Registry, Resident, create_app, sdl
@@ -285,7 +286,7 @@ def test_mutations_through_the_gateway_write_once_per_key(
         hr,
         {
             "input": {
-                "month": date.today().strftime("%Y-%m"),
+                "month": bhyt_rules.today().strftime("%Y-%m"),
                 "wageRegion": "REGION_I",
                 "lines": [
                     {

@@ -3,13 +3,14 @@ request is refused before anything runs (graph.authz.organisations)."""
 
 import asyncio
 from collections.abc import Callable, Iterator
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import httpx
 import psycopg
 import pytest
 
+from db import bhyt_rules
 from db.session import Database
 from db.urls import libpq_conninfo
 from graph.authz.organisations import OrganisationCheck
@@ -19,8 +20,8 @@ from tests.factories import reference
 from tests.factories.book import book
 from tests.graph.conftest import Api
 
-YESTERDAY = date.today() - timedelta(days=1)
-NEXT_WEEK = date.today() + timedelta(days=7)
+YESTERDAY = bhyt_rules.today() - timedelta(days=1)
+NEXT_WEEK = bhyt_rules.today() + timedelta(days=7)
 # The probe of the original finding: a facility token reads anyone's identity and card.
 READ = """query($id: String!) { person(identificationNumber: $id) {
   fullName healthInsurance { currentCard { status } } } }"""
@@ -58,7 +59,7 @@ def _org(
     if role is Role.HEALTH_FACILITY:
         if case == "unknown":
             return "79999"
-        gone = {"inactive": date.today(), "active": None}[case]
+        gone = {"inactive": bhyt_rules.today(), "active": None}[case]
         return str(reference.facility(conn, deregistered_on=gone)["code"])
     assert role is Role.PARTNER_AGENCY
     if case == "unknown":

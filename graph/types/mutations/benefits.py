@@ -14,7 +14,7 @@ import strawberry
 # Imported for its side effect: it registers WageRegion as a GraphQL enum, which must come
 # before a type here uses the enum (Strawberry would otherwise define it twice).
 import graph.types.declaration  # noqa: F401
-from db import rules
+from db import bhyt_rules, rules
 from db.enums import LumpSumReason, Sex, WageRegion
 from db.queries import social_insurance as social_queries
 from db.queries import unemployment_insurance as unemployment_queries
@@ -127,7 +127,7 @@ def _decision_number(value: str) -> str:
 
 
 def _not_future(day: date, argument: str) -> None:
-    if day > date.today():
+    if day > bhyt_rules.today():
         raise BadUserInput(argument, "must not be in the future")
 
 

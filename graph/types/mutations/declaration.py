@@ -14,6 +14,7 @@ from typing import Annotated, Any
 
 import strawberry
 
+from db import bhyt_rules
 from db import contribution_rules as rules
 from db.enums import WageRegion
 from db.queries import declaration as declaration_queries
@@ -43,13 +44,13 @@ _INACTIVE = "the token's organisation is not an active employer: it cannot decla
 
 def _active(employer: dict[str, Any] | None) -> bool:
     return employer is not None and (
-        employer["deregistered_on"] is None or employer["deregistered_on"] > date.today()
+        employer["deregistered_on"] is None or employer["deregistered_on"] > bhyt_rules.today()
     )
 
 
 def _month(input: ContributionDeclarationInput) -> date:
     month: date = input.month
-    if (problem := rules.month_problem(month, date.today())) is not None:
+    if (problem := rules.month_problem(month, bhyt_rules.today())) is not None:
         raise BadUserInput("input.month", problem)
     if not 1 <= len(input.lines) <= MAX_LINES:
         raise BadUserInput("input.lines", f"must hold 1 to {MAX_LINES:,} lines")

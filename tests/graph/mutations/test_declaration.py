@@ -10,6 +10,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from db import bhyt_rules
 from graph.authz.principal import Role
 from tests.factories import person as persons
 from tests.graph.conftest import Api
@@ -38,7 +39,7 @@ pytestmark = pytest.mark.usefixtures("fresh_change_log")
 
 def _months_to_now(first: date) -> int:
     """Months from `first` to this month, both counted (how the book counts an ongoing row)."""
-    today = date.today()
+    today = bhyt_rules.today()
     return (today.year - first.year) * 12 + today.month - first.month + 1
 
 

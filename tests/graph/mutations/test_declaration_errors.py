@@ -9,6 +9,7 @@ from typing import Any
 import psycopg
 import pytest
 
+from db import bhyt_rules
 from db.enums import ManagingAuthority, Sex
 from tests.factories import person as persons
 from tests.factories.person import insert
@@ -362,7 +363,7 @@ def _month_after(today: date) -> str:
 @pytest.mark.parametrize(
     ("month", "lines", "argument", "reason"),
     [
-        (_month_after(date.today()), 1, "input.month", "is in the future"),
+        (_month_after(bhyt_rules.today()), 1, "input.month", "is in the future"),
         ("2024-06", 1, "input.month", "is before 07/2024"),
         ("2026-01", 1, "input.month", "is before 02/2026, this employer's latest declared month"),
         (MONTH, 0, "input.lines", "must hold 1 to 5,000 lines"),

@@ -9,13 +9,13 @@ test server is never restarted)."""
 import asyncio
 import time
 from dataclasses import dataclass, field
-from datetime import date
 from typing import Any
 
 import httpx
 import psycopg
 from joserfc.jwk import ECKey
 
+from db import bhyt_rules
 from graph.authz import tokens
 from graph.authz.principal import Role
 from tests.e2e.conftest import serve
@@ -45,7 +45,7 @@ class Submission:
 
 def _submissions(conn: psycopg.Connection, key: ECKey) -> list[Submission]:
     office = reference.office(conn)
-    month = date.today().strftime("%Y-%m")
+    month = bhyt_rules.today().strftime("%Y-%m")
     submissions = []
     for i in range(EMPLOYERS):
         employer = employers.employer(conn, office, name=f"Công ty {i}")
