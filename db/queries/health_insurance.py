@@ -43,10 +43,8 @@ _visits = MedicalVisit.__table__
 _persons = Person.__table__
 
 _REVOKED: ColumnElement[str] = literal_column("'REVOKED'")
-VIETNAM_TODAY: ColumnElement[date] = cast(
-    func.timezone(literal_column("'Asia/Ho_Chi_Minh'"), func.now()), Date
-)
-"""Today in Vietnam (db.bhyt_rules.today), whatever the server's TimeZone setting."""
+VIETNAM_TODAY: ColumnElement[date] = func.vietnam_today(type_=Date)
+"""Today in Vietnam (db.bhyt_rules.today; the database's `vietnam_today()`, migration 0018)."""
 
 
 def _card_ends(cards: FromClause) -> ColumnElement[date]:

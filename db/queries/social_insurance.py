@@ -88,7 +88,7 @@ CONTRIBUTION_PERIODS_PAGE = compile_query(
 # The book's totals, one row per person and scheme, in one statement (DOMAIN.md "Rules a review
 # asked for"). Months are counted once even where periods overlap (duplicate books, two part-time
 # employers).
-# - Today is Vietnam's (db.bhyt_rules.today), whatever the server's TimeZone setting.
+# - Today is Vietnam's (db.bhyt_rules.today; `vietnam_today()` in the database, migration 0018).
 # - Never ahead: a row counts up to the current month only; its later months (prepaid voluntary
 #   months, Law 41/2024 art. 36) are `prepaid_months`, apart. A row starting later counts nothing.
 # - Maternity: a month with at least 14 working days of maternity leave counts as compulsory
@@ -112,7 +112,7 @@ CONTRIBUTION_TOTALS_BY_PERSON = compile_query(
         f"""
 WITH today AS (
     SELECT day AS today, date_trunc('month', day)::date AS this_month
-    FROM (SELECT CAST(timezone('Asia/Ho_Chi_Minh', now()) AS DATE) AS day) AS vietnam
+    FROM (SELECT vietnam_today() AS day) AS vietnam
 ), period_month AS (
     SELECT p.person_id, p.scheme, m.month::date AS month, p.settled_by IS NOT NULL AS settled,
            false AS maternity
