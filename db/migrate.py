@@ -52,6 +52,15 @@ def head() -> str | None:
     return ScriptDirectory.from_config(alembic_config("postgresql://")).get_current_head()
 
 
+def revision_before(revision: str) -> str:
+    """The revision `revision` follows: read from the chain, not written down, since revisions
+    made on parallel branches are re-chained when they merge."""
+    found = ScriptDirectory.from_config(alembic_config("postgresql://")).get_revision(revision)
+    if found is None or not isinstance(found.down_revision, str):
+        raise ValueError(f"revision {revision} has no single revision before it")
+    return found.down_revision
+
+
 def _config(url: str, runtime: RuntimeRole | None) -> Config:
     config = alembic_config(url)
     if runtime is not None:

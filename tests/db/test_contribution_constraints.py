@@ -7,7 +7,6 @@ from typing import Any
 
 import psycopg
 import pytest
-from alembic.script import ScriptDirectory
 
 from db import bhyt_rules, migrate
 from db.contribution_rules import month_of
@@ -181,16 +180,8 @@ def test_voluntary_months_may_be_paid_ahead(conn: psycopg.Connection, who: dict[
     )
 
 
-def _revision_before(url: str) -> str:
-    """The revision 0011 follows (read, not named: the lead re-chains revisions when merging)."""
-    scripts = ScriptDirectory.from_config(migrate.alembic_config(url))
-    revision = scripts.get_revision("0011")
-    assert revision is not None
-    return str(revision.down_revision)
-
-
 def test_the_migration_checks_rows_already_stored(scratch_database: str) -> None:
-    before = _revision_before(scratch_database)
+    before = migrate.revision_before("0011")
     migrate.downgrade(scratch_database, before)
     with psycopg.connect(libpq_conninfo(scratch_database), autocommit=True) as conn:
         office = reference.office(conn)
@@ -206,7 +197,7 @@ def test_the_migration_checks_rows_already_stored(scratch_database: str) -> None
 def test_a_seeded_database_satisfies_the_new_constraints(scratch_database: str) -> None:
     """Downgrading drops them, upgrading adds them again over the seeded rows."""
     seed_database(libpq_conninfo(scratch_database), persons=200, seed=11, progress=False)
-    migrate.downgrade(scratch_database, _revision_before(scratch_database))
+    migrate.downgrade(scratch_database, migrate.revision_before("0011"))
     migrate.upgrade(scratch_database)
     with psycopg.connect(libpq_conninfo(scratch_database)) as conn:
         assert conn.execute("SELECT count(*) FROM bhtn_rows_without_bhxh()").fetchone() == (0,)

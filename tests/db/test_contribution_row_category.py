@@ -6,7 +6,6 @@ from typing import Any
 
 import psycopg
 import pytest
-from alembic.script import ScriptDirectory
 
 from db import migrate
 from db.enums import ManagingAuthority, ParticipantCategory
@@ -69,15 +68,8 @@ def test_the_armed_forces_have_no_bhtn_or_voluntary_rows(
     assert exc.value.diag.constraint_name == ARMED_FORCES_SCHEMES
 
 
-def _revision_before(url: str) -> str:
-    """The revision 0014 follows (read, not named: the lead re-chains revisions when merging)."""
-    revision = ScriptDirectory.from_config(migrate.alembic_config(url)).get_revision("0014")
-    assert revision is not None
-    return str(revision.down_revision)
-
-
 def test_rows_stored_before_take_an_armed_members_category(scratch_database: str) -> None:
-    migrate.downgrade(scratch_database, _revision_before(scratch_database))
+    migrate.downgrade(scratch_database, migrate.revision_before("0014"))
     with psycopg.connect(libpq_conninfo(scratch_database), autocommit=True) as conn:
         police = _member(conn, _PC.POLICE_OFFICER)
         conscript = _member(conn, _PC.CONSCRIPT)
@@ -121,7 +113,7 @@ def test_a_seeded_database_reads_the_same_after_the_backfill(empty_database: str
     with psycopg.connect(libpq_conninfo(empty_database)) as conn:
         seeded = conn.execute(categories).fetchall()
     assert any(category is not None for _, category in seeded), "the seed has officers"
-    migrate.downgrade(empty_database, _revision_before(empty_database))
+    migrate.downgrade(empty_database, migrate.revision_before("0014"))
     migrate.upgrade(empty_database)
     with psycopg.connect(libpq_conninfo(empty_database)) as conn:
         assert conn.execute(categories).fetchall() == seeded

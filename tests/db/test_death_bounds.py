@@ -6,7 +6,6 @@ from typing import Any
 
 import psycopg
 import pytest
-from alembic.script import ScriptDirectory
 
 from db import migrate
 from db.identifiers import make_bhyt_code_15
@@ -103,16 +102,8 @@ def test_a_death_is_registered_with_the_rows_it_ends(conn: psycopg.Connection) -
     _refused(exc, CONTRIBUTIONS)
 
 
-def _revision_before(url: str) -> str:
-    """The revision 0013 follows (read, not named: the lead re-chains revisions when merging)."""
-    scripts = ScriptDirectory.from_config(migrate.alembic_config(url))
-    revision = scripts.get_revision("0013")
-    assert revision is not None
-    return str(revision.down_revision)
-
-
 def test_the_migration_checks_rows_already_stored(scratch_database: str) -> None:
-    migrate.downgrade(scratch_database, _revision_before(scratch_database))
+    migrate.downgrade(scratch_database, migrate.revision_before("0013"))
     with psycopg.connect(libpq_conninfo(scratch_database), autocommit=True) as conn:
         office = reference.office(conn)
         who = {
@@ -144,7 +135,7 @@ def test_a_seeded_database_keeps_the_bounds(scratch_database: str) -> None:
             f"UPDATE relative SET relative_person_id = NULL WHERE relative_person_id IN ({foreign})"
         )
         conn.execute(f"DELETE FROM person WHERE id IN ({foreign})")
-    migrate.downgrade(scratch_database, _revision_before(scratch_database))
+    migrate.downgrade(scratch_database, migrate.revision_before("0013"))
     migrate.upgrade(scratch_database)
     with psycopg.connect(libpq_conninfo(scratch_database)) as conn:
         died = conn.execute("SELECT count(*) FROM person WHERE died_on IS NOT NULL").fetchone()

@@ -4,7 +4,6 @@ exists (it deletes no one)."""
 
 import psycopg
 import pytest
-from alembic.script import ScriptDirectory
 
 from db import migrate
 from db.enums import RelativeKind
@@ -16,9 +15,7 @@ _PERSONS = "SELECT id, identification_number, passport_number, nationality FROM 
 
 
 def test_up_keeps_everyone_and_down_refuses_passport_only_persons(empty_database: str) -> None:
-    script = ScriptDirectory.from_config(migrate.alembic_config(empty_database))
-    previous = script.get_revision("0015").down_revision
-    assert isinstance(previous, str)
+    previous = migrate.revision_before("0015")
     migrate.upgrade(empty_database)
     seed_database(libpq_conninfo(empty_database), persons=60, seed=3, progress=False)
     with psycopg.connect(libpq_conninfo(empty_database)) as conn:
@@ -39,9 +36,7 @@ _RELATIVES = "SELECT id, passport_number, nationality FROM relative ORDER BY id"
 
 def test_up_keeps_every_relative_and_down_refuses_a_foreign_one(empty_database: str) -> None:
     """Migration 0017: relatives are Vietnamese until a foreign one is recorded."""
-    script = ScriptDirectory.from_config(migrate.alembic_config(empty_database))
-    previous = script.get_revision("0017").down_revision
-    assert isinstance(previous, str)
+    previous = migrate.revision_before("0017")
     migrate.upgrade(empty_database)
     seed_database(libpq_conninfo(empty_database), persons=60, seed=3, progress=False)
     with psycopg.connect(libpq_conninfo(empty_database)) as conn:

@@ -2,7 +2,6 @@
 book loaded before it reads as one the API (and the seed) settles."""
 
 import psycopg
-from alembic.script import ScriptDirectory
 
 from db import migrate
 from db.seed import seed_database
@@ -19,9 +18,7 @@ _SETTLEMENTS = "SELECT id, settled_by FROM contribution_period ORDER BY id"
 
 
 def test_rows_before_an_earlier_withdrawal_are_settled_by_it(empty_database: str) -> None:
-    before = ScriptDirectory.from_config(migrate.alembic_config(empty_database))
-    previous = before.get_revision("0009").down_revision  # wherever the chain puts 0009
-    assert isinstance(previous, str)
+    previous = migrate.revision_before("0009")
     # The seed settles rows itself: seed, note what it settled, go back to before 0009 (which
     # drops the column) and up again, so that the back-fill settles the same rows.
     migrate.upgrade(empty_database)
