@@ -5,9 +5,9 @@ current employment, an agency's active consents. Each is one statement per batch
 so deciding access never adds statements per person.
 """
 
-import asyncio
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any, Final, cast
 
 from aiodataloader import DataLoader
 
@@ -18,11 +18,16 @@ from graph.authz.policy import (
     Consented,
     DataGroup,
     Facts,
+    Relation,
     citizen_subject,
-    decide,
+    grant,
     hidden_by_ministry,
+    relation,
 )
 from graph.authz.principal import Principal, Role
+
+_NO_FACTS: Final = Facts()
+_UNDECIDED: Final[Any] = object()
 
 
 @dataclass
@@ -31,6 +36,7 @@ class FactLoaders:
     represented: DataLoader[int, bool]
     employed: DataLoader[int, int | None]
     consents: DataLoader[int, list[Row]]
+    _granted: dict[tuple[Relation | None, Facts], Access | None] = field(default_factory=dict)
 
     @classmethod
     def build(cls, db: Reader, principal: Principal) -> "FactLoaders":
@@ -51,31 +57,61 @@ class FactLoaders:
         """Forget cached facts: a write of this request (a hire) may have changed them."""
         for loader in (self.represented, self.employed, self.consents):
             loader.clear_all()
+        self._granted.clear()
 
     async def facts(self, person: Row) -> Facts:
-        role, person_id = self.principal.role, person["id"]
-        if role is Role.CITIZEN and self.principal.subject != citizen_subject(person):
-            return Facts(represented=await self.represented.load(person_id))
+        return (await self.facts_many([person]))[0]
+
+    async def facts_many(self, people: Sequence[Row]) -> list[Facts]:
+        """Each person's facts: the role's look-up for all of them in one `load_many` (not a
+        task per person; a role that needs none looks nothing up)."""
+        role = self.principal.role
+        if role is Role.CITIZEN:
+            subject = self.principal.subject
+            others = [p["id"] for p in people if subject != citizen_subject(p)]
+            found = dict(zip(others, await self.represented.load_many(others), strict=True))
+            return [
+                Facts(represented=found[p["id"]]) if p["id"] in found else Facts() for p in people
+            ]
         if role is Role.EMPLOYER:
-            return Facts(employer_id=await self.employed.load(person_id))
+            employers = await self.employed.load_many([p["id"] for p in people])
+            return [Facts(employer_id=e) for e in employers]
         if role is Role.PARTNER_AGENCY:
-            rows = await self.consents.load(person_id)
-            return Facts(
-                consents=tuple(Consented(str(r["id"]), frozenset(r["data_groups"])) for r in rows)
-            )
-        return Facts()
+            return [
+                Facts(
+                    consents=tuple(
+                        Consented(str(r["id"]), frozenset(r["data_groups"])) for r in rows
+                    )
+                )
+                for rows in await self.consents.load_many([p["id"] for p in people])
+            ]
+        return [_NO_FACTS] * len(people)
 
     async def access(self, person: Row | None) -> Access | None:
-        if person is None:
-            return None
-        return decide(self.principal, person, await self.facts(person))
+        return (await self.access_many([person]))[0]
 
     async def access_many(self, people: Sequence[Row | None]) -> list[Access | None]:
-        return list(await asyncio.gather(*(self.access(p) for p in people)))
+        present = [p for p in people if p is not None]
+        facts = iter(await self.facts_many(present))
+        return [None if p is None else self._decide(p, next(facts)) for p in people]
+
+    def _decide(self, person: Row, facts: Facts) -> Access | None:
+        """`decide`, its grant computed once per relation and facts: an officer's access is the
+        same for every person they manage."""
+        key = (relation(self.principal, person, facts), facts)
+        if (granted := self._granted.get(key, _UNDECIDED)) is _UNDECIDED:
+            granted = self._granted[key] = grant(self.principal, *key)
+        return cast(Access | None, granted)
 
     async def hidden_by_ministry(self, person: Row | None, group: DataGroup) -> bool:
-        """The caller may not read `group` of `person` only because a ministry keeps their book
-        (policy.hidden_by_ministry)."""
-        if person is None:
-            return False
-        return hidden_by_ministry(self.principal, person, await self.facts(person), group)
+        return (await self.hidden_many([person], group))[0]
+
+    async def hidden_many(self, people: Sequence[Row | None], group: DataGroup) -> list[bool]:
+        """Whether the caller may not read `group` of each person only because a ministry keeps
+        their book (policy.hidden_by_ministry)."""
+        present = [p for p in people if p is not None]
+        facts = iter(await self.facts_many(present))
+        return [
+            p is not None and hidden_by_ministry(self.principal, p, next(facts), group)
+            for p in people
+        ]

@@ -137,7 +137,11 @@ def relation(principal: Principal, person: Mapping[str, Any], facts: Facts) -> R
 
 def decide(principal: Principal, person: Mapping[str, Any], facts: Facts) -> Access | None:
     """The caller's access to `person`; None means the person does not exist for them."""
-    rel = relation(principal, person, facts)
+    return grant(principal, relation(principal, person, facts), facts)
+
+
+def grant(principal: Principal, rel: Relation | None, facts: Facts) -> Access | None:
+    """The access a relation and its facts give the caller (`decide` once the relation is known)."""
     if rel is None:
         return None
     groups = POLICY.get((principal.role, rel), frozenset())

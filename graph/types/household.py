@@ -1,7 +1,5 @@
 """Household (hộ gia đình): address and members with their relationship to the head."""
 
-import asyncio
-
 import strawberry
 
 from db import enums as db_enums
@@ -43,7 +41,7 @@ async def _members(info: Info, household_id: int) -> list[HouseholdMember] | Non
     members: list[Row] = await loaders.household_members.load(household_id)
     rows: list[Row | None] = await loaders.person_by_id.load_many([m["person_id"] for m in members])
     people = await Person.admit_many(info, rows)
-    hidden = await asyncio.gather(*(facts.hidden_by_ministry(r, _HOUSEHOLD) for r in rows))
+    hidden = await facts.hidden_many(rows, _HOUSEHOLD)
     if any(hidden):
         return None
     return [
