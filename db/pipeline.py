@@ -29,7 +29,8 @@ NOT_RUN: Final = _NotRun.NOT_RUN
 """The server skipped the statement (an earlier one failed) or it was never sent."""
 
 Outcome = list[DictRow] | psycopg.Error | _NotRun
-Statement = tuple[bytes, Mapping[str, Any]]
+Statement = tuple[bytes, Mapping[str, Any] | Sequence[Any]]
+"""SQL and its parameters, as the connection's cursors take them (db.session: `$n` and a tuple)."""
 
 
 async def run(conn: AsyncConnection[DictRow], statements: Sequence[Statement]) -> list[Outcome]:
