@@ -28,10 +28,20 @@ class PageInfo:
     end_cursor: str | None = strawberry.field(description="Cursor of the last item of this page.")
 
 
+def _edge_cursor(self: "Edge[Any]") -> str:
+    # Written when asked for: most pages are read without their edges' cursors. (`self`, not
+    # `root`: Strawberry passes the edge either way, and compiled plans call `self` resolvers.)
+    return encode_cursor(self.sort, self.row_id)
+
+
 @strawberry.type(description="An item of a connection with its cursor.")
 class Edge(Generic[T]):
-    cursor: str = strawberry.field(description="Opaque cursor; pass as `after` to continue.")
+    cursor: str = strawberry.field(
+        resolver=_edge_cursor, description="Opaque cursor; pass as `after` to continue."
+    )
     node: T = strawberry.field(description="The item.")
+    sort: strawberry.Private[Any]
+    row_id: strawberry.Private[int | UUID]
 
 
 @strawberry.type(description="A page of a long history, as a Relay cursor connection.")
@@ -148,7 +158,7 @@ def connection(
     page = [row for row in rows if not row.get("_carrier")][:first]
     more = sum(1 for row in rows if not row.get("_carrier")) > first
     edges = [
-        Edge(cursor=encode_cursor(row[sort], row["id"]), node=item)
+        Edge(node=item, sort=row[sort], row_id=row["id"])
         for row in page
         if (item := node(row)) is not None
     ]
