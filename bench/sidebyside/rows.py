@@ -7,7 +7,7 @@ a household holding one does not exist (`household: null`). Those are the only d
 comparison accepts, and it accepts them only where the peer's rows say the person is one.
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -223,7 +223,9 @@ def _as_officer_sees(keys: BookKeys, comparison: Comparison) -> BookKeys:
 
 
 def compare(
-    persons: list[str], ours_books: dict[str, Json | None], peer_books: dict[str, Json | None]
+    persons: list[str],
+    ours_books: Mapping[str, Json | None],
+    peer_books: Mapping[str, Json | None],
 ) -> Comparison:
     """Row keys of this project's officer answers against a peer's, person by person. A person
     missing from ours must be ministry-managed in the peer's rows; one ours shows must not be."""

@@ -81,10 +81,10 @@ def test_bhtn_monthly_allowance() -> None:
 def test_lump_sum_years_carry_odd_months_into_the_later_period() -> None:
     # 30 months before 2014: 2 years, 6 carried; 10 + 6 = 16 from 2014: 1 year + 4 → 1.5.
     assert lump_sum_years(30, 10) == (2, Fraction(3, 2))
-    assert lump_sum_years(0, 24) == (0, 2)
-    assert lump_sum_years(12, 7) == (1, 1)
+    assert lump_sum_years(0, 24) == (0, Fraction(2))
+    assert lump_sum_years(12, 7) == (1, Fraction(1))
     assert lump_sum_years(5, 0) == (0, Fraction(1, 2))
-    assert lump_sum_years(0, 0) == (0, 0)
+    assert lump_sum_years(0, 0) == (0, Fraction(0))
 
 
 def test_lump_sum_amount() -> None:

@@ -4,6 +4,7 @@ they leave out, and a plan that stays linear in the rows a statement changes."""
 import json
 import re
 from datetime import date
+from typing import Any, cast
 
 import psycopg
 import pytest
@@ -79,7 +80,8 @@ def test_a_delete_records_the_whole_row(conn: psycopg.Connection) -> None:
         conn.execute("DELETE FROM contribution_period WHERE id = %s", [period])
     ((action, _, before, after, _, _),) = _log(conn)
     assert (action, after) == ("DELETE", None)
-    assert before["id"] == period and before["from_month"] == date(2012, 1, 1).isoformat()
+    row = cast(dict[str, Any], before)  # the deleted row, as jsonb
+    assert row["id"] == period and row["from_month"] == date(2012, 1, 1).isoformat()
 
 
 @pytest.mark.parametrize("rows", [300])

@@ -5,6 +5,7 @@ transaction rolled back, and both must give the same verdict."""
 import random
 from collections.abc import Callable, Iterator
 from datetime import date
+from functools import partial
 from typing import Any
 
 import psycopg
@@ -276,9 +277,7 @@ def test_every_personal_id_column(conn: psycopg.Connection, world: dict[str, Any
 def test_person_id_must_agree_with_sex_and_birth_year(conn: psycopg.Connection) -> None:
     value = make_personal_id("01", Sex.FEMALE, 1985, 123)
     for sex, year in [(Sex.MALE, 1985), (Sex.FEMALE, 1986), (Sex.FEMALE, 2085), (Sex.FEMALE, 1985)]:
-        expected = _verdict(
-            lambda v, s=sex, y=year: validate_personal_id(v, sex=s, birth_year=y), value
-        )
+        expected = _verdict(partial(validate_personal_id, sex=sex, birth_year=year), value)
         row = {**_person_with(value), "sex": sex, "birth_date": date(year, 6, 1)}
         assert _accepts(conn, "person", row) == expected, (sex, year)
 
@@ -380,7 +379,7 @@ def test_passport_by_nationality(conn: psycopg.Connection, world: dict[str, Any]
     as a relative's passport (migration 0017)."""
     verdicts = set()
     for nationality, number in PASSPORTS:
-        expected = _verdict(lambda v, n=nationality: validate_passport(v, n), number)
+        expected = _verdict(partial(validate_passport, nationality=nationality), number)
         verdicts.add(expected)
         row = _foreign_person(nationality, number)
         assert _accepts(conn, "person", row) == expected, (nationality, number)

@@ -87,7 +87,7 @@ def test_rows_stored_before_take_an_armed_members_category(scratch_database: str
         }
     migrate.upgrade(scratch_database)
     with psycopg.connect(libpq_conninfo(scratch_database)) as conn:
-        stored = dict(
+        stored: dict[int, str | None] = dict(
             conn.execute(
                 "SELECT id, participant_category FROM contribution_period WHERE id = ANY(%s)",
                 [list(rows.values())],

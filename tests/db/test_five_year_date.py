@@ -75,7 +75,9 @@ CASES: list[tuple[str, list[Card], str | None]] = [
 
 
 def _card(conn: psycopg.Connection, b: Book, card: Card) -> int:
-    valid_from, valid_to, status, since = (*card, *("ACTIVE", None)[len(card) - 2 :])
+    valid_from, valid_to = card[:2]
+    status = card[2] if len(card) > 2 else "ACTIVE"
+    since = card[3] if len(card) > 3 else None
     row = insert(
         conn,
         "health_insurance_card",

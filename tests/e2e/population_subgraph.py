@@ -17,6 +17,7 @@ from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 from strawberry.asgi import GraphQL
 from strawberry.federation.schema_directives import Key
+from strawberry.federation.types import FieldSet
 from strawberry.types import Info
 
 
@@ -37,7 +38,7 @@ class Registry:
 
 
 # Our types' descriptions come from the insurance subgraph: none here, so composition has no hints.
-@strawberry.federation.type(keys=[Key(fields="taxCode", resolvable=False)])
+@strawberry.federation.type(keys=[Key(fields=FieldSet("taxCode"), resolvable=False)])
 class Employer:
     tax_code: str
 

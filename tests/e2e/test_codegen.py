@@ -124,8 +124,19 @@ def ariadne_codegen_python() -> Path:
         fcntl.flock(lock, fcntl.LOCK_EX)  # one installer at a time
         if not (venv / ".complete").exists():
             shutil.rmtree(venv, ignore_errors=True)
-            pip = [python, "-m", "pip", "install", "-q", "--disable-pip-version-check"]
-            for step in ([sys.executable, "-m", "venv", venv], [*pip, "-r", requirements]):
+            pip: list[str | os.PathLike[str]] = [
+                python,
+                "-m",
+                "pip",
+                "install",
+                "-q",
+                "--disable-pip-version-check",
+            ]
+            steps: tuple[list[str | os.PathLike[str]], ...] = (
+                [sys.executable, "-m", "venv", venv],
+                [*pip, "-r", requirements],
+            )
+            for step in steps:
                 done = run(step, cwd=cache, timeout=600)
                 assert done.returncode == 0, f"{step}: {done.stdout}{done.stderr}"
             (venv / ".complete").touch()

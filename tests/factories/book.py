@@ -7,7 +7,7 @@ from typing import Any
 import psycopg
 
 from db import bhyt_rules
-from db.enums import HouseholdRelation, RelativeKind, Scheme
+from db.enums import HouseholdRelation, RelativeKind, Scheme, Sex
 from db.identifiers import make_bhyt_code_15
 from tests.factories import employer as employers
 from tests.factories import person as persons
@@ -45,7 +45,7 @@ def book(
     facility = reference.facility(conn)
     holder = persons.person(conn, **person_overrides)
     spouse = persons.person(
-        conn, full_name="Trần Văn Hùng", sex="MALE", birth_date=date(1985, 2, 1)
+        conn, full_name="Trần Văn Hùng", sex=Sex.MALE, birth_date=date(1985, 2, 1)
     )
     persons.relative(conn, holder, RelativeKind.SPOUSE, linked=spouse)
     persons.relative(conn, holder, RelativeKind.FATHER, full_name="Nguyễn Văn Bình")

@@ -134,7 +134,7 @@ def served_as(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     users: list[str] = []
 
     def serve(spec: AppSpec, *_: Any) -> None:
-        users.append(conninfo_to_dict(spec.runtime_conninfo).get("user") or "")
+        users.append(str(conninfo_to_dict(spec.runtime_conninfo).get("user") or ""))
 
     monkeypatch.setattr("graph.cli._serve", serve)
     return users

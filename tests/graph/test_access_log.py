@@ -1,5 +1,7 @@
 """Every read of someone else's data is logged once per request, and the person can read it."""
 
+from typing import Any
+
 import psycopg
 import pytest
 
@@ -13,7 +15,7 @@ LOG = """{ me { accessLog(first: 10) { totalCount edges { node {
 READ = "query ReadBook($id: String!) { person(identificationNumber: $id) { fullName contact { phone } healthInsurance { currentCard { status } } } }"
 
 
-def _entries(conn: psycopg.Connection) -> list[tuple[object, ...]]:
+def _entries(conn: psycopg.Connection) -> list[tuple[Any, ...]]:
     return conn.execute(
         "SELECT person_id, actor_role, data_groups, grounds FROM access_log ORDER BY id"
     ).fetchall()

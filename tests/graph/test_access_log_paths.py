@@ -14,7 +14,7 @@ from typing import Any
 import psycopg
 import pytest
 
-from db.enums import ManagingAuthority, RelativeKind
+from db.enums import ManagingAuthority, RelativeKind, Sex
 from db.session import Database
 from db.urls import libpq_conninfo
 from graph.authz.policy import BOOK, Access, DataGroup, Relation
@@ -66,12 +66,12 @@ def _world(api: Api, conn: psycopg.Connection) -> tuple[Book, dict[str, str], di
     soldier = persons.person(
         conn,
         full_name="Đặng Văn Quân",
-        sex="MALE",
+        sex=Sex.MALE,
         birth_date=date(1980, 1, 1),
         authority=ManagingAuthority.DEFENCE,
     )
     employers.employment(conn, soldier, current, current=True)
-    rep = persons.person(conn, full_name="Phạm Văn Rạng", sex="MALE", birth_date=date(1955, 1, 1))
+    rep = persons.person(conn, full_name="Phạm Văn Rạng", sex=Sex.MALE, birth_date=date(1955, 1, 1))
     persons.relative(conn, a.person, RelativeKind.LEGAL_REPRESENTATIVE, linked=rep)
     consent(conn, a.person, grantee="BYT", groups=("IDENTITY", "HOUSEHOLD", "RELATIVES"))
     spouse = conn.execute(

@@ -5,7 +5,7 @@ from datetime import date
 import psycopg
 import pytest
 
-from db.enums import ManagingAuthority, RelativeKind
+from db.enums import ManagingAuthority, RelativeKind, Sex
 from graph.authz.policy import DataGroup
 from graph.authz.principal import Role
 from tests.factories import person as persons
@@ -27,13 +27,15 @@ def _caller(api: Api, conn: psycopg.Connection, b: Book, who: str) -> str:
             return api.citizen(b.person)
         case "representative":
             parent = persons.person(
-                conn, full_name="Nguyễn Văn Ba", sex="MALE", birth_date=date(1960, 1, 1)
+                conn, full_name="Nguyễn Văn Ba", sex=Sex.MALE, birth_date=date(1960, 1, 1)
             )
             persons.relative(conn, b.person, RelativeKind.LEGAL_REPRESENTATIVE, linked=parent)
             return api.citizen(parent)
         case "other citizen":
             return api.citizen(
-                persons.person(conn, full_name="Lê Văn Tư", sex="MALE", birth_date=date(1970, 1, 1))
+                persons.person(
+                    conn, full_name="Lê Văn Tư", sex=Sex.MALE, birth_date=date(1970, 1, 1)
+                )
             )
         case "current employer":
             return api.token(Role.EMPLOYER, "hr-1", org=b.employers[0]["tax_code"])

@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from joserfc.jwk import ECKey
 
-from db.enums import ManagingAuthority, RelativeKind
+from db.enums import ManagingAuthority, RelativeKind, Sex
 from db.urls import libpq_conninfo
 from graph.authz import tokens
 from graph.authz.policy import OFFICER_DEFAULT_SCOPES
@@ -38,16 +38,16 @@ class World:
 
 def _build(conn: psycopg.Connection, key: ECKey) -> World:
     a = book(conn, periods=4, visits=2, ongoing=True, full_name="Phạm Thị An")
-    b = book(conn, full_name="Đỗ Văn Bình", sex="MALE", birth_date=date(1979, 4, 2))
+    b = book(conn, full_name="Đỗ Văn Bình", sex=Sex.MALE, birth_date=date(1979, 4, 2))
     c = book(
         conn,
         authority=ManagingAuthority.DEFENCE,
         full_name="Hoàng Văn Cường",
-        sex="MALE",
+        sex=Sex.MALE,
         birth_date=date(1990, 6, 6),
     )
     d = book(conn, authority=ManagingAuthority.PUBLIC_SECURITY, full_name="Vũ Thị Dung")
-    rep = persons.person(conn, full_name="Phạm Văn Rạng", sex="MALE", birth_date=date(1955, 1, 1))
+    rep = persons.person(conn, full_name="Phạm Văn Rạng", sex=Sex.MALE, birth_date=date(1955, 1, 1))
     persons.relative(conn, a.person, RelativeKind.LEGAL_REPRESENTATIVE, linked=rep)
     consent(conn, a.person, grantee="BYT", groups=("HEALTH_INSURANCE", "MEDICAL"))
     consent(conn, a.person, grantee="BNV", groups=("IDENTITY",), expired=True)

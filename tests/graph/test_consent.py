@@ -35,7 +35,9 @@ def _grant_input(**overrides: object) -> dict[str, object]:
 
 
 def _consent_count(conn: psycopg.Connection) -> int:
-    return conn.execute("SELECT count(*) FROM consent").fetchone()[0]  # type: ignore[index]
+    row = conn.execute("SELECT count(*) FROM consent").fetchone()
+    assert row is not None
+    return int(row[0])
 
 
 async def test_agency_reads_exactly_the_consented_groups_from_grant_to_revocation(

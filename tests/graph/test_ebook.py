@@ -8,6 +8,7 @@ import pytest
 from joserfc.jwk import ECKey
 
 from db import bhyt_rules
+from db.enums import Sex
 from db.session import Query
 from db.urls import libpq_conninfo
 from graph.authz.policy import BOOK
@@ -169,7 +170,7 @@ def _role_token(api: Api, conn: psycopg.Connection, role: str, books: list[Any])
 
     if role == "representative":
         rep = persons.person(
-            conn, full_name="Nguyễn Văn Đại", sex="MALE", birth_date=date(1950, 1, 1)
+            conn, full_name="Nguyễn Văn Đại", sex=Sex.MALE, birth_date=date(1950, 1, 1)
         )
         for b in books:
             persons.relative(conn, b.person, RelativeKind.LEGAL_REPRESENTATIVE, linked=rep)

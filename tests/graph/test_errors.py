@@ -84,13 +84,13 @@ async def test_unexpected_errors_are_masked_with_request_id(
     monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    from graph.types import person as person_types
+    from graph.types.reference import Ethnicity
 
     def boom(*args: object) -> None:
         raise RuntimeError("secret detail: SELECT * FROM person")
 
     b = book(conn)
-    monkeypatch.setattr(person_types.Ethnicity, "of", classmethod(lambda cls, code: boom()))
+    monkeypatch.setattr(Ethnicity, "of", classmethod(lambda cls, code: boom()))
     response = await api.client.post(
         "/graphql",
         json={"query": "{ me { fullName ethnicity { name } } }"},

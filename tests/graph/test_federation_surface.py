@@ -53,7 +53,6 @@ async def _sdl(client: httpx.AsyncClient, token: str, query: str = SDL) -> Any:
 async def test_sdl_is_for_the_gateway_account_only_in_prod(
     gateway_app: httpx.AsyncClient, dev_key: ECKey, query: str
 ) -> None:
-    body: dict[str, Any] = {}
     for role, subject in [
         (Role.OFFICER, "officer-1"),
         (Role.AUDITOR, "audit-1"),

@@ -35,7 +35,7 @@ TEXT_TYPES = ("String", "ID")
 
 def _poisoned(type_: GraphQLInputType, path: str, bad: str) -> Iterator[tuple[Any, str]]:
     """(value, path of the bad string) for every string position of an input type."""
-    nullable = get_nullable_type(type_)  # type: ignore[type-var]
+    nullable = get_nullable_type(type_)
     if is_list_type(nullable):
         for value, where in _poisoned(nullable.of_type, f"{path}[0]", bad):
             yield [value], where

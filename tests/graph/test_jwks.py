@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import httpx
 import pytest
@@ -733,7 +733,8 @@ async def test_a_key_replaced_under_its_kid_takes_the_tokens_it_verified(
     await verifier.refresh()
     token = _sign(ec, "ES256")
     verifier.verify(token)
-    provider.publish(ECKey.generate_key("P-256", private=True, parameters={"kid": ec.kid}))
+    kid = cast(str, ec.kid)  # generated with auto_kid
+    provider.publish(ECKey.generate_key("P-256", private=True, parameters={"kid": kid}))
     await verifier.refresh()
     with pytest.raises(tokens.InvalidToken, match="token rejected"):
         verifier.verify(token)

@@ -251,6 +251,7 @@ def test_counts_pages_and_cursors_cover_exactly_the_listable(
         dev_key, role=caller.role, subject="caller-1", org=org, scopes=list(caller.scopes)
     )
     listable = _oracle(world, Caller(caller.role, org, caller.scopes), path)
+    variables: dict[str, Any]
     if path == "persons":
         query, variables = PERSONS, {"filter": f}
         if listable is not None:

@@ -59,8 +59,8 @@ def _org(
     if role is Role.HEALTH_FACILITY:
         if case == "unknown":
             return "79999"
-        gone = {"inactive": bhyt_rules.today(), "active": None}[case]
-        return str(reference.facility(conn, deregistered_on=gone)["code"])
+        closed = {"inactive": bhyt_rules.today(), "active": None}[case]
+        return str(reference.facility(conn, deregistered_on=closed)["code"])
     assert role is Role.PARTNER_AGENCY
     if case == "unknown":
         return "NOPE"

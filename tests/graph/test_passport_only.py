@@ -7,7 +7,7 @@ from typing import Any
 import psycopg
 import pytest
 
-from db.enums import RelativeKind
+from db.enums import RelativeKind, Sex
 from graph.authz.principal import Role
 from tests.factories import person as persons
 from tests.factories.book import Book, book
@@ -190,7 +190,7 @@ async def test_a_passport_only_mother_represents_her_child(
     persons.relative(conn, child.person, RelativeKind.MOTHER, linked=mother.person)
     persons.relative(conn, child.person, RelativeKind.LEGAL_REPRESENTATIVE, linked=mother.person)
     other_child = book(conn)
-    guardian = persons.person(conn, full_name="Nguyễn Văn Đại", sex="MALE")
+    guardian = persons.person(conn, full_name="Nguyễn Văn Đại", sex=Sex.MALE)
     persons.relative(conn, other_child.person, RelativeKind.LEGAL_REPRESENTATIVE, linked=guardian)
     by_id = await api.query(
         PERSON, api.citizen(guardian), {"id": other_child.person["identification_number"]}
@@ -227,7 +227,7 @@ async def test_a_bhxh_code_of_anyone_but_the_linked_relative_represents_nobody(
     child = book(conn)
     persons.relative(conn, child.person, RelativeKind.LEGAL_REPRESENTATIVE, linked=mother.person)
     # A representative with a personal ID is its subject only, not their BHXH code's.
-    guardian = book(conn, full_name="Nguyễn Văn Đại", sex="MALE")
+    guardian = book(conn, full_name="Nguyễn Văn Đại", sex=Sex.MALE)
     ward = book(conn)
     persons.relative(conn, ward.person, RelativeKind.LEGAL_REPRESENTATIVE, linked=guardian.person)
     for code, of in [(stranger.bhxh_code, child), (guardian.bhxh_code, ward)]:

@@ -1,7 +1,10 @@
 """Deny by default, proven on the schema: every field of Person names its data group, and every
 type reached under a guarded field belongs to that group (or is a public reference list)."""
 
+from typing import cast
+
 from graphql import GraphQLList, GraphQLNonNull, GraphQLObjectType, GraphQLType
+from strawberry.types.base import StrawberryObjectDefinition
 
 from graph.authz.permissions import _GroupPermission
 from graph.authz.policy import PERSON_FIELDS, PERSON_KEY_FIELDS, PUBLIC, ROOT, TYPE_RULES
@@ -20,7 +23,7 @@ def _person_field_groups() -> dict[str, str | None]:
     definition = schema.get_type_by_name("Person")
     assert definition is not None
     groups: dict[str, str | None] = {}
-    for field in definition.fields:  # type: ignore[union-attr]
+    for field in cast(StrawberryObjectDefinition, definition).fields:  # Person: an object type
         guards = [p for p in field.permission_classes if issubclass(p, _GroupPermission)]
         groups[schema.config.name_converter.get_graphql_name(field)] = (
             guards[0].group.value if guards else None

@@ -3,6 +3,7 @@
 import base64
 import json
 import time
+from typing import cast
 
 import pytest
 from hypothesis import given, settings
@@ -73,7 +74,8 @@ def test_refused(key: ECKey, case: str) -> None:
                 algorithms=["HS256"],
             )
         case "other_key":
-            other = ECKey.generate_key("P-256", private=True, parameters={"kid": key.kid})
+            kid = cast(str, key.kid)  # generated with auto_kid
+            other = ECKey.generate_key("P-256", private=True, parameters={"kid": kid})
             token = jwt.encode({"alg": "ES256", "kid": key.kid}, claims, other)
         case "wrong_issuer":
             token = jwt.encode({"alg": "ES256", "kid": key.kid}, {**claims, "iss": "someone"}, key)

@@ -316,13 +316,14 @@ async def test_sigterm_finishes_requests_in_flight_stops_every_worker_and_exits_
     tmp_path: Path, database_url: str, conn: psycopg.Connection
 ) -> None:
     b = book(conn)  # not empty: serve seeds no demo data
-    settings = {
-        "BHXH_SHUTDOWN_GRACE": "20",
-        "BHXH_LOCK_TIMEOUT": "30",
-        "BHXH_STATEMENT_TIMEOUT": "30",
-        "BHXH_REQUEST_TIMEOUT": "30",
-    }
-    with serving(tmp_path, database_url, **settings) as served:
+    with serving(
+        tmp_path,
+        database_url,
+        BHXH_SHUTDOWN_GRACE="20",
+        BHXH_LOCK_TIMEOUT="30",
+        BHXH_STATEMENT_TIMEOUT="30",
+        BHXH_REQUEST_TIMEOUT="30",
+    ) as served:
         pids = set(served.workers().values())
         metrics_dir = re.findall(r"\(metrics in (\S+)\)", served.output())[0]
         assert _exists(metrics_dir)

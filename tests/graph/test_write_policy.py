@@ -35,7 +35,7 @@ def test_every_mutation_of_the_schema_names_its_operations_and_no_other_is_liste
 def test_every_operation_is_granted_somewhere_and_officers_name_a_scope() -> None:
     granted = {op for ops in WRITE_POLICY.values() for op in ops}
     assert granted == set(WriteOperation)
-    assert {op for op in MUTATION_OPERATIONS.values() for op in op} == set(WriteOperation)
+    assert {op for ops in MUTATION_OPERATIONS.values() for op in ops} == set(WriteOperation)
     officer_ops = WRITE_POLICY[(Role.OFFICER, Relation.MANAGED)]
     assert set(OFFICER_SCOPE) == officer_ops
 

@@ -40,7 +40,9 @@ def _input(purpose: str = "Giám định") -> dict[str, Any]:
 
 
 def _count(conn: psycopg.Connection, table: str) -> int:
-    return conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]  # type: ignore[index]
+    row = conn.execute(f"SELECT count(*) FROM {table}").fetchone()
+    assert row is not None
+    return int(row[0])
 
 
 def _code(body: dict[str, Any]) -> tuple[str, str | None]:

@@ -65,6 +65,18 @@ def _officer(*scopes: str) -> Caller:
     return lambda api, _c: api.token(Role.OFFICER, "officer-1", scopes=sorted(scopes))
 
 
+EVERY_SCOPE = (
+    "identity",
+    "relatives",
+    "contact",
+    "household",
+    "social_insurance",
+    "health_insurance",
+    "medical",
+    "unemployment_insurance",
+)
+"""An officer's scopes, all of them."""
+
 CALLERS: dict[str, Caller] = {
     "anonymous": lambda _api, _c: None,
     "citizen self": _citizen("target"),
@@ -82,16 +94,7 @@ CALLERS: dict[str, Caller] = {
     "officer social only": _officer("social_insurance"),
     "officer unemployment only": _officer("unemployment_insurance"),
     "officer identity only": _officer("identity"),
-    "officer every scope": _officer(
-        "identity",
-        "relatives",
-        "contact",
-        "household",
-        "social_insurance",
-        "health_insurance",
-        "medical",
-        "unemployment_insurance",
-    ),
+    "officer every scope": _officer(*EVERY_SCOPE),
     "agency with consent": lambda api, _c: api.token(Role.PARTNER_AGENCY, "bnv-1", org="BNV"),
     "agency without consent": lambda api, _c: api.token(Role.PARTNER_AGENCY, "tct-1", org="TCT"),
     "ministry defence": lambda api, _c: api.token(Role.MINISTRY, "bqp-1", org="DEFENCE"),
@@ -107,4 +110,6 @@ def outcome(body: dict[str, Any]) -> str:
 
 
 def change_log_rows(conn: psycopg.Connection) -> int:
-    return conn.execute("SELECT count(*) FROM change_log").fetchone()[0]  # type: ignore[index]
+    row = conn.execute("SELECT count(*) FROM change_log").fetchone()
+    assert row is not None
+    return int(row[0])

@@ -147,7 +147,7 @@ def periods(conn: psycopg.Connection, person: dict[str, Any]) -> list[Period]:
         " FROM contribution_period WHERE person_id = %s ORDER BY from_month, scheme, id",
         [person["id"]],
     ).fetchall()
-    return [tuple(r) for r in rows]  # type: ignore[misc]
+    return [tuple(r) for r in rows]
 
 
 def whole_table(conn: psycopg.Connection) -> list[tuple[Any, ...]]:

@@ -17,7 +17,7 @@ from tests.factories import person as persons
 from tests.factories import reference
 from tests.factories.person import insert
 from tests.graph.conftest import Api
-from tests.graph.mutations.cast import CALLERS, cast, change_log_rows, outcome
+from tests.graph.mutations.cast import CALLERS, EVERY_SCOPE, cast, change_log_rows, outcome
 
 OPERATIONS = Path(__file__).resolve().parents[3] / "examples" / "operations"
 DECIDE = (OPERATIONS / "decide_unemployment_benefit.graphql").read_text()
@@ -39,8 +39,6 @@ BOOK = """query($id: String!) { person(identificationNumber: $id) {
 CHANGES = """{ me { changeLog(first: 50) { edges { node {
   operation action record before after grounds actorRole
 } } } } }"""
-EVERY_SCOPE = CALLERS["officer every scope"]
-
 Row = dict[str, Any]
 
 
@@ -151,14 +149,16 @@ def claim(holder: Row, **overrides: Any) -> dict[str, Any]:
 
 
 def decisions(conn: psycopg.Connection) -> int:
-    return conn.execute("SELECT count(*) FROM unemployment_benefit").fetchone()[0]  # type: ignore[index]
+    row = conn.execute("SELECT count(*) FROM unemployment_benefit").fetchone()
+    assert row is not None
+    return int(row[0])
 
 
 async def _book(api: Api, person: Row) -> dict[str, Any]:
     body = await api.query(
         BOOK,
-        EVERY_SCOPE(api, None),
-        {"id": person["identification_number"]},  # type: ignore[arg-type]
+        _officer(api, *EVERY_SCOPE),
+        {"id": person["identification_number"]},
     )
     assert "errors" not in body, body
     return body["data"]["person"]  # type: ignore[no-any-return]
@@ -433,7 +433,7 @@ async def test_a_retried_correction_is_made_once(api: Api, conn: psycopg.Connect
     bhtn_history(conn, who)
     decided = await api.query(DECIDE, _officer(api), claim(who.person))
     decision_id = decided["data"]["decideUnemploymentBenefit"]["id"]
-    variables = {
+    variables: dict[str, Any] = {
         "input": {"decision": decision_id, "monthsUsed": 2, "expectedVersion": 1},
         "idempotencyKey": str(uuid.uuid4()),
     }
@@ -509,9 +509,11 @@ def _settler(api: Api) -> str:
 
 
 def lump_sums(conn: psycopg.Connection) -> int:
-    return conn.execute(  # type: ignore[index]
+    row = conn.execute(
         "SELECT count(*) FROM benefit WHERE regime = 'LUMP_SUM_WITHDRAWAL'"
-    ).fetchone()[0]
+    ).fetchone()
+    assert row is not None
+    return int(row[0])
 
 
 async def test_a_lump_sum_settles_the_months_before_it(api: Api, conn: psycopg.Connection) -> None:
