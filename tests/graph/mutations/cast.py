@@ -9,6 +9,7 @@ from typing import Any
 import psycopg
 
 from db.enums import ManagingAuthority, RelativeKind, Sex
+from graph.authz.policy import OFFICER_SCOPES
 from graph.authz.principal import Role
 from tests.factories import employer as employers
 from tests.factories import person as persons
@@ -65,16 +66,7 @@ def _officer(*scopes: str) -> Caller:
     return lambda api, _c: api.token(Role.OFFICER, "officer-1", scopes=sorted(scopes))
 
 
-EVERY_SCOPE = (
-    "identity",
-    "relatives",
-    "contact",
-    "household",
-    "social_insurance",
-    "health_insurance",
-    "medical",
-    "unemployment_insurance",
-)
+EVERY_SCOPE = tuple(sorted(OFFICER_SCOPES))
 """An officer's scopes, all of them."""
 
 CALLERS: dict[str, Caller] = {
