@@ -135,5 +135,6 @@ YOUNG_COLLECTION_THRESHOLD: Final = 10_000
 """Net new container objects between two young collections (Python's default: 700). An e-book
 request holds ~1,500 of them at its peak, all freed by reference counting when it ends: at 700 the
 collector ran twice a request, in its middle, over objects still alive (~0.45 ms of ~10 ms per
-book, bench/results/ebook.md "The collector"). At 10,000 it runs once the garbage that reference
-counting cannot free (cycles) has piled up: every ~60 books, ~5 ms a pass."""
+book; bench/results/ebook.md, "Where a book's cost lies, and the collector"). At 10,000 it runs
+once the garbage that reference counting cannot free (cycles) has piled up: every ~60 books,
+~5 ms a pass."""

@@ -71,7 +71,7 @@ class FactLoaders:
             others = [p["id"] for p in people if subject != citizen_subject(p)]
             found = dict(zip(others, await self.represented.load_many(others), strict=True))
             return [
-                Facts(represented=found[p["id"]]) if p["id"] in found else Facts() for p in people
+                Facts(represented=found[p["id"]]) if p["id"] in found else _NO_FACTS for p in people
             ]
         if role is Role.EMPLOYER:
             employers = await self.employed.load_many([p["id"] for p in people])
@@ -102,9 +102,6 @@ class FactLoaders:
         if (granted := self._granted.get(key, _UNDECIDED)) is _UNDECIDED:
             granted = self._granted[key] = grant(self.principal, *key)
         return cast(Access | None, granted)
-
-    async def hidden_by_ministry(self, person: Row | None, group: DataGroup) -> bool:
-        return (await self.hidden_many([person], group))[0]
 
     async def hidden_many(self, people: Sequence[Row | None], group: DataGroup) -> list[bool]:
         """Whether the caller may not read `group` of each person only because a ministry keeps
