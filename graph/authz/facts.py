@@ -7,7 +7,7 @@ so deciding access never adds statements per person.
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Final, cast
+from typing import Final
 
 from aiodataloader import DataLoader
 
@@ -27,7 +27,6 @@ from graph.authz.policy import (
 from graph.authz.principal import Principal, Role
 
 _NO_FACTS: Final = Facts()
-_UNDECIDED: Final[Any] = object()
 
 
 @dataclass
@@ -99,9 +98,9 @@ class FactLoaders:
         """`decide`, its grant computed once per relation and facts: an officer's access is the
         same for every person they manage."""
         key = (relation(self.principal, person, facts), facts)
-        if (granted := self._granted.get(key, _UNDECIDED)) is _UNDECIDED:
-            granted = self._granted[key] = grant(self.principal, *key)
-        return cast(Access | None, granted)
+        if key not in self._granted:
+            self._granted[key] = grant(self.principal, *key)
+        return self._granted[key]
 
     async def hidden_many(self, people: Sequence[Row | None], group: DataGroup) -> list[bool]:
         """Whether the caller may not read `group` of each person only because a ministry keeps
