@@ -1,6 +1,6 @@
-"""Several read statements in one psycopg pipeline: one round trip, one outcome per statement.
+"""Several read statements in one pipeline: one round trip, one outcome per statement.
 
-psycopg sends the statements one after the other and a single Sync at the end. On an autocommit
+The statements go out one after the other with a single Sync at the end. On an autocommit
 connection the server runs everything up to that Sync in one implicit transaction; each statement
 still has its own `statement_timeout` (PostgreSQL restarts the timer at every Execute). When one
 statement fails, the server skips the rest until the Sync: those come back `NOT_RUN`, and whether
@@ -10,14 +10,26 @@ implicit transaction, and a later read's failure would roll it back.
 The server holds a pipeline's results until the Sync (or until its output buffer fills): when the
 connection dies mid-pipeline, statements that ran before the failure may have no answer either.
 They come back as the failure (the first) and `NOT_RUN` (the rest), like the statements after it.
+
+This speaks libpq's pipeline through psycopg's `pq` layer and loads rows with the connection's
+own adapters (`Transformer`), not through cursors: a cursor's per-statement machinery (its result
+queue, row maker, column names, prepared-statement bookkeeping) was a fifth of the server's CPU
+for a book's ~14 reads. Each statement is prepared on its first run on a connection, under a name
+of ours, kept with its column names; a name the server no longer knows (psycopg sends DEALLOCATE
+ALL when it rolls a connection back) is prepared again.
 """
 
+import asyncio
 import enum
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any, Final
+from weakref import WeakKeyDictionary
 
 import psycopg
-from psycopg import AsyncConnection, AsyncCursor
+from psycopg import AsyncConnection, abc, errors, pq
+from psycopg.adapt import PyFormat, Transformer
+from psycopg.pq.abc import PGconn, PGresult
 from psycopg.rows import DictRow
 
 
@@ -29,75 +41,185 @@ NOT_RUN: Final = _NotRun.NOT_RUN
 """The server skipped the statement (an earlier one failed) or it was never sent."""
 
 Outcome = list[DictRow] | psycopg.Error | _NotRun
-Statement = tuple[bytes, Mapping[str, Any] | Sequence[Any]]
-"""SQL and its parameters, as the connection's cursors take them (db.session: `$n` and a tuple)."""
+Statement = tuple[bytes, Sequence[Any]]
+"""SQL in PostgreSQL's `$n` form and its parameters by position (db.session.Query)."""
+
+_TUPLES_OK: Final = pq.ExecStatus.TUPLES_OK
+_COMMAND_OK: Final = pq.ExecStatus.COMMAND_OK
+_SYNC: Final = pq.ExecStatus.PIPELINE_SYNC
+_ABORTED: Final = pq.ExecStatus.PIPELINE_ABORTED
+_UNKNOWN_STATEMENT: Final = b"26000"
+"""invalid_sql_statement_name: the server has no prepared statement of that name."""
+
+
+@dataclass
+class _Prepared:
+    name: bytes
+    columns: tuple[str, ...] | None = None
+    """Learnt from the first result (a statement's columns never change)."""
+
+
+@dataclass
+class _Names:
+    """The statements prepared on one connection, by SQL and parameter types."""
+
+    by_key: dict[tuple[bytes, tuple[int, ...]], _Prepared] = field(default_factory=dict)
+    issued: int = 0
+
+
+_NAMES: "WeakKeyDictionary[AsyncConnection[Any], _Names]" = WeakKeyDictionary()
 
 
 async def run(conn: AsyncConnection[DictRow], statements: Sequence[Statement]) -> list[Outcome]:
     """Each statement's rows, its error, or `NOT_RUN`, in order. Only the first statement that
     failed gets an error; every statement before it has its rows."""
-    cursors: list[AsyncCursor[DictRow]] = []
-    prepared: dict[int, tuple[object, bytes]] = {}
-    failure: psycopg.Error | None = None
-    try:
-        async with conn.pipeline():
-            for sql, params in statements:
-                cursor = conn.cursor()
-                cursors.append(cursor)
-                known = len(_prepared_names(conn))
-                try:
-                    await cursor.execute(sql, params, prepare=True)
-                except psycopg.Error as exc:
-                    # Sending reads whatever results have arrived: this is an earlier statement's
-                    # error, and the server will skip everything after it until the Sync.
-                    failure = exc
-                    break
-                finally:
-                    if len(names := _prepared_names(conn)) > known:  # this one is being prepared
-                        prepared[len(cursors) - 1] = next(reversed(names.items()))
-    except psycopg.Error as exc:
-        failure = failure or _earliest(exc)
-    outcomes: list[Outcome] = []
-    for cursor in cursors:
-        if cursor.pgresult is not None:
-            outcomes.append(await cursor.fetchall())
-        elif failure is not None:
-            # Results arrive in order: the first statement without one is the one that failed.
-            outcomes.append(failure)
-            failure = None
-        else:
-            outcomes.append(NOT_RUN)
-    outcomes.extend(NOT_RUN for _ in statements[len(cursors) :])
-    names = _prepared_names(conn)
-    for index, (key, name) in prepared.items():
-        if not isinstance(outcomes[index], list) and names.get(key) == name:
-            del names[key]
+    if not statements:
+        return []
+    async with conn.lock:
+        outcomes = await _run(conn, statements)
+        if any(_unknown_statement(o) for o in outcomes):
+            _NAMES.pop(conn, None)  # the server forgot them: prepare every one again
+            outcomes = await _run(conn, statements)
     return outcomes
 
 
-def _prepared_names(conn: AsyncConnection[DictRow]) -> dict[Any, bytes]:
-    """psycopg's record of the statements it has prepared on `conn` (query → name).
-
-    psycopg prepares a statement the `prepare_threshold`-th time it runs it: it sends a Parse with a
-    name ahead of the statement and records the name as prepared. Outside a pipeline it checks the
-    Parse's result first; in a pipeline it does not (psycopg 3.3, `_maybe_prepare_gen`). When the
-    server skips that Parse (an earlier statement failed) or it fails, the record is false, and the
-    next run of the statement on this connection would fail with "prepared statement … does not
-    exist". `run` forgets the names of the statements that did not succeed: psycopg prepares them
-    again later (one that did parse before failing stays in the server, unused, until the
-    connection closes). psycopg has no public interface for this, hence its private `_prepared`.
-    """
-    cache = getattr(conn, "_prepared", None)
-    names = getattr(cache, "_names", None)
-    return names if isinstance(names, dict) else {}
+def _unknown_statement(outcome: Outcome) -> bool:
+    return isinstance(outcome, psycopg.Error) and outcome.sqlstate == _UNKNOWN_STATEMENT.decode()
 
 
-def _earliest(exc: psycopg.Error) -> psycopg.Error:
-    """psycopg's pipeline exit fetches the remaining results in a `finally`: when the failing
-    statement's error is raised before that, a skipped statement's `PipelineAborted` replaces it
-    and keeps it as its context."""
-    while isinstance(exc, psycopg.errors.PipelineAborted) and isinstance(
-        exc.__context__, psycopg.Error
-    ):
-        exc = exc.__context__
-    return exc
+@dataclass(eq=False)
+class _Sent:
+    prepared: _Prepared
+    parsing: bool
+    """Whether a Parse went ahead of the statement: its result comes first."""
+
+
+async def _run(conn: AsyncConnection[DictRow], statements: Sequence[Statement]) -> list[Outcome]:
+    pgconn = conn.pgconn
+    names = _NAMES.get(conn)
+    if names is None:
+        names = _NAMES[conn] = _Names()
+    tx: abc.Transformer = Transformer.from_context(conn)
+    sent: list[_Sent] = []
+    results: list[PGresult] = []
+    failure: psycopg.Error | None = None
+    pgconn.enter_pipeline_mode()
+    try:
+        for sql, params in statements:
+            values = tx.dump_sequence(params, [PyFormat.AUTO] * len(params))
+            types, formats = tuple(tx.types or ()), tx.formats
+            key = (sql, types)
+            prepared = names.by_key.get(key)
+            parsing = prepared is None
+            if prepared is None:
+                prepared = _Prepared(f"bhxh_{names.issued}".encode())
+                names.issued += 1
+                pgconn.send_prepare(prepared.name, sql, param_types=types)
+            pgconn.send_query_prepared(prepared.name, values, param_formats=formats)
+            sent.append(_Sent(prepared, parsing))
+            if parsing:
+                names.by_key[key] = prepared  # unless its Parse fails (`_outcomes`)
+        pgconn.pipeline_sync()
+        await _exchange(pgconn, results)
+        pgconn.exit_pipeline_mode()
+    except psycopg.Error as exc:
+        # The connection failed (libpq says so; its status is now BAD), or, should it still be
+        # up, the exchange stopped half-way: either way it cannot be used again.
+        failure = exc
+        pgconn.finish()
+    except BaseException:
+        pgconn.finish()  # cancelled mid-exchange, or a bug: as above
+        raise
+    return _outcomes(conn, names, len(statements), sent, results, tx, failure)
+
+
+async def _exchange(pgconn: PGconn, results: list[PGresult]) -> None:
+    """Sends what libpq holds and reads every command's result until the Sync's: each
+    command's result, then libpq's None that ends it (none after the Sync's)."""
+    fd = pgconn.socket
+    while pgconn.flush():  # the socket is full: read meanwhile, so that the server never waits
+        await _ready(fd, write=True)
+        pgconn.consume_input()
+    while True:
+        pgconn.consume_input()
+        while not pgconn.is_busy():
+            result = pgconn.get_result()
+            if result is None:
+                continue
+            if result.status == _SYNC:
+                return
+            results.append(result)
+        await _ready(fd, write=False)
+
+
+async def _ready(fd: int, *, write: bool) -> None:
+    loop = asyncio.get_running_loop()
+    ready = loop.create_future()
+
+    def wake() -> None:
+        if not ready.done():
+            ready.set_result(None)
+
+    loop.add_reader(fd, wake)
+    if write:
+        loop.add_writer(fd, wake)
+    try:
+        await ready
+    finally:
+        loop.remove_reader(fd)
+        if write:
+            loop.remove_writer(fd)
+
+
+def _outcomes(
+    conn: AsyncConnection[DictRow],
+    names: _Names,
+    count: int,
+    sent: list[_Sent],
+    results: list[PGresult],
+    tx: abc.Transformer,
+    failure: psycopg.Error | None,
+) -> list[Outcome]:
+    """Results arrive in order, a Parse's ahead of its statement's. The first error is its
+    statement's outcome and every statement after it is `NOT_RUN`; when the connection failed,
+    the first statement without a result (or never sent) gets `failure`."""
+    encoding = conn.info.encoding
+    outcomes: list[Outcome] = []
+    it = iter(results)
+    stopped = False
+    for index in range(count):
+        statement = sent[index] if index < len(sent) else None
+        outcome: Outcome = NOT_RUN
+        if not stopped:
+            result = next(it, None) if statement is not None else None
+            if statement and statement.parsing and result and result.status == _COMMAND_OK:
+                result = next(it, None)
+            if result is None:
+                outcome, failure = failure or NOT_RUN, None
+            elif result.status == _TUPLES_OK:
+                assert statement is not None
+                outcome = _rows(statement.prepared, result, tx, encoding)
+            elif result.status == _COMMAND_OK:
+                outcome = []
+            elif result.status != _ABORTED:
+                outcome = errors.error_from_result(result, encoding=encoding)
+        stopped = not isinstance(outcome, list)
+        if stopped and statement is not None and statement.parsing:
+            # Whether its Parse ran is unknown: prepare it again next time (a name that did
+            # parse stays in the server, unused, until the connection closes).
+            names.by_key = {k: p for k, p in names.by_key.items() if p is not statement.prepared}
+        outcomes.append(outcome)
+    return outcomes
+
+
+def _rows(
+    prepared: _Prepared, result: PGresult, tx: abc.Transformer, encoding: str
+) -> list[DictRow]:
+    columns = prepared.columns
+    if columns is None:
+        columns = prepared.columns = tuple(
+            (result.fname(i) or b"").decode(encoding) for i in range(result.nfields)
+        )
+    tx.set_pgresult(result)
+    # zip without `strict`: libpq gives every row all of the result's columns.
+    return tx.load_rows(0, result.ntuples, lambda values: dict(zip(columns, values)))  # noqa: B905

@@ -267,17 +267,7 @@ class Reader:
     async def _outcomes(
         self, conn: AsyncConnection[DictRow], batch: list[_Pending]
     ) -> list[pipeline.Outcome]:
-        if len(batch) > 1:
-            return await pipeline.run(conn, [(p.query.raw, p.query.args(p.params)) for p in batch])
-        # One statement alone skips pipeline mode: the same round trip, less work in psycopg.
-        (pending,) = batch
-        try:
-            cursor = await conn.execute(
-                pending.query.raw, pending.query.args(pending.params), prepare=True
-            )
-            return [await cursor.fetchall()]
-        except psycopg.Error as exc:
-            return [exc]
+        return await pipeline.run(conn, [(p.query.raw, p.query.args(p.params)) for p in batch])
 
     async def _connection(self) -> AsyncConnection[DictRow] | None:
         """The request's connection, taken from the pool on first use; None once it has ended."""
