@@ -30,6 +30,8 @@ from sqlalchemy import (
     true,
     tuple_,
 )
+from sqlalchemy.sql.elements import FunctionFilter, Over
+from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import TypeEngine
 
 from db.queries.compile import align_many, int_keys
@@ -68,11 +70,7 @@ def keyset_page(
     first row naming that value. Joining on it brings the named row once a page, not once a row
     (each value a client parses costs more than the join saves otherwise)."""
     parent_col = table.c[parent]
-    matching = (
-        select(*columns, func.count().over(partition_by=parent_col).label("_total"))
-        .where(int_keys(parent_col), *filters)
-        .subquery("matching")
-    )
+    matching = select(*columns).where(int_keys(parent_col), *filters).subquery("matching")
     after_sort = cast(bindparam("after_sort"), sort_type)
     after_id = cast(bindparam("after_id"), id_type if id_type is not None else BigInteger())
     key = tuple_(matching.c[sort], matching.c.id)
@@ -89,11 +87,19 @@ def keyset_page(
             partition_by=(matching.c[parent], matching.c[first_of]), order_by=order
         )
         first.append(earlier.is_not(true()).label("_first"))
+
+    # One window for `_total`, `_rn` and `_skipped`: the parent's rows in page order, each count
+    # over all of them (row_number ignores the frame). One WindowAgg, fed in order by the
+    # (parent, sort, id) index, where three windows took three WindowAggs and a sort.
+    def over_parent(function: FunctionElement[Any] | FunctionFilter[Any]) -> Over[Any]:
+        return function.over(partition_by=matching.c[parent], order_by=order, rows=(None, None))
+
     ranked = select(
         matching,
-        func.row_number().over(partition_by=matching.c[parent], order_by=order).label("_rn"),
+        over_parent(func.count()).label("_total"),
+        over_parent(func.row_number()).label("_rn"),
         # How many rows lie at or before the cursor: the page starts after them.
-        func.count().filter(not_(is_after)).over(partition_by=matching.c[parent]).label("_skipped"),
+        over_parent(func.count().filter(not_(is_after))).label("_skipped"),
         *first,
     ).subquery("ranked")
     skipped, rn, total = ranked.c._skipped, ranked.c._rn, ranked.c._total
