@@ -22,7 +22,7 @@ from graphql import (
 )
 from strawberry.extensions import SchemaExtension
 
-from graph.request_rules import DocumentFacts, RequestRule
+from graph.request_rules import DocumentFacts, RequestRule, RequestVisitor
 
 SERVICE_FIELD = "_service"
 
@@ -41,27 +41,26 @@ def selects_service(_schema: GraphQLSchema, document: DocumentNode) -> bool:
     return found
 
 
-def _service_rule(allowed: bool) -> type[RequestRule]:
-    class ServiceSdl(RequestRule):
-        @classmethod
-        def quiet(cls, facts: DocumentFacts) -> bool:
-            return allowed or not facts.get(selects_service)
+class ServiceRule(RequestVisitor[bool]):
+    """Refuses `_service` on the query type unless the caller is allowed (`data`)."""
 
-        def enter_field(self, node: FieldNode, *_args: Any) -> None:
-            if allowed or node.name.value != SERVICE_FIELD:
-                return
-            parent = self.context.get_parent_type()
-            if parent is not None and parent is self.context.schema.query_type:
-                self.report_error(
-                    GraphQLError(
-                        "`_service` is for the federation gateway's service account"
-                        " (BHXH_FEDERATION_SUBJECTS); compose from the published schema",
-                        node,
-                        extensions={"code": "FORBIDDEN"},
-                    )
+    @classmethod
+    def quiet(cls, facts: DocumentFacts, data: bool) -> bool:
+        return data or not facts.get(selects_service)
+
+    def enter_field(self, node: FieldNode, *_args: Any) -> None:
+        if self.data or node.name.value != SERVICE_FIELD:
+            return
+        parent = self.context.get_parent_type()
+        if parent is not None and parent is self.context.schema.query_type:
+            self.report_error(
+                GraphQLError(
+                    "`_service` is for the federation gateway's service account"
+                    " (BHXH_FEDERATION_SUBJECTS); compose from the published schema",
+                    node,
+                    extensions={"code": "FORBIDDEN"},
                 )
-
-    return ServiceSdl
+            )
 
 
 class FederationSurface(SchemaExtension):
@@ -73,7 +72,7 @@ class FederationSurface(SchemaExtension):
         context = self.execution_context
         principal = getattr(context.context, "principal", None)
         allowed = principal is not None and principal.subject in self.subjects
-        context.validation_rules = (*context.validation_rules, _service_rule(allowed))
+        RequestRule(ServiceRule, allowed).add_to(context)
         yield
 
 

@@ -33,7 +33,7 @@ from graphql import (
 )
 from strawberry.extensions import SchemaExtension
 
-from graph.request_rules import DocumentFacts, RequestRule
+from graph.request_rules import DocumentFacts, RequestRule, RequestVisitor
 
 _REFUSED: Final = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 
@@ -153,35 +153,32 @@ def _error(path: str, character: str) -> GraphQLError:
     )
 
 
-def text_rule(variables: Mapping[str, Any]) -> type[RequestRule]:
-    """The rule for one request's variables (validated documents are cached; this is not)."""
+class TextRule(RequestVisitor[Mapping[str, Any]]):
+    """Checks every string of the arguments, for the request's variables (`data`)."""
 
-    class InputText(RequestRule):
-        @classmethod
-        def quiet(cls, facts: DocumentFacts) -> bool:
-            return facts.get(text_facts).clean(variables)
+    @classmethod
+    def quiet(cls, facts: DocumentFacts, data: Mapping[str, Any]) -> bool:
+        return facts.get(text_facts).clean(data)
 
-        def _check(self, strings: Iterator[tuple[str, str]]) -> None:
-            for path, text in strings:
-                if (character := refused_character(text)) is not None:
-                    self.report_error(_error(path, character))
-                    return  # one error per argument is enough to fix it
+    def _check(self, strings: Iterator[tuple[str, str]]) -> None:
+        for path, text in strings:
+            if (character := refused_character(text)) is not None:
+                self.report_error(_error(path, character))
+                return  # one error per argument is enough to fix it
 
-        def enter_argument(self, node: ArgumentNode, *_args: Any) -> None:
-            self._check(_literal(node.value, node.name.value, variables))
+    def enter_argument(self, node: ArgumentNode, *_args: Any) -> None:
+        self._check(_literal(node.value, node.name.value, self.data))
 
-        def enter_variable_definition(self, node: VariableDefinitionNode, *_args: Any) -> None:
-            if node.default_value is not None and node.variable.name.value not in variables:
-                self._check(_literal(node.default_value, f"${node.variable.name.value}", {}))
-
-    return InputText
+    def enter_variable_definition(self, node: VariableDefinitionNode, *_args: Any) -> None:
+        if node.default_value is not None and node.variable.name.value not in self.data:
+            self._check(_literal(node.default_value, f"${node.variable.name.value}", {}))
 
 
 class InputText(SchemaExtension):
-    """Adds the rule, bound to this request's variables."""
+    """Adds the rule, bound to this request's variables (validated documents are cached; this
+    rule's verdict is not)."""
 
     def on_operation(self) -> Iterator[None]:
         context = self.execution_context
-        rule = text_rule(context.variables or {})
-        context.validation_rules = (*context.validation_rules, rule)
+        RequestRule(TextRule, context.variables or {}).add_to(context)
         yield

@@ -72,7 +72,7 @@ from strawberry.extensions import MaxTokensLimiter, SchemaExtension
 from strawberry.schema.config import BatchingConfig
 
 from graph.pagination import DEFAULT_PAGE, MAX_PAGE
-from graph.request_rules import DocumentFacts, RequestRule
+from graph.request_rules import DocumentFacts, RequestRule, RequestVisitor
 
 MAX_TOKENS: Final = 2_000
 MAX_DEPTH: Final = 12
@@ -338,28 +338,26 @@ def shapes(schema: GraphQLSchema, document: DocumentNode) -> Shapes:
     return Shapes(schema, document, tuple(names))
 
 
-def limits_rule(variables: Mapping[str, Any]) -> type[RequestRule]:
-    """A validation rule checking depth, aliases and cost of each operation of the document."""
+class LimitsRule(RequestVisitor[Mapping[str, Any]]):
+    """Checks depth, aliases and cost of each operation of the document, for the request's
+    variables (`data`)."""
 
-    class QueryLimits(RequestRule):
-        @classmethod
-        def quiet(cls, facts: DocumentFacts) -> bool:
-            return facts.get(shapes).within_limits(variables)
+    @classmethod
+    def quiet(cls, facts: DocumentFacts, data: Mapping[str, Any]) -> bool:
+        return facts.get(shapes).within_limits(data)
 
-        def enter_operation_definition(
-            self, node: OperationDefinitionNode, *_args: Any
-        ) -> VisitorAction:
-            name = f"Operation '{node.name.value}'" if node.name else "The operation"
-            for error in _errors(name, measure_operation(self.context, node, variables), node):
-                self.report_error(error)
-            return SKIP
+    def enter_operation_definition(
+        self, node: OperationDefinitionNode, *_args: Any
+    ) -> VisitorAction:
+        name = f"Operation '{node.name.value}'" if node.name else "The operation"
+        for error in _errors(name, measure_operation(self.context, node, self.data), node):
+            self.report_error(error)
+        return SKIP
 
-        def enter_fragment_definition(
-            self, _node: FragmentDefinitionNode, *_args: Any
-        ) -> VisitorAction:
-            return SKIP  # measured where spread
-
-    return QueryLimits
+    def enter_fragment_definition(
+        self, _node: FragmentDefinitionNode, *_args: Any
+    ) -> VisitorAction:
+        return SKIP  # measured where spread
 
 
 class QueryLimits(SchemaExtension):
@@ -367,8 +365,7 @@ class QueryLimits(SchemaExtension):
 
     def on_operation(self) -> Iterator[None]:
         context = self.execution_context
-        rule = limits_rule(context.variables or {})
-        context.validation_rules = (*context.validation_rules, rule)
+        RequestRule(LimitsRule, context.variables or {}).add_to(context)
         yield
 
 

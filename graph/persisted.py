@@ -35,7 +35,7 @@ they read), and only a rule that may report an error runs graphql-core's visitor
 request gets the very errors it always got, built afresh. An invalid document is validated in
 full on every request (its errors are not cached). Strawberry's own `ParserCache` would do for
 parsing, but it raises a syntax error from its hook, which skips `graph.limits.TokenLimiter`'s
-error code; its `ValidationCache` keys on the rules, and the limits rule is a new class per
+error code; its `ValidationCache` keys on the rules, and the limits rule is a new object per
 request, so it would never hit.
 """
 
@@ -512,14 +512,14 @@ class DocumentCache:
         if entry.valid_under != fixed:
             # First sight under these rules: the fixed ones, and any rule that cannot be quiet,
             # in one walk. Errors: the whole set again, so that they interleave as they always did.
-            loud = [rule for rule in per_request if not issubclass(rule, RequestRule)]
+            loud = [rule for rule in per_request if not isinstance(rule, RequestRule)]
             if validate_document(schema, entry.document, (*fixed, *loud)):
                 entry.invalid_under = fixed
                 return validate_document(schema, entry.document, rules)
             entry.valid_under, entry.facts = fixed, DocumentFacts(schema, entry.document)
         facts = entry.facts
         assert facts is not None
-        if all(issubclass(rule, RequestRule) and rule.quiet(facts) for rule in per_request):
+        if all(isinstance(rule, RequestRule) and rule.quiet(facts) for rule in per_request):
             return []
         return validate(schema, entry.document, per_request)
 
