@@ -17,9 +17,10 @@ wire leaves the statement to finish (others share the pipeline); `release()` is 
 request's running statement in the server. `statements` counts each statement once; `round_trips`
 counts the pipelines and single statements sent.
 
-Statements are prepared once per connection: `Reader` asks psycopg to prepare every `Query` at its
-first run, and parameters reach the server untyped (db.adapters), so each SQL text is one prepared
-statement, planned once and counted under one query id.
+Statements are prepared once per connection: the reads and a lone write go through db.pipeline,
+which prepares every `Query` at its first run on a connection (a unit of work's statements through
+psycopg's cursors, which do the same), and parameters reach the server untyped (db.adapters), so
+each SQL text is one prepared statement, planned once and counted under one query id.
 
 Faults: every connection carries a statement and a lock timeout; a checkout waits at most
 `Timeouts.checkout` and checks the connection first (a server restart leaves the pool full of
@@ -160,20 +161,22 @@ class Reader:
         return await pending.answer
 
     async def execute(self, query: Query, params: Mapping[str, Any]) -> None:
-        """A write: its own single-statement transaction (the connection is in autocommit),
-        never part of a pipeline."""
+        """A write: its own single-statement transaction (a pipeline of one: the statement and
+        its Sync), never sent with reads."""
         async with self._lock:
             try:
                 conn = await self._connection()
-                if conn is None:
-                    raise _ended(query)
-                self.statements += 1
-                self.round_trips += 1
-                await conn.execute(query.raw, query.args(params), prepare=True)
-                return
-            except psycopg.Error as exc:
-                failure = exc
-        raise _mapped(query, failure)  # which keeps psycopg's error as its cause
+            except psycopg.Error as exc:  # the pool's checkout
+                raise _mapped(query, exc)  # noqa: B904 (it keeps the cause)
+            if conn is None:
+                raise _ended(query)
+            self.statements += 1
+            self.round_trips += 1
+            (outcome,) = await pipeline.run(conn, [(query.raw, query.args(params))])
+        if isinstance(outcome, psycopg.Error):
+            raise _mapped(query, outcome)  # which keeps psycopg's error as its cause
+        if outcome is pipeline.NOT_RUN:
+            raise DatabaseUnavailable(f"{query.name}: not run")
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator["Transaction"]:
