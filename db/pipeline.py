@@ -28,6 +28,7 @@ from weakref import WeakKeyDictionary
 
 import psycopg
 from psycopg import AsyncConnection, abc, errors, pq
+from psycopg.abc import Buffer
 from psycopg.adapt import PyFormat, Transformer
 from psycopg.pq.abc import PGconn, PGresult
 from psycopg.rows import DictRow
@@ -67,19 +68,34 @@ class _Names:
     issued: int = 0
 
 
+_Dumped = tuple[Sequence[Buffer | None], tuple[int, ...], Sequence[pq.Format] | None]
+"""A statement's parameters as sent: values, types (all "unknown": db.adapters) and formats."""
+
+
 _NAMES: "WeakKeyDictionary[AsyncConnection[Any], _Names]" = WeakKeyDictionary()
 
 
 async def run(conn: AsyncConnection[DictRow], statements: Sequence[Statement]) -> list[Outcome]:
     """Each statement's rows, its error, or `NOT_RUN`, in order. Only the first statement that
-    failed gets an error; every statement before it has its rows."""
-    if not statements:
-        return []
-    async with conn.lock:
-        outcomes = await _run(conn, statements)
-        if any(_unknown_statement(o) for o in outcomes):
-            _NAMES.pop(conn, None)  # the server forgot them: prepare every one again
-            outcomes = await _run(conn, statements)
+    failed in the server gets an error; every statement before it has its rows. A statement
+    whose parameters cannot be sent (a bug) gets that error and is not sent."""
+    tx: abc.Transformer = Transformer.from_context(conn)
+    outcomes: list[Outcome] = []
+    sendable: list[tuple[bytes, _Dumped]] = []
+    for sql, params in statements:
+        try:
+            sendable.append((sql, _dump(tx, params)))
+            outcomes.append(NOT_RUN)
+        except psycopg.Error as exc:
+            outcomes.append(exc)
+    if sendable:
+        async with conn.lock:
+            ran = await _run(conn, tx, sendable)
+            if any(_unknown_statement(o) for o in ran):
+                _NAMES.pop(conn, None)  # the server forgot them: prepare every one again
+                ran = await _run(conn, tx, sendable)
+        answers = iter(ran)
+        outcomes = [next(answers) if o is NOT_RUN else o for o in outcomes]
     return outcomes
 
 
@@ -94,20 +110,19 @@ class _Sent:
     """Whether a Parse went ahead of the statement: its result comes first."""
 
 
-async def _run(conn: AsyncConnection[DictRow], statements: Sequence[Statement]) -> list[Outcome]:
+async def _run(
+    conn: AsyncConnection[DictRow], tx: abc.Transformer, statements: list[tuple[bytes, _Dumped]]
+) -> list[Outcome]:
     pgconn = conn.pgconn
     names = _NAMES.get(conn)
     if names is None:
         names = _NAMES[conn] = _Names()
-    tx: abc.Transformer = Transformer.from_context(conn)
     sent: list[_Sent] = []
     results: list[PGresult] = []
     failure: psycopg.Error | None = None
     pgconn.enter_pipeline_mode()
     try:
-        for sql, params in statements:
-            values = tx.dump_sequence(params, [PyFormat.AUTO] * len(params))
-            types, formats = tuple(tx.types or ()), tx.formats
+        for sql, (values, types, formats) in statements:
             key = (sql, types)
             prepared = names.by_key.get(key)
             parsing = prepared is None
@@ -133,6 +148,11 @@ async def _run(conn: AsyncConnection[DictRow], statements: Sequence[Statement]) 
     return _outcomes(conn, names, len(statements), sent, results, tx, failure)
 
 
+def _dump(tx: abc.Transformer, params: Sequence[Any]) -> _Dumped:
+    values = tx.dump_sequence(params, [PyFormat.AUTO] * len(params))
+    return values, tuple(tx.types or ()), tx.formats
+
+
 async def _exchange(pgconn: PGconn, results: list[PGresult]) -> None:
     """Sends what libpq holds and reads every command's result until the Sync's: each
     command's result, then libpq's None that ends it (none after the Sync's)."""
@@ -142,12 +162,17 @@ async def _exchange(pgconn: PGconn, results: list[PGresult]) -> None:
         pgconn.consume_input()
     while True:
         pgconn.consume_input()
+        ended = False  # a command's end was read: a second None means nothing more has come
         while not pgconn.is_busy():
             result = pgconn.get_result()
             if result is None:
+                if ended:
+                    break
+                ended = True
                 continue
             if result.status == _SYNC:
                 return
+            ended = False
             results.append(result)
         await _ready(fd, write=False)
 

@@ -106,3 +106,14 @@ async def test_values_come_back_through_the_connections_adapters(
     assert str(row["day"]) == "2026-11-30"
     assert row["doc"] == {"a": [1]}
     assert str(row["amount"]) == "1.50"
+
+
+async def test_a_statement_whose_parameters_cannot_be_sent_fails_alone(
+    conn: AsyncConnection[DictRow],
+) -> None:
+    first, failed, last = await pipeline.run(
+        conn, [(NUMBER, (1,)), (NUMBER, (object(),)), (NUMBER, (3,))]
+    )
+    assert (first, last) == ([{"n": 1}], [{"n": 3}])
+    assert isinstance(failed, errors.ProgrammingError)
+    assert "cannot adapt" in str(failed)
