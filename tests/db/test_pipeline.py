@@ -1,5 +1,6 @@
 """One pipeline, one outcome per statement: rows, the failing statement's error, or NOT_RUN."""
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
@@ -117,3 +118,16 @@ async def test_a_statement_whose_parameters_cannot_be_sent_fails_alone(
     assert (first, last) == ([{"n": 1}], [{"n": 3}])
     assert isinstance(failed, errors.ProgrammingError)
     assert "cannot adapt" in str(failed)
+
+
+async def test_a_pipeline_cancelled_mid_exchange_leaves_no_connection_to_reuse(
+    conn: AsyncConnection[DictRow],
+) -> None:
+    """Half-way through the protocol a connection cannot serve another statement: it is closed
+    (a pool then replaces it) rather than left in pipeline mode with results unread."""
+    running = asyncio.ensure_future(pipeline.run(conn, [(b"SELECT pg_sleep(5)", ())]))
+    await asyncio.sleep(0.2)
+    running.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await running
+    assert conn.closed
