@@ -4,8 +4,9 @@ The statements go out one after the other with a single Sync at the end. On an a
 connection the server runs everything up to that Sync in one implicit transaction; each statement
 still has its own `statement_timeout` (PostgreSQL restarts the timer at every Execute). When one
 statement fails, the server skips the rest until the Sync: those come back `NOT_RUN`, and whether
-to send them again is the caller's choice. Only reads belong here: a write would share the
-implicit transaction, and a later read's failure would roll it back.
+to send them again is the caller's choice. Reads go together; a write goes alone (a pipeline of
+one): with reads it would share their implicit transaction, and a later read's failure would
+roll it back.
 
 The server holds a pipeline's results until the Sync (or until its output buffer fills): when the
 connection dies mid-pipeline, statements that ran before the failure may have no answer either.
@@ -49,8 +50,10 @@ _TUPLES_OK: Final = pq.ExecStatus.TUPLES_OK
 _COMMAND_OK: Final = pq.ExecStatus.COMMAND_OK
 _SYNC: Final = pq.ExecStatus.PIPELINE_SYNC
 _ABORTED: Final = pq.ExecStatus.PIPELINE_ABORTED
-_UNKNOWN_STATEMENT: Final = b"26000"
-"""invalid_sql_statement_name: the server has no prepared statement of that name."""
+
+
+_Key = tuple[bytes, tuple[int, ...]]
+"""A prepared statement's SQL and parameter types."""
 
 
 @dataclass
@@ -64,7 +67,7 @@ class _Prepared:
 class _Names:
     """The statements prepared on one connection, by SQL and parameter types."""
 
-    by_key: dict[tuple[bytes, tuple[int, ...]], _Prepared] = field(default_factory=dict)
+    by_key: dict[_Key, _Prepared] = field(default_factory=dict)
     issued: int = 0
 
 
@@ -100,11 +103,13 @@ async def run(conn: AsyncConnection[DictRow], statements: Sequence[Statement]) -
 
 
 def _unknown_statement(outcome: Outcome) -> bool:
-    return isinstance(outcome, psycopg.Error) and outcome.sqlstate == _UNKNOWN_STATEMENT.decode()
+    """The server has no prepared statement of the name sent."""
+    return isinstance(outcome, errors.InvalidSqlStatementName)
 
 
 @dataclass(eq=False)
 class _Sent:
+    key: _Key
     prepared: _Prepared
     parsing: bool
     """Whether a Parse went ahead of the statement: its result comes first."""
@@ -120,8 +125,8 @@ async def _run(
     sent: list[_Sent] = []
     results: list[PGresult] = []
     failure: psycopg.Error | None = None
-    pgconn.enter_pipeline_mode()
     try:
+        pgconn.enter_pipeline_mode()  # fails on a connection that is already closed
         for sql, (values, types, formats) in statements:
             key = (sql, types)
             prepared = names.by_key.get(key)
@@ -131,7 +136,7 @@ async def _run(
                 names.issued += 1
                 pgconn.send_prepare(prepared.name, sql, param_types=types)
             pgconn.send_query_prepared(prepared.name, values, param_formats=formats)
-            sent.append(_Sent(prepared, parsing))
+            sent.append(_Sent(key, prepared, parsing))
             if parsing:
                 names.by_key[key] = prepared  # unless its Parse fails (`_outcomes`)
         pgconn.pipeline_sync()
@@ -232,7 +237,7 @@ def _outcomes(
         if stopped and statement is not None and statement.parsing:
             # Whether its Parse ran is unknown: prepare it again next time (a name that did
             # parse stays in the server, unused, until the connection closes).
-            names.by_key = {k: p for k, p in names.by_key.items() if p is not statement.prepared}
+            names.by_key.pop(statement.key, None)
         outcomes.append(outcome)
     return outcomes
 

@@ -105,7 +105,7 @@ class Query:
     sql: str
     raw: bytes = field(init=False, repr=False, compare=False)
     """`sql` with `$n` placeholders, encoded once: one bytes object, whose hash Python keeps, is
-    what psycopg's prepared-statement cache looks up at every run."""
+    what the prepared-statement caches (db.pipeline's, psycopg's) look up at every run."""
     names: tuple[str, ...] = field(init=False, repr=False, compare=False)
     """The parameter each `$n` stands for."""
 
@@ -125,6 +125,9 @@ class Query:
 
     def args(self, params: Mapping[str, Any]) -> tuple[Any, ...]:
         return tuple(params[name] for name in self.names)
+
+    def bound(self, params: Mapping[str, Any]) -> pipeline.Statement:
+        return self.raw, self.args(params)
 
 
 @dataclass(eq=False)
@@ -172,7 +175,7 @@ class Reader:
                 raise _ended(query)
             self.statements += 1
             self.round_trips += 1
-            (outcome,) = await pipeline.run(conn, [(query.raw, query.args(params))])
+            (outcome,) = await pipeline.run(conn, [query.bound(params)])
         if isinstance(outcome, psycopg.Error):
             raise _mapped(query, outcome)  # which keeps psycopg's error as its cause
         if outcome is pipeline.NOT_RUN:
@@ -247,7 +250,7 @@ class Reader:
                 self.statements += not pending.sent
                 pending.sent = True
             self.round_trips += 1
-            outcomes = await self._outcomes(conn, batch)
+            outcomes = await pipeline.run(conn, [p.query.bound(p.params) for p in batch])
             # Skipped statements go again unless nobody waits for them any more, the connection
             # is gone, or nothing at all came back (which would repeat for ever).
             retry = not (
@@ -266,11 +269,6 @@ class Reader:
                 else:
                     _fail(pending, DatabaseUnavailable(f"{pending.query.name}: not run"))
             batch = [p for p in again if not p.answer.done()]
-
-    async def _outcomes(
-        self, conn: AsyncConnection[DictRow], batch: list[_Pending]
-    ) -> list[pipeline.Outcome]:
-        return await pipeline.run(conn, [(p.query.raw, p.query.args(p.params)) for p in batch])
 
     async def _connection(self) -> AsyncConnection[DictRow] | None:
         """The request's connection, taken from the pool on first use; None once it has ended."""

@@ -63,6 +63,9 @@ async def test_only_the_failing_statement_gets_the_error(
     assert not conn.pgconn.pipeline_status
     again = await pipeline.run(conn, statements[2:6])
     assert again == [[{f"n{n % 4}": n}] for n in range(min(after, 4))]
+    # Prepared at once, each under one name: no "does not exist" sent everything again.
+    texts = await _prepared(conn)
+    assert len(texts) == len(set(texts))
 
 
 async def test_a_failure_in_the_first_statement_skips_all_the_rest(
@@ -131,3 +134,14 @@ async def test_a_pipeline_cancelled_mid_exchange_leaves_no_connection_to_reuse(
     with pytest.raises(asyncio.CancelledError):
         await running
     assert conn.closed
+
+
+async def test_a_closed_connection_is_every_statements_failure_not_an_exception(
+    conn: AsyncConnection[DictRow],
+) -> None:
+    """The first statement gets the connection's error, the rest `NOT_RUN`: the caller decides
+    (db.session answers them `DatabaseUnavailable`)."""
+    conn.pgconn.finish()
+    failed, rest = await pipeline.run(conn, [(NUMBER, (1,)), (NUMBER, (2,))])
+    assert isinstance(failed, errors.OperationalError)
+    assert rest is pipeline.NOT_RUN

@@ -107,23 +107,34 @@ async def test_a_failing_read_fails_alone(
         assert (await reader.fetch(NUMBERED, {"n": 4}))[0]["n"] == 4
 
 
-async def test_reads_sent_again_are_answered_though_psycopg_meant_to_prepare_them(
+async def test_reads_skipped_before_their_first_run_are_prepared_when_sent_again(
     database: Database,
 ) -> None:
-    """psycopg prepares a statement on its sixth run on a connection; here that run is among the
-    reads skipped after a failure (which sleeps first, so that every read is sent before its
-    error comes back)."""
+    """A statement's first run on a connection goes with its Parse; when an earlier read fails,
+    the server skips that Parse too, so sending the read again must prepare it again (the
+    failing read sleeps first, so that every read is sent before its error comes back)."""
     late_divide = Query(
         "late_divide",  # pg_sleep is volatile: the planner cannot fold the division ahead
         "SELECT 1 / (%(n)s::int + 0 * length(pg_sleep(0.05)::text)) AS quotient",
     )
-    reads = [(late_divide, {"n": 0}), *[(NUMBERED, {"n": n}) for n in range(10)]]
+    fresh = [Query(f"fresh_{n}", f"SELECT %(n)s::int AS n, {n} AS which") for n in range(4)]
     async with database.reader() as reader:
-        await _outcomes(reader, reads[1:4])  # three runs, answered
-        failed, *rest = await _outcomes(reader, reads)
-        again = await _outcomes(reader, reads[1:])
+        await _outcomes(reader, [(NUMBERED, {"n": 1})])  # the connection is taken
+        failed, *rest = await _outcomes(
+            reader, [(late_divide, {"n": 0}), *[(q, {"n": n}) for n, q in enumerate(fresh)]]
+        )
+        again = await _outcomes(reader, [(q, {"n": n}) for n, q in enumerate(fresh)])
     assert isinstance(failed, errors.DivisionByZero)
-    assert [rows[0]["n"] for rows in rest] == [rows[0]["n"] for rows in again] == list(range(10))
+    assert (
+        [rows[0]["which"] for rows in rest]
+        == [rows[0]["which"] for rows in again]
+        == [
+            0,
+            1,
+            2,
+            3,
+        ]
+    )
 
 
 async def test_a_lock_timeout_is_retryable_and_fails_alone(
