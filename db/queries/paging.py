@@ -110,6 +110,9 @@ def keyset_page(
         select(
             *(c for c in ranked.c if c.name not in ("_rn", "_skipped", "_first")),
             *page_columns(ranked),
+            # A row's place on the page (1, 2…; a carrier's is not above 0), for a statement
+            # that wraps this one (db.queries.json_pages).
+            (rn - skipped).label("_i"),
             (rn <= skipped).label("_carrier"),
         )
         .select_from(rows)

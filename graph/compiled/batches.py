@@ -37,6 +37,7 @@ _SKIP: Final = object()
 
 Key = Callable[[Any, dict[str, Any]], Any]
 Build = Callable[[Any, Any, dict[str, Any]], Any]
+Arg = Callable[[dict[str, Any]], Any]
 
 
 def loaded(loader: Callable[[Loaders], Any], key: Key, build: Build) -> Batch:
@@ -75,29 +76,23 @@ def _whole_history(group: DataGroup) -> Key:
     return key
 
 
-def _paged(
-    loader: Callable[[Loaders], Any],
-    key: Callable[..., Any],
-    page: Callable[[Any, int], Any],
-    start: str,
-    end: str,
-    *between: Callable[[dict[str, Any]], Any],
-) -> Batch:
-    """A paged field: `key(person_id, access, first, after, *between, start, end)` as its
-    resolver builds it, then `page(rows, first)`. `first` always arrives: the schema defaults it."""
-    return loaded(
-        loader,
-        lambda s, kw: key(
-            s.person_id,
-            s.access,
-            kw["first"],
-            kw.get("after"),
-            *(b(kw) for b in between),
-            kw.get(start),
-            kw.get(end),
-        ),
-        lambda _s, rows, kw: page(rows, kw["first"]),
+def paged_key(key: Callable[..., Any], start: str, end: str, *between: Arg) -> Key:
+    """A paged field's loader key: `key(person_id, access, first, after, *between, start, end)`
+    as its resolver builds it. `first` always arrives: the schema defaults it."""
+    return lambda s, kw: key(
+        s.person_id,
+        s.access,
+        kw["first"],
+        kw.get("after"),
+        *(b(kw) for b in between),
+        kw.get(start),
+        kw.get(end),
     )
+
+
+def _paged(loader: Callable[[Loaders], Any], key: Key, page: Callable[[Any, int], Any]) -> Batch:
+    """A paged field: its loader key, then `page(rows, first)`."""
+    return loaded(loader, key, lambda _s, rows, kw: page(rows, kw["first"]))
 
 
 async def _relative_persons(
@@ -120,6 +115,27 @@ def _unemployment_scheme(_kwargs: dict[str, Any]) -> Any:
     return [Scheme.UNEMPLOYMENT]
 
 
+PAGED_KEYS: dict[tuple[str, str], Key] = {
+    ("Person", "medicalVisits"): paged_key(medical_visits_key, "from_date", "to_date"),
+    ("SocialInsurance", "benefits"): paged_key(benefits_key, "from_month", "to_month"),
+    ("SocialInsurance", "contributionPeriods"): paged_key(
+        contribution_periods_key, "from_month", "to_month", lambda kw: kw.get("schemes")
+    ),
+    ("UnemploymentInsurance", "contributionPeriods"): paged_key(
+        contribution_periods_key, "from_month", "to_month", _unemployment_scheme
+    ),
+    ("HealthInsurance", "cards"): paged_key(cards_key, "from_date", "to_date"),
+    ("HealthInsurance", "contributions"): paged_key(contributions_key, "from_month", "to_month"),
+}
+"""The loader key of each paged field (graph.compiled.json_pages keys its statements alike)."""
+
+
+def _page(
+    field: tuple[str, str], loader: Callable[[Loaders], Any], page: Callable[..., Any]
+) -> Batch:
+    return _paged(loader, PAGED_KEYS[field], page)
+
+
 BATCHES: dict[tuple[str, str], Batch] = {
     ("Person", "socialInsurance"): loaded(
         lambda ls: ls.social_insurance,
@@ -131,8 +147,8 @@ BATCHES: dict[tuple[str, str], Batch] = {
         lambda s, _: s.row["id"],
         lambda _s, rows, _: [Relative.from_row(r) for r in rows],
     ),
-    ("Person", "medicalVisits"): _paged(
-        lambda ls: ls.medical_visits, medical_visits_key, visits_page, "from_date", "to_date"
+    ("Person", "medicalVisits"): _page(
+        ("Person", "medicalVisits"), lambda ls: ls.medical_visits, visits_page
     ),
     ("Relative", "person"): _relative_persons,
     ("SocialInsurance", "totals"): loaded(
@@ -145,24 +161,18 @@ BATCHES: dict[tuple[str, str], Batch] = {
         _whole_history(DataGroup.SOCIAL_INSURANCE),
         lambda s, rows, _: s.pension_standing(rows),
     ),
-    ("SocialInsurance", "benefits"): _paged(
-        lambda ls: ls.benefits, benefits_key, benefits_page, "from_month", "to_month"
+    ("SocialInsurance", "benefits"): _page(
+        ("SocialInsurance", "benefits"), lambda ls: ls.benefits, benefits_page
     ),
-    ("SocialInsurance", "contributionPeriods"): _paged(
+    ("SocialInsurance", "contributionPeriods"): _page(
+        ("SocialInsurance", "contributionPeriods"),
         lambda ls: ls.contribution_periods,
-        contribution_periods_key,
         contribution_page,
-        "from_month",
-        "to_month",
-        lambda kw: kw.get("schemes"),
     ),
-    ("UnemploymentInsurance", "contributionPeriods"): _paged(
+    ("UnemploymentInsurance", "contributionPeriods"): _page(
+        ("UnemploymentInsurance", "contributionPeriods"),
         lambda ls: ls.contribution_periods,
-        contribution_periods_key,
         contribution_page,
-        "from_month",
-        "to_month",
-        _unemployment_scheme,
     ),
     ("UnemploymentInsurance", "decisions"): loaded(
         lambda ls: ls.unemployment_benefits,
@@ -174,15 +184,11 @@ BATCHES: dict[tuple[str, str], Batch] = {
         lambda s, _: s.person_id,
         lambda _s, row, _: HealthInsuranceCard(row=row) if row else None,
     ),
-    ("HealthInsurance", "cards"): _paged(
-        lambda ls: ls.cards, cards_key, cards_page, "from_date", "to_date"
+    ("HealthInsurance", "cards"): _page(
+        ("HealthInsurance", "cards"), lambda ls: ls.cards, cards_page
     ),
-    ("HealthInsurance", "contributions"): _paged(
-        lambda ls: ls.health_contributions,
-        contributions_key,
-        contributions_page,
-        "from_month",
-        "to_month",
+    ("HealthInsurance", "contributions"): _page(
+        ("HealthInsurance", "contributions"), lambda ls: ls.health_contributions, contributions_page
     ),
     ("ContributionPeriod", "employer"): loaded(
         lambda ls: ls.employer_by_id,

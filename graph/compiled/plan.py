@@ -31,6 +31,7 @@ from graphql.execution.collect_fields import (
 )
 from graphql.execution.values import VariableValues
 
+from graph.compiled.json_pages import written_page
 from graph.compiled.leaves import Completer, completer
 from graph.compiled.resolvers import NotCoveredField, Resolver, resolver_for
 
@@ -66,6 +67,8 @@ class FieldPlan:
     """The one entry of `child` when there is one (the field's type is an object type)."""
     index: int = -1
     """This field's slot in a request's argument list (`Plan.fields`)."""
+    written: bool = False
+    """The value arrives written as JSON (graph.compiled.json_pages): it is not completed."""
 
 
 @dataclass(eq=False)
@@ -163,6 +166,10 @@ class _Compiler:
         if definition.args or nodes[0].arguments:
             plan.index = len(self.with_arguments)
             self.with_arguments.append(plan)
+        written = written_page(plan)
+        if written is not None:
+            plan.resolver = plan.resolver.with_batch(written)
+            plan.written = True
         return plan
 
     def completer(self, type_: GraphQLLeafType) -> Completer:

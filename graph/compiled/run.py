@@ -21,6 +21,7 @@ from graphql import (
 )
 from graphql.execution.executor import CollectedErrors
 from graphql.pyutils import Path, is_iterable
+from orjson import Fragment
 
 from graph.compiled.info import PlanInfo
 from graph.compiled.plan import FieldPlan, ObjectPlan, Plan
@@ -268,6 +269,9 @@ class Run:
         leaf, there are none)."""
         out = o.out
         key = field.key
+        if field.written and type(value) is Fragment:
+            out[key] = value
+            return
         if isinstance(value, Exception):
             self.fail(field, Position(out, key, field.nonnull, o, field.parent_type), value)
             return

@@ -1,0 +1,162 @@
+"""The SQL form of each GraphQL field PostgreSQL can write itself (graph.compiled.json_pages):
+for a type, by field name, the expression of its value over a source — a page's row, or the
+expression an enclosing field handed down (a province's code, a facility's `to_jsonb` row).
+
+Each form is the SQL reading of the field's resolver in graph.types, value for value: the
+same column, the same reference table the in-memory lists (db.reference_data) are loaded into,
+the same null. Values are raw (a date, an enum's stored text): the GraphQL type of the field
+decides how they are written (db.queries.json_pages' leaves). A field missing here is not
+written by PostgreSQL; its whole page is then resolved in Python, as before.
+"""
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Final
+
+from sqlalchemy import Column, Table
+
+from db.models.health_contribution import HealthInsuranceContribution
+from db.models.health_insurance import HealthInsuranceCard, MedicalVisit
+from db.models.social_insurance import Benefit
+
+
+@dataclass(frozen=True)
+class Leaf:
+    sql: str
+    nullable: bool
+
+
+@dataclass(frozen=True)
+class Obj:
+    """An object: `forms` over `source`; null where `is_null` holds."""
+
+    source: str
+    forms: "Forms"
+    is_null: str | None = None
+
+
+@dataclass(frozen=True)
+class Many:
+    """A list of objects: `forms` over each `row` that `aggregate` (given the item's SQL)
+    collects into a JSON array."""
+
+    row: str
+    forms: "Forms"
+    aggregate: Callable[[str], str]
+
+
+Form = Callable[[str], Leaf | Obj | Many]
+Forms = Mapping[str, Form]
+
+
+def _table(model: Any) -> Table:
+    table: Table = model.__table__
+    return table
+
+
+def columns(model: Any, **fields: str) -> dict[str, Form]:
+    """GraphQL field → the model's column of that name, null where the column may be."""
+    table = _table(model)
+
+    def form(column: Column[Any]) -> Form:
+        return lambda row: Leaf(f"{row}.{column.name}", bool(column.nullable))
+
+    return {field: form(table.c[name]) for field, name in fields.items()}
+
+
+def _name_in(table: str) -> Form:
+    """A reference row's name by its code: the foreign key holds it there."""
+    return lambda code: Leaf(f"(SELECT x.name FROM {table} x WHERE x.code = {code})", False)
+
+
+def _code(code: str) -> Leaf:
+    return Leaf(code, False)
+
+
+PROVINCE: Final[Forms] = {"code": _code, "name": _name_in("province")}
+"""graph.types.reference.Province.current, over a province code."""
+LEGACY_PROVINCE: Final[Forms] = {"code": _code, "name": _name_in("legacy_province")}
+"""Province.legacy, over a pre-2025 province code."""
+
+
+def _jsonb_text(key: str) -> Form:
+    return lambda row: Leaf(f"({row}->>'{key}')", False)
+
+
+FACILITY: Final[Forms] = {
+    **{field: _jsonb_text(field) for field in ("code", "name", "address", "tier")},
+    "province": lambda row: Obj(f"({row}->>'province_code')", PROVINCE),
+}
+"""HealthFacility.from_row, over the facility's `to_jsonb` row (every column of it not null)."""
+
+
+BENEFIT: Final[Forms] = {
+    **columns(
+        Benefit,
+        regime="regime",
+        decisionNumber="decision_number",
+        decidedOn="decided_on",
+        periodFrom="period_from",
+        periodTo="period_to",
+        amountVnd="amount_vnd",
+        lumpSumReason="lump_sum_reason",
+        pensionRatePct="pension_rate_pct",
+        averageSalaryVnd="average_salary_vnd",
+        incapacityPct="incapacity_pct",
+        sicknessDays="sickness_days",
+    ),
+    "payingOffice": lambda row: Obj(
+        row,
+        {
+            "code": lambda r: Leaf(f"{r}.paying_office_code", False),
+            # The office's name by the benefit's foreign key: there whenever the code is.
+            "name": lambda r: Leaf(f"{r}.paying_office_name", False),
+        },
+        is_null=f"{row}.paying_office_code IS NULL",
+    ),
+}
+
+CARD: Final[Forms] = {
+    **columns(
+        HealthInsuranceCard,
+        id="id",
+        version="version",
+        code="code",
+        shortCode="short_code",
+        benefitLevel="benefit_level",
+        areaCode="area_code",
+        validFrom="valid_from",
+        validTo="valid_to",
+        statusReason="status_reason",
+    ),
+    # Computed by the page statement (db.queries.health_insurance: card_status, five_year_date).
+    "status": lambda row: Leaf(f"{row}.status", False),
+    "fiveYearDate": lambda row: Leaf(f"{row}.five_year_date", True),
+    "province": lambda row: Obj(f"{row}.province_code", LEGACY_PROVINCE),
+    "initialFacility": lambda row: Obj(f"{row}.initial_facility", FACILITY),
+}
+
+VISIT: Final[Forms] = {
+    **columns(
+        MedicalVisit,
+        id="id",
+        version="version",
+        admittedAt="admitted_at",
+        dischargedAt="discharged_at",
+        visitType="visit_type",
+        icd10Code="icd10_code",
+        diagnosis="diagnosis",
+        totalCostVnd="total_cost_vnd",
+        fundPaidVnd="fund_paid_vnd",
+        patientPaidVnd="patient_paid_vnd",
+    ),
+    "facility": lambda row: Obj(f"{row}.facility", FACILITY),
+}
+
+HEALTH_CONTRIBUTION: Final[Forms] = columns(
+    HealthInsuranceContribution,
+    payer="payer",
+    fromMonth="from_month",
+    toMonth="to_month",
+    monthlyAmountVnd="monthly_amount_vnd",
+)
