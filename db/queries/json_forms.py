@@ -15,9 +15,10 @@ from typing import Any, Final
 
 from sqlalchemy import Column, Table
 
+from db.models.employer import Employer
 from db.models.health_contribution import HealthInsuranceContribution
 from db.models.health_insurance import HealthInsuranceCard, MedicalVisit
-from db.models.social_insurance import Benefit
+from db.models.social_insurance import Benefit, ContributionPeriod
 
 
 @dataclass(frozen=True)
@@ -45,7 +46,14 @@ class Many:
     aggregate: Callable[[str], str]
 
 
-Form = Callable[[str], Leaf | Obj | Many]
+@dataclass(frozen=True)
+class Leaves:
+    """A list of leaves: the elements of the array `sql` (not null), in order."""
+
+    sql: str
+
+
+Form = Callable[[str], Leaf | Obj | Many | Leaves]
 Forms = Mapping[str, Form]
 
 
@@ -160,3 +168,56 @@ HEALTH_CONTRIBUTION: Final[Forms] = columns(
     toMonth="to_month",
     monthlyAmountVnd="monthly_amount_vnd",
 )
+
+EMPLOYER: Final[Forms] = {
+    **columns(
+        Employer,
+        taxCode="tax_code",
+        name="name",
+        enterpriseCode="enterprise_code",
+        establishmentDecision="establishment_decision",
+        organisationIdNumber="organisation_id_number",
+        unitCode="unit_code",
+        headOfficeAddress="head_office_address",
+        enterpriseType="enterprise_type",
+    ),
+    "province": lambda row: Obj(f"{row}.province_code", PROVINCE),
+    "businessLines": lambda row: Leaves(f"{row}.business_lines"),
+}
+"""graph.types.employer.Employer over an employer row (not its contact or employees: who may
+read those depends on the caller)."""
+
+PERIOD_EMPLOYER: Final = "pe"
+PERIOD_EMPLOYER_JOIN: Final = (
+    f"LEFT JOIN employer {PERIOD_EMPLOYER} ON {PERIOD_EMPLOYER}.id = {{row}}.employer_id"
+)
+"""The employer row of a contribution period `row`, for `CONTRIBUTION_PERIOD`'s employer."""
+
+CONTRIBUTION_PERIOD: Final[Forms] = {
+    **columns(
+        ContributionPeriod,
+        scheme="scheme",
+        fromMonth="from_month",
+        toMonth="to_month",
+        jobTitle="job_title",
+        salaryVnd="salary_vnd",
+        salaryCoefficient="salary_coefficient",
+        ratePct="rate_pct",
+        arduous="arduous",
+        stateSupportPct="state_support_pct",
+        stateSupportMonths="state_support_months",
+    ),
+    "notes": lambda row: Leaves(f"{row}.notes"),
+    "participantCategory": lambda row: Leaf(f"NULLIF({row}.participant_category, '')", True),
+    "settled": lambda row: Leaf(f"({row}.settled_by IS NOT NULL)", False),
+    "allowances": lambda row: Obj(
+        row,
+        columns(
+            ContributionPeriod,
+            position="position_allowance",
+            seniorityPct="seniority_allowance_pct",
+            regional="regional_allowance",
+        ),
+    ),
+    "employer": lambda row: Obj(PERIOD_EMPLOYER, EMPLOYER, is_null=f"{row}.employer_id IS NULL"),
+}

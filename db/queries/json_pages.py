@@ -45,8 +45,9 @@ def nullable_object(is_null: str, value: str) -> str:
 
 
 def leaf_date(value: str) -> str:
-    """Strawberry's Date: `date.isoformat()`."""
-    return f"to_char({value}, 'YYYY-MM-DD')"
+    """Strawberry's Date: `date.isoformat()`, which is how PostgreSQL's JSON writes a date
+    (whatever the session's DateStyle) for every date Python can hold."""
+    return value
 
 
 def leaf_year_month(value: str) -> str:
@@ -77,7 +78,10 @@ def leaf_text(value: str) -> str:
 
 
 def leaf_enum(value: str, names: Sequence[tuple[str, str]]) -> str:
-    """An enum column's stored value → the GraphQL name of its member."""
+    """An enum column's stored value → the GraphQL name of its member (the text itself where
+    every member is stored under its name)."""
+    if all(stored == name for stored, name in names):
+        return value
     cases = " ".join(f"WHEN {literal(stored)} THEN {literal(name)}" for stored, name in names)
     return f"CASE ({value})::text {cases} END"
 
@@ -109,15 +113,23 @@ def edges(edge_sql: str) -> str:
     return f"COALESCE(json_agg({edge_sql} ORDER BY {EDGE}._i) FILTER (WHERE {_ON_PAGE}), '[]')"
 
 
-def page_statement(name: str, page: Query, parent: str, value: str) -> Query:
+def leaves(array: str, leaf: str) -> str:
+    """The elements `x` of `array` as a JSON array, each written by `leaf` (over `x`), in order."""
+    return (
+        f"(SELECT COALESCE(json_agg({leaf} ORDER BY u.o), '[]') FROM unnest({array})"
+        f" WITH ORDINALITY AS u(x, o))"
+    )
+
+
+def page_statement(name: str, page: Query, parent: str, value: str, joins: str = "") -> Query:
     """`page`'s rows as one `(parent, value)` row per key of `%(keys)s`: `value` is the text of
     the JSON expression `value`, an aggregate over the parent's rows `e` (`_i` their place on
     the page; a carrier's is 0 or less). A parent without rows has one row of nulls: no edges,
-    a total of 0."""
+    a total of 0. `joins` (over `e`) bring what the value reads besides the page's rows."""
     sql = (
         f"SELECT k.parent, ({value})::text AS value"
         f" FROM unnest(CAST(%(keys)s AS BIGINT[])) AS k(parent)"
-        f" LEFT JOIN ({page.sql}) {EDGE} ON {EDGE}.{parent} = k.parent"
+        f" LEFT JOIN ({page.sql}) {EDGE} ON {EDGE}.{parent} = k.parent {joins}"
         f" GROUP BY k.parent"
     )
     return Query(name=f"{name}_json", sql=sql)

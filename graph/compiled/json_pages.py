@@ -35,14 +35,17 @@ from db.queries.health_insurance import CARDS_PAGE, VISITS_PAGE
 from db.queries.json_forms import (
     BENEFIT,
     CARD,
+    CONTRIBUTION_PERIOD,
     HEALTH_CONTRIBUTION,
+    PERIOD_EMPLOYER_JOIN,
     VISIT,
     Forms,
     Leaf,
+    Leaves,
     Many,
     Obj,
 )
-from db.queries.social_insurance import BENEFITS_PAGE
+from db.queries.social_insurance import BENEFITS_PAGE, CONTRIBUTION_PERIODS_PAGE
 from db.session import Query
 from graph.compiled.batches import PAGED_KEYS, Key
 from graph.compiled.info import Batch, PlanInfo
@@ -65,13 +68,34 @@ class Page:
     node: Forms
     params: Callable[[PageArgs], dict[str, Any]]
     """The statement's filter parameters, as the loader passes them (graph.loaders)."""
+    joins: str = ""
+    """Joined to each page row `e` (db.queries.json_pages.page_statement)."""
 
 
 def _months(args: PageArgs) -> dict[str, Any]:
     return {"start": args.start, "end": args.end}
 
 
+def _periods(args: PageArgs) -> dict[str, Any]:
+    return {
+        **_months(args),
+        "schemes": list(args.schemes) if args.schemes else None,
+        "employer": args.employer_id,
+    }
+
+
+_PERIODS: Final = Page(
+    CONTRIBUTION_PERIODS_PAGE,
+    "from_month",
+    date,
+    CONTRIBUTION_PERIOD,
+    _periods,
+    PERIOD_EMPLOYER_JOIN.format(row=sql.EDGE),
+)
+
 PAGES: Final[Mapping[tuple[str, str], Page]] = {
+    ("SocialInsurance", "contributionPeriods"): _PERIODS,
+    ("UnemploymentInsurance", "contributionPeriods"): _PERIODS,
     ("SocialInsurance", "benefits"): Page(BENEFITS_PAGE, "period_from", date, BENEFIT, _months),
     ("HealthInsurance", "cards"): Page(CARDS_PAGE, "valid_from", date, CARD, _months),
     ("HealthInsurance", "contributions"): Page(
@@ -140,6 +164,10 @@ def _field(field: "FieldPlan", source: str, forms: Forms) -> str:
     if form is None or field.index >= 0 or field.resolver.permissions:
         raise NotWritten(f"{field.parent_type}.{field.field_name}")
     value = form(source)
+    if isinstance(value, Leaves):
+        if field.leaf is None or not field.is_list or not field.item_nonnull:
+            raise NotWritten(f"{field.parent_type}.{field.field_name}")
+        return sql.leaves(value.sql, _leaf(field.leaf, "u.x"))
     if isinstance(value, Leaf):
         if field.leaf is None or field.is_list or (field.nonnull and value.nullable):
             raise NotWritten(f"{field.parent_type}.{field.field_name}")
@@ -185,7 +213,7 @@ def written_page(field: "FieldPlan") -> Batch | None:
         value = _object(field.single, sql.EDGE, _connection(page))
     except (NotWritten, sql.TooWide):
         return None
-    query = sql.page_statement(page.query.name, page.query, "person_id", value)
+    query = sql.page_statement(page.query.name, page.query, "person_id", value, page.joins)
     return _batch(page, query, key)
 
 
