@@ -68,8 +68,12 @@ def leaf_datetime(value: str) -> str:
 
 def leaf_float(value: str) -> str:
     """Float: PostgreSQL writes a float8 as the shortest text that reads back the same, as
-    Python does (an integral value without its `.0`: the same number to any JSON reader)."""
-    return f"({value})::float8"
+    Python does, except an integral value, which Python writes with `.0` (a reader would take
+    8 for an integer, 8.0 for a float). From 1e15 both write an exponent: a float either way."""
+    return (
+        f"CASE WHEN ({value}) = trunc({value}) AND abs({value}) < 1e15"
+        f" THEN (trunc({value})::text || '.0')::json ELSE to_json(({value})::float8) END"
+    )
 
 
 def leaf_text(value: str) -> str:

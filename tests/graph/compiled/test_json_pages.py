@@ -238,7 +238,18 @@ LEAVES: list[tuple[str, str, list[Any]]] = [
     (
         "Float",
         "numeric",
-        [Decimal("17.5"), Decimal("25"), Decimal("0.1"), Decimal("0.00001"), Decimal("123456.75")],
+        [
+            Decimal("17.5"),
+            Decimal("25"),
+            Decimal("8.00"),
+            Decimal("0"),
+            Decimal("-3"),
+            Decimal("0.1"),
+            Decimal("0.00001"),
+            Decimal("123456.75"),
+            Decimal("1e15"),
+            Decimal("1e16"),
+        ],
     ),
     ("String", "text", ["", "Nguyễn Thị Ánh", 'quote " and \\ back', "tab\tline\nnul-free \x01"]),
     ("ID", "bigint", [1, 2**53 + 1]),
@@ -257,7 +268,8 @@ def test_each_leaf_is_written_as_its_scalar_writes_it(
     type_ = _type(type_name)
     for value in values:
         expected = _python_value(conn, type_, value, sql_type)
-        assert _written_value(conn, _leaf(type_, "{v}"), value, sql_type) == expected, value
+        written = _written_value(conn, _leaf(type_, "{v}"), value, sql_type)
+        assert (type(written), written) == (type(expected), expected), value
 
 
 _ENUMS = [t for t in schema._schema.type_map.values() if isinstance(t, CustomGraphQLEnumType)]
