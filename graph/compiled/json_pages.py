@@ -148,40 +148,45 @@ def _enum_names(type_: CustomGraphQLEnumType) -> list[tuple[str, str]]:
     return names
 
 
-def _object(plan: "ObjectPlan", source: str, forms: Forms) -> str:
-    by_key = {f.key: f for f in plan.fields}
-    pairs = []
-    for key, typename in plan.template.items():
-        field = by_key.get(key)
-        pairs.append(
-            (key, sql.literal(typename) if field is None else _field(field, source, forms))
-        )
-    return sql.json_object(pairs)
+class _Writer:
+    """A selection's JSON expression, and the joins its leaves read."""
 
+    def __init__(self) -> None:
+        self.joins: dict[str, str] = {}
 
-def _field(field: "FieldPlan", source: str, forms: Forms) -> str:
-    form = forms.get(field.field_name)
-    if form is None or field.index >= 0 or field.resolver.permissions:
-        raise NotWritten(f"{field.parent_type}.{field.field_name}")
-    value = form(source)
-    if isinstance(value, Leaves):
-        if field.leaf is None or not field.is_list or not field.item_nonnull:
+    def object(self, plan: "ObjectPlan", source: str, forms: Forms) -> str:
+        by_key = {f.key: f for f in plan.fields}
+        pairs = []
+        for key, typename in plan.template.items():
+            field = by_key.get(key)
+            value = sql.literal(typename) if field is None else self.field(field, source, forms)
+            pairs.append((key, value))
+        return sql.json_object(pairs)
+
+    def field(self, field: "FieldPlan", source: str, forms: Forms) -> str:
+        form = forms.get(field.field_name)
+        if form is None or field.index >= 0 or field.resolver.permissions:
             raise NotWritten(f"{field.parent_type}.{field.field_name}")
-        return sql.leaves(value.sql, _leaf(field.leaf, "u.x"))
-    if isinstance(value, Leaf):
-        if field.leaf is None or field.is_list or (field.nonnull and value.nullable):
+        value = form(source)
+        if isinstance(value, Leaves):
+            if field.leaf is None or not field.is_list or not field.item_nonnull:
+                raise NotWritten(f"{field.parent_type}.{field.field_name}")
+            return sql.leaves(value.sql, _leaf(field.leaf, "u.x"))
+        if isinstance(value, Leaf):
+            if field.leaf is None or field.is_list or (field.nonnull and value.nullable):
+                raise NotWritten(f"{field.parent_type}.{field.field_name}")
+            self.joins.update(value.joins)
+            return _leaf(field.leaf, value.sql)
+        if field.single is None:
+            raise NotWritten(f"{field.parent_type}.{field.field_name}: a union")
+        if isinstance(value, Many):
+            if not field.is_list or not field.item_nonnull:
+                raise NotWritten(f"{field.parent_type}.{field.field_name}")
+            return value.aggregate(self.object(field.single, value.row, value.forms))
+        if field.is_list or (field.nonnull and value.is_null is not None):
             raise NotWritten(f"{field.parent_type}.{field.field_name}")
-        return _leaf(field.leaf, value.sql)
-    if field.single is None:
-        raise NotWritten(f"{field.parent_type}.{field.field_name}: a union")
-    if isinstance(value, Many):
-        if not field.is_list or not field.item_nonnull:
-            raise NotWritten(f"{field.parent_type}.{field.field_name}")
-        return value.aggregate(_object(field.single, value.row, value.forms))
-    if field.is_list or (field.nonnull and value.is_null is not None):
-        raise NotWritten(f"{field.parent_type}.{field.field_name}")
-    written = _object(field.single, value.source, value.forms)
-    return written if value.is_null is None else sql.nullable_object(value.is_null, written)
+        written = self.object(field.single, value.source, value.forms)
+        return written if value.is_null is None else sql.nullable_object(value.is_null, written)
 
 
 def _connection(page: Page) -> Forms:
@@ -209,11 +214,13 @@ def written_page(field: "FieldPlan") -> Batch | None:
     key = PAGED_KEYS.get((field.parent_type, field.field_name))
     if page is None or key is None or field.single is None or field.is_list:
         return None
+    writer = _Writer()
     try:
-        value = _object(field.single, sql.EDGE, _connection(page))
+        value = writer.object(field.single, sql.EDGE, _connection(page))
     except (NotWritten, sql.TooWide):
         return None
-    query = sql.page_statement(page.query.name, page.query, "person_id", value, page.joins)
+    joins = " ".join((page.joins, *writer.joins.values()))
+    query = sql.page_statement(page.query.name, page.query, "person_id", value, joins)
     return _batch(page, query, key)
 
 
