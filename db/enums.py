@@ -87,7 +87,7 @@ ARMED_FORCES: Final = (
 )
 """Law 41/2024 art. 2(1)(đ)–(e) (Law 58/2014 art. 2(1)(đ)–(e) before it): officers,
 professional soldiers, police, cipher staff, and conscripts (with cadets on an allowance); their
-rates are db.contribution_shares.category_shares."""
+rates are the database's employer_rate_pct and employee_rate_pct (migration 0019)."""
 
 
 class PaymentMethod(StrEnum):

@@ -143,7 +143,7 @@ class ContributionPeriod(Base):
     state_support_pct: Mapped[int | None] = mapped_column(SmallInteger)
     state_support_months: Mapped[int | None] = mapped_column(SmallInteger)
     # Đối tượng: the participant category the row was contributed under, whose rates its
-    # amounts follow (db.contribution_shares.category_shares; migration 0014). NULL: not
+    # amounts follow (employer_rate_pct, employee_rate_pct: migrations 0014, 0019). NULL: not
     # recorded, read as an ordinary compulsory member (or the voluntary contributor).
     participant_category: Mapped[str | None] = mapped_column(Text)
 

@@ -29,6 +29,7 @@ from db.models import (
 )
 from db.queries.compile import align_many, align_one, carried, carry, compile_query, int_keys
 from db.queries.paging import PageParams, fetch_pages, fetch_rows, keyset_page, overlapping
+from db.queries.period_values import period_values
 from db.rules import MATERNITY_WORKING_DAYS
 from db.session import Reader, Row
 
@@ -55,6 +56,9 @@ EMPLOYER = "employer__"
 """The prefix of the employer a contribution period's row carries (compile.carried): the
 `employer` of a page's periods then costs no statement of its own."""
 
+# A period's months, amounts and state support (db.queries.period_values) are page columns:
+# computed on the page's rows, not on every row of the history the page is ranked among.
+
 _periods = ContributionPeriod.__table__
 _employer = Employer.__table__.alias("period_employer")
 CONTRIBUTION_PERIODS_PAGE = compile_query(
@@ -76,7 +80,7 @@ CONTRIBUTION_PERIODS_PAGE = compile_query(
                 _periods.c.employer_id == cast(bindparam("employer"), BigInteger),
             ),
         ),
-        page_columns=lambda _rows: carry(EMPLOYER, list(_employer.c)),
+        page_columns=lambda rows: [*carry(EMPLOYER, list(_employer.c)), *period_values(rows)],
         page_join=lambda rows: (
             _employer,
             and_(rows.c._first, _employer.c.id == rows.c.employer_id),

@@ -306,7 +306,7 @@ class _Life:
     def _armed(self) -> None:
         """A career officer of the army or police, on the rank coefficient scale: the rows carry
         the officer's category, pay the accident fund (Decree 58/2020 art. 4) and never BHTN
-        (db.contribution_shares.category_shares)."""
+        (employer_rate_pct and employee_rate_pct, migration 0019)."""
         rng, p = self.rng, self.p
         category = retirement.armed_category(p).value
         first = max(

@@ -1,18 +1,12 @@
 """Social insurance (BHXH): participant record, contribution history, totals and benefits."""
 
 from datetime import date
-from functools import cached_property
 from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
 from db import enums as db_enums
 from db.bhyt_rules import today
-from db.contribution_shares import (
-    Amounts,
-    period_amounts,
-    state_support_vnd,
-)
 from db.enums import (
     BenefitRegime,
     ContributionNote,
@@ -57,6 +51,8 @@ class Allowances:
     )
 )
 class ContributionPeriod:
+    # The row's months, amounts and state support come computed with it (its statement's
+    # columns, db.queries.period_values): the one definition of them.
     row: strawberry.Private[Row]
 
     @strawberry.field(description="Chế độ — the scheme this row belongs to.")
@@ -78,7 +74,7 @@ class ContributionPeriod:
         )
     )
     def months(self) -> int:
-        return months_between(self.row["from_month"], self.row["to_month"])
+        return self.row["months"]  # type: ignore[no-any-return]
 
     @strawberry.field(description="Chức vụ, công việc — job title.")
     def job_title(self) -> str | None:
@@ -122,8 +118,7 @@ class ContributionPeriod:
         )
     )
     def employer_amount_vnd(self) -> Vnd | None:
-        amounts = self._amounts
-        return Vnd(amounts.employer) if amounts else None
+        return self.row["employer_amount_vnd"]  # type: ignore[no-any-return]
 
     @strawberry.field(
         description=(
@@ -133,8 +128,7 @@ class ContributionPeriod:
         )
     )
     def employee_amount_vnd(self) -> Vnd | None:
-        amounts = self._amounts
-        return Vnd(amounts.employee) if amounts else None
+        return self.row["employee_amount_vnd"]  # type: ignore[no-any-return]
 
     @strawberry.field(
         description=(
@@ -176,8 +170,7 @@ class ContributionPeriod:
         )
     )
     def state_support_vnd(self) -> Vnd | None:
-        amount = state_support_vnd(self.row["from_month"], self.row["state_support_pct"])
-        return Vnd(amount) if amount is not None else None
+        return self.row["state_support_vnd"]  # type: ignore[no-any-return]
 
     @strawberry.field(
         description=(
@@ -188,27 +181,8 @@ class ContributionPeriod:
         )
     )
     def participant_category(self) -> ParticipantCategory | None:
-        return self._category()
-
-    def _category(self) -> db_enums.ParticipantCategory | None:
         value = self.row["participant_category"]
         return db_enums.ParticipantCategory(value) if value else None
-
-    @cached_property
-    def _amounts(self) -> Amounts | None:
-        """Once per row: both amount fields read it. Not a process-wide cache: rows rarely share
-        their inputs, and every entry of one would be a long-lived object for the collector."""
-        r = self.row
-        return period_amounts(
-            db_enums.Scheme(r["scheme"]),
-            r["from_month"],
-            r["salary_vnd"],
-            r["salary_coefficient"],
-            r["position_allowance"],
-            r["seniority_allowance_pct"],
-            self._category(),
-            db_enums.ContributionNote.MATERNITY in r["notes"],
-        )
 
     @strawberry.field(
         description=(
@@ -529,14 +503,6 @@ def contribution_periods_key(
 
 def contribution_page(rows: list[Row], first: int) -> Connection[ContributionPeriod]:
     return connection(rows, first, "from_month", lambda r: ContributionPeriod(row=r))
-
-
-def months_between(start: date, end: date | None) -> int:
-    """Months of a row that count: up to the current month only, never negative (a row that
-    starts later counts 0; its months are prepaid or not yet due)."""
-    this_month = today().replace(day=1)
-    last = min(end or this_month, this_month)
-    return max(0, (last.year - start.year) * 12 + last.month - start.month + 1)
 
 
 def _float(value: Any) -> float | None:

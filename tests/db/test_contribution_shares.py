@@ -1,23 +1,22 @@
-"""The employer's and employee's shares over a book's history (db/contribution_shares.py), on
-hand-computed cases."""
+"""The employer's and employee's shares over a book's history, and the state's support, as the
+periods page computes them (db.queries.period_values, migration 0019), on hand-computed cases;
+and the contribution salary the seeds compute in Python (db/contribution_shares.py)."""
 
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
+import psycopg
 import pytest
+from psycopg.rows import dict_row
 
-from db.contribution_shares import (
-    Amounts,
-    Shares,
-    base_salary,
-    category_shares,
-    contribution_salary,
-    monthly_amounts,
-    period_amounts,
-    shares,
-    state_support_vnd,
-)
-from db.enums import ParticipantCategory, Scheme
+from db.contribution_shares import base_salary, contribution_salary
+from db.enums import ContributionNote, ParticipantCategory, Scheme
+from db.queries.social_insurance import CONTRIBUTION_PERIODS_PAGE
+from tests.factories import person as persons
+from tests.factories.employer import employer
+from tests.factories.person import insert
+from tests.factories.reference import office
 
 C, U, A, V = (
     Scheme.COMPULSORY_SOCIAL,
@@ -25,6 +24,72 @@ C, U, A, V = (
     Scheme.OCCUPATIONAL_ACCIDENT,
     Scheme.VOLUNTARY_SOCIAL,
 )
+_PC = ParticipantCategory
+_RATE_SALARY = 100_000_000
+"""A salary on which each percent of a rate is 1,000,000 VND: the amounts show the rates."""
+
+
+def _period(
+    conn: psycopg.Connection,
+    scheme: Scheme,
+    month: date,
+    *,
+    salary_vnd: int | None = None,
+    coefficient: str | None = None,
+    position: str | None = None,
+    seniority: str | None = None,
+    category: ParticipantCategory | None = None,
+    maternity: bool = False,
+    support_pct: int | None = None,
+) -> dict[str, Any]:
+    """One row of its own person's book, read back through the periods page statement."""
+    holder = persons.person(conn)["id"]
+    unit = None if scheme is V else employer(conn, office(conn))["id"]
+    if scheme is U:  # BHTN months need BHXH months under them
+        insert(
+            conn,
+            "contribution_period",
+            {
+                "person_id": holder, "scheme": C, "from_month": date(1990, 1, 1),
+                "employer_id": unit, "salary_vnd": 5_000_000, "rate_pct": 25,
+            },
+        )  # fmt: skip
+    row = insert(
+        conn,
+        "contribution_period",
+        {
+            "person_id": holder,
+            "scheme": scheme,
+            "from_month": month,
+            "to_month": month,
+            "employer_id": unit,
+            "salary_vnd": salary_vnd,
+            "salary_coefficient": None if coefficient is None else Decimal(coefficient),
+            "position_allowance": None if position is None else Decimal(position),
+            "seniority_allowance_pct": None if seniority is None else Decimal(seniority),
+            "rate_pct": 1,
+            "participant_category": category,
+            "notes": [ContributionNote.MATERNITY] if maternity else [],
+            "state_support_pct": support_pct,
+            "state_support_months": None if support_pct is None else 12,
+        },
+    )
+    params = {
+        "keys": [holder], "limit": 10, "after_sort": None, "after_id": None,
+        "schemes": None, "start": None, "end": None, "employer": None,
+    }  # fmt: skip
+    with conn.cursor(row_factory=dict_row) as cur:
+        cur.execute(CONTRIBUTION_PERIODS_PAGE.sql, params)
+        return next(r for r in cur.fetchall() if r["id"] == row["id"])
+
+
+def _amounts(row: dict[str, Any]) -> tuple[int | None, int | None]:
+    return row["employer_amount_vnd"], row["employee_amount_vnd"]
+
+
+def _rates(employer: str, employee: str) -> tuple[int, int]:
+    """The amounts on `_RATE_SALARY` of these percents."""
+    return int(Decimal(employer) * _RATE_SALARY / 100), int(Decimal(employee) * _RATE_SALARY / 100)
 
 
 @pytest.mark.parametrize(
@@ -51,13 +116,18 @@ C, U, A, V = (
         (V, date(2014, 1, 1), "0", "22"),
     ],
 )
-def test_shares(scheme: Scheme, month: date, employer: str, employee: str) -> None:
-    assert shares(scheme, month) == Shares(Decimal(employer), Decimal(employee))
+def test_shares(
+    conn: psycopg.Connection, scheme: Scheme, month: date, employer: str, employee: str
+) -> None:
+    row = _period(conn, scheme, month, salary_vnd=_RATE_SALARY)
+    assert _amounts(row) == _rates(employer, employee)
 
 
-def test_combined_compulsory_rate_is_the_books_rate_pct() -> None:
-    assert shares(C, date(2024, 1, 1)).total == 25
-    assert shares(U, date(2022, 1, 1)).total == 1
+def test_combined_compulsory_rate_is_the_books_rate_pct(conn: psycopg.Connection) -> None:
+    bhxh = _amounts(_period(conn, C, date(2024, 1, 1), salary_vnd=_RATE_SALARY))
+    bhtn = _amounts(_period(conn, U, date(2022, 1, 1), salary_vnd=_RATE_SALARY))
+    assert bhxh == _rates("17", "8")  # 25 % together
+    assert bhtn == _rates("0", "1")  # 1 % together
 
 
 @pytest.mark.parametrize(
@@ -71,15 +141,18 @@ def test_combined_compulsory_rate_is_the_books_rate_pct() -> None:
         (date(2026, 7, 1), 2_530_000),
     ],
 )
-def test_base_salary(month: date, amount: int | None) -> None:
+def test_base_salary(conn: psycopg.Connection, month: date, amount: int | None) -> None:
     assert base_salary(month) == amount
+    # A coefficient of 1.00 without allowances is the base salary: the employee's BHTN is 1 %.
+    row = _period(conn, U, month, coefficient="1.00")
+    assert row["employee_amount_vnd"] == (None if amount is None else amount // 100)
 
 
 def test_salary_in_vnd_is_itself() -> None:
     assert contribution_salary(date(2024, 7, 1), 10_000_000, None, None, None) == 10_000_000
 
 
-def test_coefficient_salary() -> None:
+def test_coefficient_salary(conn: psycopg.Connection) -> None:
     # (2.34 + 0.20) × 2,340,000 = 5,943,600; + 5 % seniority = 6,240,780
     salary = contribution_salary(
         date(2024, 7, 1), None, Decimal("2.34"), Decimal("0.20"), Decimal(5)
@@ -89,36 +162,45 @@ def test_coefficient_salary() -> None:
     assert contribution_salary(date(2020, 1, 1), None, Decimal("2.34"), None, None) == Decimal(
         "3486600"
     )
+    # The statement's: 17 % of 6,240,780 = 1,060,932.6 → 1,060,933; 8 % = 499,262.4 → 499,262.
+    row = _period(conn, C, date(2024, 7, 1), coefficient="2.34", position="0.20", seniority="5")
+    assert _amounts(row) == (1_060_933, 499_262)
+    # 17 % of 3,486,600 = 592,722; 8 % = 278,928.
+    assert _amounts(_period(conn, C, date(2020, 1, 1), coefficient="2.34")) == (592_722, 278_928)
 
 
-def test_coefficient_salary_before_the_known_base_salaries_is_unknown() -> None:
+def test_coefficient_salary_before_the_known_base_salaries_is_unknown(
+    conn: psycopg.Connection,
+) -> None:
     assert contribution_salary(date(1990, 1, 1), None, Decimal("2.34"), None, None) is None
+    # No salary, no amounts.
+    assert _amounts(_period(conn, C, date(1990, 1, 1), coefficient="2.34")) == (None, None)
 
 
 @pytest.mark.parametrize(
     ("scheme", "month", "salary", "expected"),
     [
-        (C, date(2024, 7, 1), 10_000_000, Amounts(1_700_000, 800_000)),
-        (C, date(2015, 1, 1), 5_000_000, Amounts(900_000, 400_000)),
-        (A, date(2024, 7, 1), 6_240_780, Amounts(31_204, 0)),  # 31,203.9 rounds up
-        (A, date(2024, 7, 1), 4_999_900, Amounts(25_000, 0)),  # 24,999.5: half up
-        (U, date(2022, 1, 1), 7_000_000, Amounts(0, 70_000)),
-        (U, date(2023, 1, 1), 7_000_000, Amounts(70_000, 70_000)),
-        (V, date(2024, 1, 1), 1_500_000, Amounts(0, 330_000)),
+        (C, date(2024, 7, 1), 10_000_000, (1_700_000, 800_000)),
+        (C, date(2015, 1, 1), 5_000_000, (900_000, 400_000)),
+        (A, date(2024, 7, 1), 6_240_780, (31_204, 0)),  # 31,203.9 rounds up
+        (A, date(2024, 7, 1), 4_999_900, (25_000, 0)),  # 24,999.5: half up
+        (U, date(2022, 1, 1), 7_000_000, (0, 70_000)),
+        (U, date(2023, 1, 1), 7_000_000, (70_000, 70_000)),
+        (V, date(2024, 1, 1), 1_500_000, (0, 330_000)),
     ],
 )
-def test_monthly_amounts(scheme: Scheme, month: date, salary: int, expected: Amounts) -> None:
-    assert monthly_amounts(scheme, month, Decimal(salary)) == expected
+def test_monthly_amounts(
+    conn: psycopg.Connection, scheme: Scheme, month: date, salary: int, expected: tuple[int, int]
+) -> None:
+    assert _amounts(_period(conn, scheme, month, salary_vnd=salary)) == expected
 
 
-def test_maternity_months_are_paid_by_nobody() -> None:
-    assert monthly_amounts(C, date(2024, 7, 1), Decimal(10_000_000), maternity=True) == Amounts(
-        0, 0
-    )
-
-
-def test_no_salary_no_amounts() -> None:
-    assert monthly_amounts(C, date(2024, 7, 1), None) is None
+def test_maternity_months_are_paid_by_nobody(conn: psycopg.Connection) -> None:
+    row = _period(conn, C, date(2024, 7, 1), salary_vnd=10_000_000, maternity=True)
+    assert _amounts(row) == (0, 0)
+    # Without a salary, still nothing known.
+    row = _period(conn, C, date(1990, 1, 1), coefficient="2.34", maternity=True)
+    assert _amounts(row) == (None, None)
 
 
 @pytest.mark.parametrize(
@@ -137,13 +219,14 @@ def test_no_salary_no_amounts() -> None:
         (date(2024, 1, 1), None, None),
     ],
 )
-def test_state_support(month: date, pct: int | None, amount: int | None) -> None:
-    assert state_support_vnd(month, pct) == amount
+def test_state_support(
+    conn: psycopg.Connection, month: date, pct: int | None, amount: int | None
+) -> None:
+    row = _period(conn, V, month, salary_vnd=1_500_000, support_pct=pct)
+    assert row["state_support_vnd"] == amount
 
 
 # --- the armed forces (Law 41/2024 art. 2(1)(đ)–(e)) ---------------------------------------
-
-_PC = ParticipantCategory
 
 
 @pytest.mark.parametrize(
@@ -154,105 +237,101 @@ _PC = ParticipantCategory
         (_PC.ARMED_FORCES_OFFICER, A, date(2016, 7, 1), ("1", "0")),  # Decree 37/2016
         (_PC.POLICE_OFFICER, A, date(2025, 1, 1), ("0.5", "0")),  # Decree 58/2020 art. 4
         (_PC.PROFESSIONAL_SOLDIER, A, date(2021, 8, 1), ("0", "0")),  # Resolution 68/NQ-CP
-        (_PC.CIPHER_STAFF, U, date(2025, 1, 1), None),  # no BHTN for the armed forces
-        (_PC.POLICE_OFFICER, V, date(2025, 1, 1), None),
         (_PC.CONSCRIPT, C, date(2015, 12, 1), None),  # covered from 1/2016 (Law 58/2014)
-        (_PC.CONSCRIPT, C, date(2025, 1, 1), ("22", "0")),  # the unit pays, on the base salary
-        (_PC.CONSCRIPT, A, date(2016, 1, 1), ("1", "0")),  # Law 58/2014 art. 86(3)(a)
-        (_PC.CONSCRIPT, A, date(2025, 1, 1), ("0.5", "0")),
-        (_PC.CONSCRIPT, U, date(2025, 1, 1), None),
-        (_PC.EMPLOYEE, U, date(2025, 1, 1), ("1", "1")),  # everyone else: `shares`
+        (_PC.EMPLOYEE, U, date(2025, 1, 1), ("1", "1")),  # everyone else: the general rates
         (None, C, date(2025, 1, 1), ("17", "8")),
     ],
 )
 def test_category_shares(
+    conn: psycopg.Connection,
     category: ParticipantCategory | None,
     scheme: Scheme,
     month: date,
     expected: tuple[str, str] | None,
 ) -> None:
-    want = None if expected is None else Shares(Decimal(expected[0]), Decimal(expected[1]))
-    assert category_shares(category, scheme, month) == want
+    row = _period(conn, scheme, month, salary_vnd=_RATE_SALARY, category=category)
+    assert _amounts(row) == ((None, None) if expected is None else _rates(*expected))
 
 
-def test_an_officers_month_in_2016() -> None:
+@pytest.mark.parametrize(
+    ("category", "scheme", "month", "expected"),
+    [
+        (_PC.CONSCRIPT, C, date(2025, 1, 1), ("22", "0")),  # the unit pays, on the base salary
+        (_PC.CONSCRIPT, A, date(2016, 1, 1), ("1", "0")),  # Law 58/2014 art. 86(3)(a)
+        (_PC.CONSCRIPT, A, date(2025, 1, 1), ("0.5", "0")),
+        (_PC.CIPHER_STAFF, U, date(2025, 1, 1), None),  # no BHTN for the armed forces
+        (_PC.POLICE_OFFICER, V, date(2025, 1, 1), None),
+        (_PC.CONSCRIPT, U, date(2025, 1, 1), None),
+    ],
+)
+def test_category_rates(
+    conn: psycopg.Connection,
+    category: ParticipantCategory,
+    scheme: Scheme,
+    month: date,
+    expected: tuple[str, str] | None,
+) -> None:
+    """Rates the salary does not show (a conscript's are on the base salary) or that no row
+    can have (the table refuses the armed forces' BHTN and voluntary rows), asked of the rate
+    functions themselves."""
+    with conn.cursor() as cur:
+        cur.execute(
+            "SELECT employer_rate_pct(%(s)s, %(c)s, %(m)s), employee_rate_pct(%(s)s, %(c)s, %(m)s)",
+            {"s": scheme, "c": category, "m": month},
+        )
+        got = cur.fetchone()
+    assert got == ((None, None) if expected is None else tuple(map(Decimal, expected)))
+
+
+def test_an_officers_month_in_2016(conn: psycopg.Connection) -> None:
     # Đại úy: 5.40 × 1,210,000 (base salary from 5/2016) × 1.08 (8 % seniority) = 7,056,720.
     month = date(2016, 7, 1)
     salary = contribution_salary(month, None, Decimal("5.40"), None, Decimal(8))
     assert salary == 7_056_720
     officer = _PC.ARMED_FORCES_OFFICER
     # 18 % = 1,270,209.6 → 1,270,210 from the unit; 8 % = 564,537.6 → 564,538 from the officer.
-    assert monthly_amounts(C, month, salary, category=officer) == Amounts(1_270_210, 564_538)
+    row = _period(conn, C, month, coefficient="5.40", seniority="8", category=officer)
+    assert _amounts(row) == (1_270_210, 564_538)
     # The accident fund's own 1 % from 7/2016: 70,567.2 → 70,567.
-    assert monthly_amounts(A, month, salary, category=officer) == Amounts(70_567, 0)
+    row = _period(conn, A, month, coefficient="5.40", seniority="8", category=officer)
+    assert _amounts(row) == (70_567, 0)
 
 
-def test_an_officers_month_in_2025() -> None:
+def test_an_officers_month_in_2025(conn: psycopg.Connection) -> None:
     # Thiếu tá: 6.00 × 2,340,000 × 1.10 (10 % seniority) = 15,444,000.
     month = date(2025, 1, 1)
     salary = contribution_salary(month, None, Decimal("6.00"), None, Decimal(10))
     assert salary == 15_444_000
     officer = _PC.ARMED_FORCES_OFFICER
     # 17 % = 2,625,480; 8 % = 1,235,520.
-    assert monthly_amounts(C, month, salary, category=officer) == Amounts(2_625_480, 1_235_520)
-    assert monthly_amounts(U, month, salary, category=officer) is None
+    row = _period(conn, C, month, coefficient="6.00", seniority="10", category=officer)
+    assert _amounts(row) == (2_625_480, 1_235_520)
 
 
-def test_a_police_officers_accident_fund_share() -> None:
+def test_a_police_officers_accident_fund_share(conn: psycopg.Connection) -> None:
     # 15,444,000 × 0.5 % = 77,220, all from the unit.
-    salary = Decimal(15_444_000)
-    got = monthly_amounts(A, date(2025, 1, 1), salary, category=_PC.POLICE_OFFICER)
-    assert got == Amounts(77_220, 0)
+    row = _period(conn, A, date(2025, 1, 1), salary_vnd=15_444_000, category=_PC.POLICE_OFFICER)
+    assert _amounts(row) == (77_220, 0)
 
 
 @pytest.mark.parametrize(
     ("month", "expected"),
     [
         # 2,340,000 × 22 % = 514,800, all by the unit, whatever the conscript's allowance.
-        (date(2025, 1, 1), Amounts(514_800, 0)),
+        (date(2025, 1, 1), (514_800, 0)),
         # 2,530,000 (Decree 161/2026) × 22 % = 556,600.
-        (date(2026, 7, 1), Amounts(556_600, 0)),
+        (date(2026, 7, 1), (556_600, 0)),
     ],
 )
-def test_a_conscripts_month_on_the_base_salary(month: date, expected: Amounts) -> None:
-    allowance = Decimal(936_000)  # 0.40 × 2,340,000: the private's allowance the row shows
-    assert monthly_amounts(C, month, allowance, category=_PC.CONSCRIPT) == expected
-
-
-def test_a_conscripts_accident_fund_on_the_base_salary() -> None:
-    # 2,340,000 × 0.5 % = 11,700 (Decree 58/2020 art. 4(2)).
-    got = monthly_amounts(A, date(2025, 1, 1), None, category=_PC.CONSCRIPT)
-    assert got == Amounts(11_700, 0)
-
-
-@pytest.mark.parametrize(
-    ("scheme", "month", "salary_vnd", "coefficient", "position", "seniority", "category"),
-    [
-        (C, date(2024, 7, 1), 9_000_000, None, None, None, None),
-        (U, date(2021, 11, 1), 5_000_001, None, None, None, None),
-        (C, date(2019, 7, 1), None, Decimal("2.34"), Decimal("0.2"), Decimal("5"), None),
-        (C, date(2019, 7, 1), None, Decimal("2.340"), Decimal("0.20"), Decimal("5.0"), None),
-        (A, date(2016, 3, 1), None, Decimal("4.4"), None, None, ParticipantCategory.CONSCRIPT),
-        (V, date(2020, 1, 1), 1_600_000, None, None, None, None),
-        (C, date(1990, 1, 1), None, Decimal("2.34"), None, None, None),
-    ],
-)
-@pytest.mark.parametrize("maternity", [False, True])
-def test_period_amounts_are_monthly_amounts_on_the_rows_salary(
-    scheme: Scheme,
-    month: date,
-    salary_vnd: int | None,
-    coefficient: Decimal | None,
-    position: Decimal | None,
-    seniority: Decimal | None,
-    category: ParticipantCategory | None,
-    maternity: bool,
+def test_a_conscripts_month_on_the_base_salary(
+    conn: psycopg.Connection, month: date, expected: tuple[int, int]
 ) -> None:
-    """Remembered by equal inputs, numerically equal Decimals included: the same amounts."""
-    salary = contribution_salary(month, salary_vnd, coefficient, position, seniority)
-    expected = monthly_amounts(scheme, month, salary, category=category, maternity=maternity)
-    for _ in range(2):
-        got = period_amounts(
-            scheme, month, salary_vnd, coefficient, position, seniority, category, maternity
-        )
-        assert got == expected
+    # 936,000 = 0.40 × 2,340,000: the private's allowance the row shows
+    row = _period(conn, C, month, salary_vnd=936_000, category=_PC.CONSCRIPT)
+    assert _amounts(row) == expected
+
+
+def test_a_conscripts_accident_fund_on_the_base_salary(conn: psycopg.Connection) -> None:
+    # 2,340,000 × 0.5 % = 11,700 (Decree 58/2020 art. 4(2)), whatever the row's coefficient.
+    row = _period(conn, A, date(2025, 1, 1), coefficient="0.40", category=_PC.CONSCRIPT)
+    assert _amounts(row) == (11_700, 0)

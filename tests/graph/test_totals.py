@@ -10,7 +10,6 @@ import psycopg
 from db import bhyt_rules
 from db.enums import Scheme
 from db.rules import add_months
-from graph.types.social_insurance import months_between
 from tests.factories.book import book
 from tests.factories.person import insert
 from tests.graph.conftest import Api
@@ -133,13 +132,34 @@ async def test_retirement_needs_the_identity_group(api: Api, conn: psycopg.Conne
     ]
 
 
-def test_a_rows_months_never_run_ahead() -> None:
+ROW_MONTHS = """query($id: String!) { person(identificationNumber: $id) { socialInsurance {
+  contributionPeriods(first: 10) { edges { node { fromMonth toMonth months } } }
+} } }"""
+
+
+async def test_a_rows_months_never_run_ahead(api: Api, conn: psycopg.Connection) -> None:
+    """A row's `months`, as its statement counts them to Vietnam's current month."""
+    b = book(conn, periods=0, cards=0, visits=0, benefits=0, claims=0)
     this_month = bhyt_rules.today().replace(day=1)
-    # Ongoing from two months ago: 3; ending next year: to this month only, 3 again.
-    assert months_between(add_months(this_month, -2), None) == 3
-    assert months_between(add_months(this_month, -2), add_months(this_month, 12)) == 3
-    # Starting next month (prepaid, or a row declared ahead): 0, never negative.
-    assert months_between(add_months(this_month, 1), None) == 0
-    assert months_between(add_months(this_month, 1), add_months(this_month, 6)) == 0
-    # A closed row in the past: every month, 1/2024–2/2025 = 14.
-    assert months_between(date(2024, 1, 1), date(2025, 2, 1)) == 14
+    rows = [
+        # Ongoing from two months ago: 3; ending next year: to this month only, 3 again.
+        (add_months(this_month, -2), None, 3),
+        (add_months(this_month, -2), add_months(this_month, 12), 3),
+        # Starting next month (prepaid, or a row declared ahead): 0, never negative.
+        (add_months(this_month, 1), None, 0),
+        (add_months(this_month, 1), add_months(this_month, 6), 0),
+        # A closed row in the past: every month, 1/2024–2/2025 = 14.
+        (date(2024, 1, 1), date(2025, 2, 1), 14),
+    ]
+    for start, end, _ in rows:
+        _row(conn, b.person, Scheme.VOLUNTARY_SOCIAL, from_month=start, to_month=end)
+    officer = api.officer(frozenset({"social_insurance"}))
+    body = await api.query(ROW_MONTHS, officer, {"id": b.person["identification_number"]})
+    edges = body["data"]["person"]["socialInsurance"]["contributionPeriods"]["edges"]
+    got = [(e["node"]["fromMonth"], e["node"]["toMonth"], e["node"]["months"]) for e in edges]
+    expected = [(_year_month(f), _year_month(t), n) for f, t, n in rows]
+    assert sorted(got, key=str) == sorted(expected, key=str)
+
+
+def _year_month(day: date | None) -> str | None:
+    return day.strftime("%Y-%m") if day else None
