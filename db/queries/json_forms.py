@@ -217,6 +217,11 @@ CONTRIBUTION_PERIOD: Final[Forms] = {
         stateSupportPct="state_support_pct",
         stateSupportMonths="state_support_months",
     ),
+    # Computed by the page statement (db.queries.period_values).
+    "months": lambda row: Leaf(f"{row}.months", False),
+    "employerAmountVnd": lambda row: Leaf(f"{row}.employer_amount_vnd", True),
+    "employeeAmountVnd": lambda row: Leaf(f"{row}.employee_amount_vnd", True),
+    "stateSupportVnd": lambda row: Leaf(f"{row}.state_support_vnd", True),
     "notes": lambda row: Leaves(f"{row}.notes"),
     "participantCategory": lambda row: Leaf(f"NULLIF({row}.participant_category, '')", True),
     "settled": lambda row: Leaf(f"({row}.settled_by IS NOT NULL)", False),

@@ -56,8 +56,7 @@ async def test_the_ebook_has_every_page_written_by_postgresql(
     officer = both.compiled.officer(EVERY_SCOPE)
     body = await both.compare(conn, PERSON, officer, {"id": b.person["identification_number"]})
     assert body["data"]["person"]["healthInsurance"]["cards"]["totalCount"] == 3
-    # The book's contribution history asks for months and amounts, which Python computes.
-    assert _written(_plans(both)) == set(PAGES) - {("SocialInsurance", "contributionPeriods")}
+    assert _written(_plans(both)) == set(PAGES)
     assert both.statements[0] == both.statements[1]
 
 
@@ -107,8 +106,9 @@ query Pages(
         edges {
           cursor
           node {
-            scheme fromMonth toMonth jobTitle salaryVnd salaryCoefficient ratePct arduous notes
-            stateSupportPct stateSupportMonths participantCategory settled
+            scheme fromMonth toMonth months jobTitle salaryVnd salaryCoefficient ratePct arduous
+            notes stateSupportPct stateSupportMonths stateSupportVnd participantCategory settled
+            employerAmountVnd employeeAmountVnd
             allowances { position seniorityPct regional }
             employer {
               __typename taxCode name enterpriseCode establishmentDecision organisationIdNumber
