@@ -76,6 +76,8 @@ def _note(info: Info, members: list[HouseholdMember]) -> None:
 class Household:
     row: strawberry.Private[Row]
     relation_of_person: strawberry.Private[str | None] = None
+    listed: strawberry.Private[list[HouseholdMember] | None] = None
+    """The members `_members` gave when this household was found: asked once a request."""
 
     @classmethod
     async def resolve_reference(cls, info: Info, id: strawberry.ID) -> "Household | None":
@@ -93,17 +95,22 @@ class Household:
         if not members:
             return None
         _note(info, members)  # its address and code are theirs: the caller holds them now
-        return cls(row=household)
+        return cls(row=household, listed=members)
 
     @classmethod
     async def of_person(cls, info: Info, person_id: int) -> "Household | None":
         """The household of a person whose HOUSEHOLD group the caller reads (noted by the
         field's guard), unless it does not exist for the caller."""
         membership = await info.context.loaders.household_membership.load(person_id)
-        if membership is None or await _members(info, membership["household_id"]) is None:
+        if membership is None:
+            return None
+        members = await _members(info, membership["household_id"])
+        if members is None:
             return None
         household = await info.context.loaders.household.load(membership["household_id"])
-        return cls(row=household, relation_of_person=membership["relation_to_head"])
+        return cls(
+            row=household, relation_of_person=membership["relation_to_head"], listed=members
+        )
 
     @strawberry.field(description="Mã hộ — household ID.")
     def id(self) -> strawberry.ID:
@@ -135,6 +142,8 @@ class Household:
         )
     )
     async def members(self, info: Info) -> list[HouseholdMember]:
-        members = await _members(info, self.row["id"]) or []
+        members = self.listed
+        if members is None:
+            members = await _members(info, self.row["id"]) or []
         _note(info, members)
         return members
