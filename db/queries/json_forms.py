@@ -19,6 +19,7 @@ from sqlalchemy import Column, Table
 from db.models.employer import Employer
 from db.models.health_contribution import HealthInsuranceContribution
 from db.models.health_insurance import HealthInsuranceCard, MedicalVisit
+from db.models.reference import HealthFacility
 from db.models.social_insurance import Benefit, ContributionPeriod
 
 
@@ -37,6 +38,8 @@ class Obj:
     source: str
     forms: "Forms"
     is_null: str | None = None
+    joins: tuple[tuple[str, str], ...] = ()
+    """As a Leaf's: what `source` reads."""
 
 
 @dataclass(frozen=True)
@@ -80,9 +83,8 @@ def _name_in(table: str) -> Form:
     of the small table per statement instead of a look-up per row."""
 
     def name(code: str) -> Leaf:
-        alias = f"{table}_{hashlib.sha1(code.encode()).hexdigest()[:10]}"
-        join = f"LEFT JOIN {table} {alias} ON {alias}.code = {code}"
-        return Leaf(f"{alias}.name", False, ((alias, join),))
+        alias, joins = _joined(table, "code", code)
+        return Leaf(f"{alias}.name", False, joins)
 
     return name
 
@@ -97,15 +99,23 @@ LEGACY_PROVINCE: Final[Forms] = {"code": _code, "name": _name_in("legacy_provinc
 """Province.legacy, over a pre-2025 province code."""
 
 
-def _jsonb_text(key: str) -> Form:
-    return lambda row: Leaf(f"({row}->>'{key}')", False)
+def _joined(table: str, on: str, code: str) -> tuple[str, tuple[tuple[str, str], ...]]:
+    """An alias of `table` joined on its `on` column equal to `code`, and the join."""
+    alias = f"{table}_{hashlib.sha1(code.encode()).hexdigest()[:10]}"
+    return alias, ((alias, f"LEFT JOIN {table} {alias} ON {alias}.{on} = {code}"),)
 
 
-FACILITY: Final[Forms] = {
-    **{field: _jsonb_text(field) for field in ("code", "name", "address", "tier")},
-    "province": lambda row: Obj(f"({row}->>'province_code')", PROVINCE),
+FACILITY_ROW: Final[Forms] = {
+    **columns(HealthFacility, code="code", name="name", address="address", tier="tier"),
+    "province": lambda row: Obj(f"{row}.province_code", PROVINCE),
 }
-"""HealthFacility.from_row, over the facility's `to_jsonb` row (every column of it not null)."""
+"""graph.types.reference.HealthFacility.from_row, over a health_facility row."""
+
+
+def _facility(code: str) -> Obj:
+    """The facility of a foreign key: the page statement's `to_jsonb` of it is for Python."""
+    alias, joins = _joined("health_facility", "code", code)
+    return Obj(alias, FACILITY_ROW, joins=joins)
 
 
 BENEFIT: Final[Forms] = {
@@ -151,7 +161,7 @@ CARD: Final[Forms] = {
     "status": lambda row: Leaf(f"{row}.status", False),
     "fiveYearDate": lambda row: Leaf(f"{row}.five_year_date", True),
     "province": lambda row: Obj(f"{row}.province_code", LEGACY_PROVINCE),
-    "initialFacility": lambda row: Obj(f"{row}.initial_facility", FACILITY),
+    "initialFacility": lambda row: _facility(f"{row}.initial_facility_code"),
 }
 
 VISIT: Final[Forms] = {
@@ -168,7 +178,7 @@ VISIT: Final[Forms] = {
         fundPaidVnd="fund_paid_vnd",
         patientPaidVnd="patient_paid_vnd",
     ),
-    "facility": lambda row: Obj(f"{row}.facility", FACILITY),
+    "facility": lambda row: _facility(f"{row}.facility_code"),
 }
 
 HEALTH_CONTRIBUTION: Final[Forms] = columns(

@@ -72,7 +72,7 @@ def leaf_float(value: str) -> str:
     8 for an integer, 8.0 for a float). From 1e15 both write an exponent: a float either way."""
     return (
         f"CASE WHEN ({value}) = trunc({value}) AND abs({value}) < 1e15"
-        f" THEN (trunc({value})::text || '.0')::json ELSE to_json(({value})::float8) END"
+        f" THEN to_json(trunc(({value})::numeric, 1)) ELSE to_json(({value})::float8) END"
     )
 
 
@@ -118,7 +118,10 @@ def edges(edge_sql: str) -> str:
 
 
 def leaves(array: str, leaf: str) -> str:
-    """The elements `x` of `array` as a JSON array, each written by `leaf` (over `x`), in order."""
+    """The elements `x` of `array` as a JSON array, each written by `leaf` (over `x`), in order;
+    the array itself where they are written as they are."""
+    if leaf == "u.x":
+        return f"to_json({array})"
     return (
         f"(SELECT COALESCE(json_agg({leaf} ORDER BY u.o), '[]') FROM unnest({array})"
         f" WITH ORDINALITY AS u(x, o))"

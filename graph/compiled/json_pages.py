@@ -185,6 +185,7 @@ class _Writer:
             return value.aggregate(self.object(field.single, value.row, value.forms))
         if field.is_list or (field.nonnull and value.is_null is not None):
             raise NotWritten(f"{field.parent_type}.{field.field_name}")
+        self.joins.update(value.joins)
         written = self.object(field.single, value.source, value.forms)
         return written if value.is_null is None else sql.nullable_object(value.is_null, written)
 
