@@ -32,6 +32,7 @@ from strawberry.types.arguments import convert_arguments
 from graph.authz.recorder import AccessRecorder, OperationReads
 from graph.compiled.errors import RecordedErrors, kept_errors
 from graph.compiled.info import PlanInfo
+from graph.compiled.json_pages import Statements
 from graph.compiled.plan import FieldPlan, Plan, compile_plan
 from graph.compiled.resolvers import DEFINITION
 from graph.compiled.run import Run
@@ -134,6 +135,8 @@ class PlanCache:
         self.arguments: WeakKeyDictionary[Plan, _Arguments] = WeakKeyDictionary()
         self.compiled = 0
         """How many operations ran through a plan: tests check the plan really ran."""
+        self.statements = Statements()
+        """The statements of the pages its plans have PostgreSQL write (graph.compiled.json_pages)."""
 
     def plan(self, executor: "CompiledExecutor") -> Plan | None:
         operation = executor.operation
@@ -160,6 +163,7 @@ class PlanCache:
                 executor.variable_values,
                 operation,
                 executor.hide_suggestions,
+                self.statements,
             )
         except Exception:
             # A fault of the compiler must not fail requests Strawberry's executor can answer.

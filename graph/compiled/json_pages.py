@@ -209,8 +209,9 @@ def _connection(page: Page) -> Forms:
     }
 
 
-def written_page(field: "FieldPlan") -> Batch | None:
-    """The batch that answers `field` with PostgreSQL's JSON, or None where it cannot."""
+def written_page(field: "FieldPlan", statements: "Statements") -> Batch | None:
+    """The batch that answers `field` with PostgreSQL's JSON, or None where it cannot (or
+    `statements` are full)."""
     page = PAGES.get((field.parent_type, field.field_name))
     key = PAGED_KEYS.get((field.parent_type, field.field_name))
     if page is None or key is None or field.single is None or field.is_list:
@@ -221,8 +222,29 @@ def written_page(field: "FieldPlan") -> Batch | None:
     except (NotWritten, sql.TooWide):
         return None
     joins = " ".join((page.joins, *writer.joins.values()))
-    query = sql.page_statement(page.query.name, page.query, "person_id", value, joins)
-    return _batch(page, query, key)
+    query = statements.get(
+        sql.page_statement(page.query.name, page.query, "person_id", value, joins)
+    )
+    return None if query is None else _batch(page, query, key)
+
+
+class Statements:
+    """The written statements of a schema's plans, one Query per text, at most `limit` texts.
+
+    Each text is a statement prepared on every pooled connection that runs it, for the life of
+    the connection: texts come from documents, which callers choose, so their number is bounded
+    here rather than by the plan cache (whose evicted plans' statements stay prepared). Beyond
+    the bound a page is read as rows, as before."""
+
+    def __init__(self, limit: int = 64) -> None:
+        self.limit = limit
+        self.known: dict[str, Query] = {}
+
+    def get(self, query: Query) -> Query | None:
+        known = self.known.get(query.sql)
+        if known is None and len(self.known) < self.limit:
+            known = self.known[query.sql] = query
+        return known
 
 
 def _batch(page: Page, query: Query, key: Key) -> Batch:

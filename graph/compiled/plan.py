@@ -31,7 +31,7 @@ from graphql.execution.collect_fields import (
 )
 from graphql.execution.values import VariableValues
 
-from graph.compiled.json_pages import written_page
+from graph.compiled.json_pages import Statements, written_page
 from graph.compiled.leaves import Completer, completer
 from graph.compiled.resolvers import NotCoveredField, Resolver, resolver_for
 
@@ -103,8 +103,10 @@ class _Compiler:
         variables: VariableValues,
         operation: OperationDefinitionNode,
         hide_suggestions: bool,
+        statements: Statements,
     ) -> None:
         self.schema = schema
+        self.statements = statements
         self.fragments = fragments
         self.variables = variables
         self.operation = operation
@@ -166,7 +168,7 @@ class _Compiler:
         if definition.args or nodes[0].arguments:
             plan.index = len(self.with_arguments)
             self.with_arguments.append(plan)
-        written = written_page(plan)
+        written = written_page(plan, self.statements)
         if written is not None:
             plan.resolver = plan.resolver.with_batch(written)
             plan.written = True
@@ -199,8 +201,10 @@ def compile_plan(
     variables: VariableValues,
     operation: OperationDefinitionNode,
     hide_suggestions: bool,
+    statements: Statements,
 ) -> Plan | None:
-    """The operation's plan for these @skip/@include values, or None if it is not covered."""
+    """The operation's plan for these @skip/@include values, or None if it is not covered;
+    pages PostgreSQL writes use (and add to) `statements`."""
     if operation.operation is not OperationType.QUERY:
         return None
     if any(f.variable_signatures for f in fragments.values()):
@@ -208,7 +212,7 @@ def compile_plan(
     root = schema.query_type
     if root is None:
         return None
-    compiler = _Compiler(schema, fragments, variables, operation, hide_suggestions)
+    compiler = _Compiler(schema, fragments, variables, operation, hide_suggestions, statements)
     try:
         collected = collect_fields(schema, fragments, variables, root, operation, hide_suggestions)
         if collected.new_defer_usages:

@@ -14,8 +14,8 @@ from graphql import GraphQLLeafType
 from strawberry.schema.schema_converter import CustomGraphQLEnumType
 
 from db.queries import json_pages as sql
-from graph.compiled.executor import CompiledExecutor
-from graph.compiled.json_pages import PAGES, _leaf
+from graph.compiled.executor import CompiledExecutor, PlanCache
+from graph.compiled.json_pages import PAGES, Statements, _leaf
 from graph.compiled.leaves import completer
 from graph.compiled.plan import ObjectPlan, Plan
 from graph.pagination import encode_cursor
@@ -42,11 +42,16 @@ def _written(plans: list[Plan | None]) -> set[tuple[str, str]]:
     return found
 
 
-def _plans(both: Both) -> list[Plan | None]:
+def _cache(both: Both) -> PlanCache:
     assert both.compiled.app is not None
     executor = both.compiled.app.state.schema.execution_context_class
     assert issubclass(executor, CompiledExecutor)
-    return list(executor.plans._plans.values())
+    plans: PlanCache = executor.plans
+    return plans
+
+
+def _plans(both: Both) -> list[Plan | None]:
+    return list(_cache(both)._plans.values())
 
 
 async def test_the_ebook_has_every_page_written_by_postgresql(
@@ -312,3 +317,25 @@ def test_an_enum_stored_under_another_text_is_written_by_its_name(conn: psycopg.
     names = [("compulsory", "COMPULSORY_SOCIAL"), ("it's", "QUOTED")]
     for stored, name in names:
         assert _written_value(conn, sql.leaf_enum("{v}", names), stored, "text") == name
+
+
+async def test_written_statements_are_bounded_and_then_pages_are_read_as_rows(
+    both: Both, conn: psycopg.Connection
+) -> None:
+    """Each distinct selection is a statement prepared on every connection: their number is
+    bounded; documents beyond the bound still answer, their pages read as rows."""
+    plans = _cache(both)
+    plans.statements = Statements(2)
+    b = book(conn, cards=2)
+    officer = both.compiled.officer(EVERY_SCOPE)
+    fields = ["code", "shortCode", "benefitLevel", "areaCode"]
+    for n in range(1, len(fields) + 1):
+        query = (
+            "query($id: String!) { person(identificationNumber: $id) { healthInsurance {"
+            f" cards(first: 3) {{ edges {{ node {{ {' '.join(fields[:n])} }} }} }} }} }} }}"
+        )
+        await both.compare(conn, query, officer, {"id": b.person["identification_number"]})
+    assert len(plans.statements.known) == 2
+    compiled = _plans(both)
+    assert len(compiled) == len(fields)
+    assert [bool(_written([plan])) for plan in compiled] == [True, True, False, False]
