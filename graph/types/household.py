@@ -108,9 +108,7 @@ class Household:
         if members is None:
             return None
         household = await info.context.loaders.household.load(membership["household_id"])
-        return cls(
-            row=household, relation_of_person=membership["relation_to_head"], listed=members
-        )
+        return cls(row=household, relation_of_person=membership["relation_to_head"], listed=members)
 
     @strawberry.field(description="Mã hộ — household ID.")
     def id(self) -> strawberry.ID:
