@@ -14,7 +14,7 @@ import psycopg
 from psycopg.rows import dict_row
 
 from db import bhyt_rules, rules
-from db.contribution_shares import base_salary
+from db.contribution_shares import base_salary, contribution_salary
 from db.enums import ARMED_FORCES, ContributionNote, ParticipantCategory, Scheme
 from db.queries.social_insurance import CONTRIBUTION_PERIODS_PAGE
 from db.rules import add_months
@@ -101,22 +101,6 @@ def _category_shares(
     return _shares(scheme, month)
 
 
-def _contribution_salary(
-    month: date,
-    salary_vnd: int | None,
-    coefficient: Decimal | None,
-    position_allowance: Decimal | None,
-    seniority_pct: Decimal | None,
-) -> Decimal | None:
-    if salary_vnd is not None:
-        return Decimal(salary_vnd)
-    base = base_salary(month)
-    if coefficient is None or base is None:
-        return None
-    grade = (coefficient + (position_allowance or Decimal(0))) * base
-    return grade * (1 + (seniority_pct or Decimal(0)) / 100)
-
-
 def _vnd(value: Decimal) -> int:
     return int(value.quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
@@ -156,7 +140,7 @@ def _expected(row: dict[str, Any]) -> tuple[int, int | None, int | None, int | N
     """months, employer and employee amounts, state support: the old definitions of a row."""
     month = row["from_month"]
     category = row["participant_category"]
-    salary = _contribution_salary(
+    salary = contribution_salary(
         month,
         row["salary_vnd"],
         row["salary_coefficient"],
