@@ -22,7 +22,7 @@ ALL when it rolls a connection back) is prepared again.
 
 import asyncio
 import enum
-from collections.abc import Sequence
+from collections.abc import Sequence, Set
 from dataclasses import dataclass, field
 from typing import Any, Final
 from weakref import WeakKeyDictionary
@@ -42,7 +42,7 @@ class _NotRun(enum.Enum):
 NOT_RUN: Final = _NotRun.NOT_RUN
 """The server skipped the statement (an earlier one failed) or it was never sent."""
 
-Outcome = list[DictRow] | psycopg.Error | _NotRun
+Outcome = list[DictRow] | list[tuple[Any, ...]] | psycopg.Error | _NotRun
 Statement = tuple[bytes, Sequence[Any]]
 """SQL in PostgreSQL's `$n` form and its parameters by position (db.session.Query)."""
 
@@ -78,9 +78,14 @@ _Dumped = tuple[Sequence[Buffer | None], tuple[int, ...], Sequence[pq.Format] | 
 _NAMES: "WeakKeyDictionary[AsyncConnection[Any], _Names]" = WeakKeyDictionary()
 
 
-async def run(conn: AsyncConnection[DictRow], statements: Sequence[Statement]) -> list[Outcome]:
+async def run(
+    conn: AsyncConnection[DictRow],
+    statements: Sequence[Statement],
+    tuples: Set[bytes] = frozenset(),
+) -> list[Outcome]:
     """Each statement's rows, its error, or `NOT_RUN`, in order. Only the first statement that
-    failed in the server gets an error; every statement before it has its rows. A statement
+    failed in the server gets an error; every statement before it has its rows: dicts by column
+    name, or tuples in the columns' order for the statements (by SQL) in `tuples`. A statement
     whose parameters cannot be sent (a bug) gets that error and is not sent."""
     tx: abc.Transformer = Transformer.from_context(conn)
     outcomes: list[Outcome] = []
@@ -93,10 +98,10 @@ async def run(conn: AsyncConnection[DictRow], statements: Sequence[Statement]) -
             outcomes.append(exc)
     if sendable:
         async with conn.lock:
-            ran = await _run(conn, tx, sendable)
+            ran = await _run(conn, tx, sendable, tuples)
             if any(_unknown_statement(o) for o in ran):
                 _NAMES.pop(conn, None)  # the server forgot them: prepare every one again
-                ran = await _run(conn, tx, sendable)
+                ran = await _run(conn, tx, sendable, tuples)
         answers = iter(ran)
         outcomes = [next(answers) if o is NOT_RUN else o for o in outcomes]
     return outcomes
@@ -116,7 +121,10 @@ class _Sent:
 
 
 async def _run(
-    conn: AsyncConnection[DictRow], tx: abc.Transformer, statements: list[tuple[bytes, _Dumped]]
+    conn: AsyncConnection[DictRow],
+    tx: abc.Transformer,
+    statements: list[tuple[bytes, _Dumped]],
+    tuples: Set[bytes],
 ) -> list[Outcome]:
     pgconn = conn.pgconn
     names = _NAMES.get(conn)
@@ -150,7 +158,7 @@ async def _run(
     except BaseException:
         pgconn.finish()  # cancelled mid-exchange, or a bug: as above
         raise
-    return _outcomes(conn, names, len(statements), sent, results, tx, failure)
+    return _outcomes(conn, names, len(statements), sent, results, tx, failure, tuples)
 
 
 def _dump(tx: abc.Transformer, params: Sequence[Any]) -> _Dumped:
@@ -209,6 +217,7 @@ def _outcomes(
     results: list[PGresult],
     tx: abc.Transformer,
     failure: psycopg.Error | None,
+    tuples: Set[bytes],
 ) -> list[Outcome]:
     """Results arrive in order, a Parse's ahead of its statement's. The first error is its
     statement's outcome and every statement after it is `NOT_RUN`; when the connection failed,
@@ -228,7 +237,11 @@ def _outcomes(
                 outcome, failure = failure or NOT_RUN, None
             elif result.status == _TUPLES_OK:
                 assert statement is not None
-                outcome = _rows(statement.prepared, result, tx, encoding)
+                if statement.key[0] in tuples:
+                    tx.set_pgresult(result)
+                    outcome = tx.load_rows(0, result.ntuples, tuple)
+                else:
+                    outcome = _rows(statement.prepared, result, tx, encoding)
             elif result.status == _COMMAND_OK:
                 outcome = []
             elif result.status != _ABORTED:

@@ -40,7 +40,7 @@ import time
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import Any, Final, cast
 
 import psycopg
 import psycopg_pool.pool_async
@@ -103,6 +103,8 @@ class Query:
 
     name: str
     sql: str
+    tuples: bool = False
+    """Rows come as tuples in the columns' order, not dicts by column name (`Reader.rows`)."""
     raw: bytes = field(init=False, repr=False, compare=False)
     """`sql` with `$n` placeholders, encoded once: one bytes object, whose hash Python keeps, is
     what the prepared-statement caches (db.pipeline's, psycopg's) look up at every run."""
@@ -162,6 +164,12 @@ class Reader:
         if self._sender is None:
             self._sender = asyncio.create_task(self._send_queued())
         return await pending.answer
+
+    async def rows(self, query: Query, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+        """`fetch` for a query whose rows are tuples: no dict per row where the reader knows
+        the columns by place."""
+        assert query.tuples, query.name
+        return cast(list[tuple[Any, ...]], await self.fetch(query, params))
 
     async def execute(self, query: Query, params: Mapping[str, Any]) -> None:
         """A write: its own single-statement transaction (a pipeline of one: the statement and
@@ -250,7 +258,11 @@ class Reader:
                 self.statements += not pending.sent
                 pending.sent = True
             self.round_trips += 1
-            outcomes = await pipeline.run(conn, [p.query.bound(p.params) for p in batch])
+            outcomes = await pipeline.run(
+                conn,
+                [p.query.bound(p.params) for p in batch],
+                {p.query.raw for p in batch if p.query.tuples},
+            )
             # Skipped statements go again unless nobody waits for them any more, the connection
             # is gone, or nothing at all came back (which would repeat for ever).
             retry = not (
@@ -354,9 +366,10 @@ def _ended(query: Query) -> DatabaseUnavailable:
     return DatabaseUnavailable(f"{query.name}: the request has ended")
 
 
-def _answer(pending: _Pending, rows: list[Row]) -> None:
+def _answer(pending: _Pending, rows: list[Row] | list[tuple[Any, ...]]) -> None:
     if not pending.answer.done():  # its caller may have been cancelled
-        pending.answer.set_result(rows)
+        # Tuples only for a query that asked for them (`Query.tuples`), read by `Reader.rows`.
+        pending.answer.set_result(cast(list[Row], rows))
 
 
 def _fail(pending: _Pending, exc: BaseException) -> None:

@@ -1,12 +1,12 @@
-"""The SQL form of each GraphQL field PostgreSQL can write itself (graph.compiled.json_pages):
+"""The SQL form of each GraphQL field a page's rows can answer (graph.compiled.json_pages):
 for a type, by field name, the expression of its value over a source — a page's row, or the
 expression an enclosing field handed down (a province's code, a facility's `to_jsonb` row).
 
 Each form is the SQL reading of the field's resolver in graph.types, value for value: the
 same column, the same reference table the in-memory lists (db.reference_data) are loaded into,
 the same null. Values are raw (a date, an enum's stored text): the GraphQL type of the field
-decides how they are written (db.queries.json_pages' leaves). A field missing here is not
-written by PostgreSQL; its whole page is then resolved in Python, as before.
+decides how they are read and completed (graph.compiled.json_pages). A field missing here
+leaves its whole page to the resolvers, as before.
 """
 
 import hashlib
@@ -43,23 +43,13 @@ class Obj:
 
 
 @dataclass(frozen=True)
-class Many:
-    """A list of objects: `forms` over each `row` that `aggregate` (given the item's SQL)
-    collects into a JSON array."""
-
-    row: str
-    forms: "Forms"
-    aggregate: Callable[[str], str]
-
-
-@dataclass(frozen=True)
 class Leaves:
     """A list of leaves: the elements of the array `sql` (not null), in order."""
 
     sql: str
 
 
-Form = Callable[[str], Leaf | Obj | Many | Leaves]
+Form = Callable[[str], Leaf | Obj | Leaves]
 Forms = Mapping[str, Form]
 
 

@@ -35,6 +35,16 @@ async def test_every_statement_gets_its_rows_in_order(conn: AsyncConnection[Dict
     assert outcomes == [[{"n": n}] for n in range(5)]
 
 
+async def test_statements_named_in_tuples_get_tuples_in_column_order(
+    conn: AsyncConnection[DictRow],
+) -> None:
+    pair = b"SELECT $1::int AS b, $1::int + 1 AS a"
+    outcomes = await pipeline.run(conn, [(pair, (1,)), (NUMBER, (2,))], {pair})
+    assert outcomes == [[(1, 2)], [{"n": 2}]]
+    # The same prepared statement, read the other way on the next run.
+    assert await pipeline.run(conn, [(pair, (1,))]) == [[{"b": 1, "a": 2}]]
+
+
 async def test_a_statement_is_prepared_once_per_connection(
     conn: AsyncConnection[DictRow],
 ) -> None:
