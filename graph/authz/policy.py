@@ -9,6 +9,7 @@ or the consents' groups. No entry means nothing: the person is not found. Deny b
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any
 
 from db.enums import ManagingAuthority
@@ -211,11 +212,13 @@ def _stand_in(authority: ManagingAuthority) -> dict[str, Any]:
     return {"managing_authority": authority.value, "identification_number": None}
 
 
+@lru_cache(maxsize=4096)
 def list_scope(principal: Principal) -> ListScope:
     """`decide` asked of one stand-in person per managing authority, with the facts a list can
     check in SQL: none (anyone of that authority) or current employment by the caller's
     organisation. Facts a list cannot check (representation, consents) admit nobody to a list;
-    such callers reach persons one by one."""
+    such callers reach persons one by one. A function of the principal alone (of its token:
+    every request asks it), remembered."""
 
     def admits(authority: ManagingAuthority, facts: Facts) -> bool:
         return decide(principal, _stand_in(authority), facts) is not None
