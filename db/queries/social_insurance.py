@@ -2,6 +2,7 @@
 
 from collections.abc import Sequence
 from datetime import date
+from typing import Any
 
 from sqlalchemy import (
     ARRAY,
@@ -31,7 +32,7 @@ from db.queries.compile import align_many, align_one, carried, carry, compile_qu
 from db.queries.paging import PageParams, fetch_pages, fetch_rows, keyset_page, overlapping
 from db.queries.period_values import period_values
 from db.rules import MATERNITY_WORKING_DAYS
-from db.session import Reader, Row
+from db.session import Query, Reader, Row
 
 _COMPULSORY = Scheme.COMPULSORY_SOCIAL.value
 _VOLUNTARY = Scheme.VOLUNTARY_SOCIAL.value
@@ -61,33 +62,42 @@ EMPLOYER = "employer__"
 
 _periods = ContributionPeriod.__table__
 _employer = Employer.__table__.alias("period_employer")
-CONTRIBUTION_PERIODS_PAGE = compile_query(
+
+
+def _periods_page(name: str, **rows: Any) -> Query:
+    return compile_query(
+        name,
+        keyset_page(
+            _periods,
+            list(_periods.c),
+            parent="person_id",
+            sort="from_month",
+            sort_type=Date(),
+            filters=(
+                or_(
+                    cast(bindparam("schemes"), ARRAY(Text)).is_(None),
+                    _periods.c.scheme == any_(cast(bindparam("schemes"), ARRAY(Text))),
+                ),
+                *overlapping(_periods.c.from_month, _periods.c.to_month),
+                or_(
+                    cast(bindparam("employer"), BigInteger).is_(None),
+                    _periods.c.employer_id == cast(bindparam("employer"), BigInteger),
+                ),
+            ),
+            **rows,
+        ),
+    )
+
+
+CONTRIBUTION_PERIODS_PAGE = _periods_page(
     "contribution_periods_page",
-    keyset_page(
-        _periods,
-        list(_periods.c),
-        parent="person_id",
-        sort="from_month",
-        sort_type=Date(),
-        filters=(
-            or_(
-                cast(bindparam("schemes"), ARRAY(Text)).is_(None),
-                _periods.c.scheme == any_(cast(bindparam("schemes"), ARRAY(Text))),
-            ),
-            *overlapping(_periods.c.from_month, _periods.c.to_month),
-            or_(
-                cast(bindparam("employer"), BigInteger).is_(None),
-                _periods.c.employer_id == cast(bindparam("employer"), BigInteger),
-            ),
-        ),
-        page_columns=lambda rows: [*carry(EMPLOYER, list(_employer.c)), *period_values(rows)],
-        page_join=lambda rows: (
-            _employer,
-            and_(rows.c._first, _employer.c.id == rows.c.employer_id),
-        ),
-        first_of="employer_id",
-    ),
+    page_columns=lambda rows: [*carry(EMPLOYER, list(_employer.c)), *period_values(rows)],
+    page_join=lambda rows: (_employer, and_(rows.c._first, _employer.c.id == rows.c.employer_id)),
+    first_of="employer_id",
 )
+CONTRIBUTION_PERIOD_ROWS = _periods_page("contribution_period_rows", page_columns=period_values)
+"""The same page for graph.compiled.json_pages, which joins each row's employer itself: no
+employer carried, no window to find a page's first row of each."""
 
 # The book's totals, one row per person and scheme, in one statement (DOMAIN.md "Rules a review
 # asked for"). Months are counted once even where periods overlap (duplicate books, two part-time

@@ -46,7 +46,7 @@ from db.queries.json_forms import (
     Leaf,
     Leaves,
 )
-from db.queries.social_insurance import BENEFITS_PAGE, CONTRIBUTION_PERIODS_PAGE
+from db.queries.social_insurance import BENEFITS_PAGE, CONTRIBUTION_PERIOD_ROWS
 from db.session import Query
 from graph.compiled.batches import PAGED_KEYS, Key
 from graph.compiled.info import Batch, PlanInfo
@@ -86,7 +86,7 @@ def _periods(args: PageArgs) -> dict[str, Any]:
 
 
 _PERIODS: Final = Page(
-    CONTRIBUTION_PERIODS_PAGE,
+    CONTRIBUTION_PERIOD_ROWS,
     "from_month",
     CONTRIBUTION_PERIOD,
     _periods,
