@@ -250,12 +250,17 @@ def retirement_age_months(sex: Sex, birth: date) -> int:
     practice takes them). Early retirement (arduous work, lost capacity, the armed forces' own
     ages) is out of this rule's scope."""
     base, step, final = (720, 3, 744) if sex is Sex.MALE else (660, 4, 720)
-    if add_months(birth, base).year < RETIREMENT_AGE_RISE_FROM:
+
+    def reached_in(age: int) -> int:  # the year of add_months(birth, age), without the date
+        return birth.year + (birth.month - 1 + age) // 12
+
+    if reached_in(base) < RETIREMENT_AGE_RISE_FROM:
         return base
     year = RETIREMENT_AGE_RISE_FROM
     while True:
         age = min(final, base + step * (year - RETIREMENT_AGE_RISE_FROM + 1))
-        if add_months(birth, age).year <= year:
+        # From the final age on, every later year asks the same age: it is the answer.
+        if age == final or reached_in(age) <= year:
             return age
         year += 1
 

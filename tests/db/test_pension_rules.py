@@ -7,6 +7,7 @@ import pytest
 
 from db.enums import Sex
 from db.rules import (
+    add_months,
     maternity_months,
     maternity_working_days,
     pension_months_missing,
@@ -94,3 +95,25 @@ def test_leave_counts_up_to_today_only() -> None:
     assert maternity_months(*leave, date(2025, 11, 20)) == [date(2025, 11, 1)]
     # On 19/11 only 13 have passed: nothing counts yet, and no later month ever counts ahead.
     assert maternity_months(*leave, date(2025, 11, 19)) == []
+
+
+def _age_by_reading(sex: Sex, birth: date) -> int:
+    """Decree 135/2020 appendix I read year by year: the age of the first year (from 2021) in
+    which the person reaches that year's age; the old age for those who reached it before."""
+    base, step, final = (720, 3, 744) if sex is Sex.MALE else (660, 4, 720)
+    if add_months(birth, base).year < 2021:
+        return base
+    for year in range(2021, 2200):
+        age = min(final, base + step * (year - 2020))
+        if add_months(birth, age).year <= year:
+            return age
+    raise AssertionError(birth)
+
+
+@pytest.mark.parametrize("sex", [Sex.MALE, Sex.FEMALE])
+def test_retirement_age_of_every_month_of_birth_is_the_decrees_reading(sex: Sex) -> None:
+    for year in range(1950, 2011):
+        for month in range(1, 13):
+            for day in (1, 31 if month in (1, 3, 5, 7, 8, 10, 12) else 28):
+                birth = date(year, month, day)
+                assert retirement_age_months(sex, birth) == _age_by_reading(sex, birth), birth
