@@ -75,6 +75,17 @@ async def _priming(target: Loader, fetched: Awaitable[tuple[T, list[Row]]]) -> T
     return found
 
 
+async def _with_social_insurance(
+    fetched: Awaitable[tuple[list[Row | None], dict[int, Row | None]]], records: Loader
+) -> list[Row | None]:
+    """Persons whose statement carries each one's social insurance record (or its absence),
+    which primes `records` (as `_priming`)."""
+    found, social = await fetched
+    for person_id, record in social.items():
+        records.prime(person_id, record)
+    return found
+
+
 async def _memberships(
     fetched: Awaitable[household.Memberships],
     households: Loader,
@@ -187,7 +198,10 @@ def _memberships_loader(ls: Loaders) -> Loader:
 
 _BUILDERS: dict[str, Callable[[Loaders], Loader]] = {
     "person_by_id": lambda ls: _loader(ls.db, person.persons_by_id),
-    "person_by_key": lambda ls: _loader(ls.db, person.persons_by_key),
+    "person_by_key": lambda ls: _loader(
+        ls.db,
+        lambda d, keys: _with_social_insurance(person.persons_by_key(d, keys), ls.social_insurance),
+    ),
     "relatives": lambda ls: _loader(
         ls.db, lambda d, keys: _priming(ls.person_by_id, person.relatives_by_person(d, keys))
     ),

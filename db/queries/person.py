@@ -35,6 +35,7 @@ from db.queries.compile import (
     int_keys,
     text_keys,
 )
+from db.queries.social_insurance import SOCIAL, carried_social_insurance
 from db.session import Reader, Row
 
 _PERSON = Person.__table__
@@ -66,9 +67,12 @@ def linked_person() -> tuple[FromClause, list[Any]]:
 
 
 PERSONS_BY_ID = compile_query("persons_by_id", select(*_ROW).where(int_keys(Person.id)))
+_BOOKS, _CARRIED_SOCIAL = carried_social_insurance(_PERSON)
 PERSONS_BY_KEY = compile_query(
     "persons_by_key",
-    select(*_ROW).where(
+    select(*_ROW, *_CARRIED_SOCIAL)
+    .select_from(_BOOKS)
+    .where(
         Person.id.in_(
             union_all(
                 select(_PERSON.c.id).where(text_keys(_PERSON.c.identification_number)),
@@ -79,7 +83,9 @@ PERSONS_BY_KEY = compile_query(
 )
 """Persons named by either key in one statement (a request may mix them: `person`, `_entities`,
 a write's input, the citizen's token): a 12-digit personal ID and a 10-digit BHXH code never
-collide, so one array holds both kinds."""
+collide, so one array holds both kinds. Each carries its social insurance record: a book read
+from a person so named then needs no statement (and no round trip) before its contribution
+pages."""
 _relative, _relative_person = linked_person()
 RELATIVES_BY_PERSON = compile_query(
     "relatives_by_person",
@@ -174,12 +180,17 @@ async def persons_by_id(db: Reader, keys: Sequence[int]) -> list[Row | None]:
     return align_one(keys, await db.fetch(PERSONS_BY_ID, {"keys": list(keys)}), "id")
 
 
-async def persons_by_key(db: Reader, keys: Sequence[str]) -> list[Row | None]:
-    """Keys as graph.validation.person_key returns them: a BHXH code has 10 digits."""
+async def persons_by_key(
+    db: Reader, keys: Sequence[str]
+) -> tuple[list[Row | None], dict[int, Row | None]]:
+    """Keys as graph.validation.person_key returns them: a BHXH code has 10 digits. Also each
+    person's social insurance record (`social_insurance_by_person`'s row, or None), by id."""
     rows = await db.fetch(PERSONS_BY_KEY, {"keys": list(keys)})
     by_id = {r["identification_number"]: r for r in rows if r["identification_number"]}
     by_code = {r["bhxh_code"]: r for r in rows if r["bhxh_code"]}
-    return [(by_code if len(k) == BHXH_CODE_LENGTH else by_id).get(k) for k in keys]
+    records = {r["person_id"]: r for r in carried(rows, SOCIAL, key="person_id")}
+    social = {r["id"]: records.get(r["id"]) for r in rows}
+    return [(by_code if len(k) == BHXH_CODE_LENGTH else by_id).get(k) for k in keys], social
 
 
 async def relatives_by_person(db: Reader, keys: Sequence[int]) -> tuple[list[list[Row]], list[Row]]:

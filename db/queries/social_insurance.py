@@ -9,6 +9,7 @@ from sqlalchemy import (
     BigInteger,
     ColumnElement,
     Date,
+    FromClause,
     Label,
     Text,
     and_,
@@ -51,6 +52,28 @@ SOCIAL_INSURANCE_BY_PERSON = compile_query(
     .outerjoin(_issuing, _issuing.c.code == SocialInsurance.issuing_office_code)
     .where(int_keys(SocialInsurance.person_id)),
 )
+
+SOCIAL = "social_insurance__"
+"""The prefix of the social insurance record a person's row carries (`carried_social_insurance`)."""
+
+
+def carried_social_insurance(person: FromClause) -> tuple[FromClause, list[Label[Any]]]:
+    """`person` with `SOCIAL_INSURANCE_BY_PERSON`'s row of each person outer-joined (a person may
+    have none), and the columns that carry it (compile.carry)."""
+    record = SocialInsurance.__table__.alias("carried_social_insurance")
+    office = SocialInsuranceOffice.__table__.alias("carried_office")
+    issuing = SocialInsuranceOffice.__table__.alias("carried_issuing_office")
+    joined = (
+        person.outerjoin(record, record.c.person_id == person.c.id)
+        .outerjoin(office, office.c.code == record.c.office_code)
+        .outerjoin(issuing, issuing.c.code == record.c.issuing_office_code)
+    )
+    columns = [
+        *carry(SOCIAL, list(record.c)),
+        office.c.name.label(SOCIAL + "office_name"),
+        issuing.c.name.label(SOCIAL + "issuing_office_name"),
+    ]
+    return joined, columns
 
 
 EMPLOYER = "employer__"
@@ -95,7 +118,9 @@ CONTRIBUTION_PERIODS_PAGE = _periods_page(
     page_join=lambda rows: (_employer, and_(rows.c._first, _employer.c.id == rows.c.employer_id)),
     first_of="employer_id",
 )
-CONTRIBUTION_PERIOD_ROWS = _periods_page("contribution_period_rows", page_columns=period_values)
+CONTRIBUTION_PERIOD_ROWS = _periods_page(
+    "contribution_periods_uncarried", page_columns=period_values
+)
 """The same page for graph.compiled.json_pages, which joins each row's employer itself: no
 employer carried, no window to find a page's first row of each."""
 
