@@ -117,6 +117,7 @@ async def test_values_come_back_through_the_connections_adapters(
     (rows,) = await pipeline.run(conn, [(sql, ("2026-11-30",))])
     assert isinstance(rows, list)
     (row,) = rows
+    assert isinstance(row, dict)
     assert str(row["day"]) == "2026-11-30"
     assert row["doc"] == {"a": [1]}
     assert str(row["amount"]) == "1.50"
