@@ -167,10 +167,15 @@ _employees = _first(
     ~(Person.managing_authority == any_(_optional("authorities", ARRAY(Text)))),
 )
 _listed = union_all(select(_officer), select(_employees)).subquery("listed")
+_LISTED_BOOKS, _LISTED_SOCIAL = carried_social_insurance(_listed)
 PERSONS_PAGE = compile_query(
     "persons_page",
-    select(*_listed.c, bhxh_code(_listed)).order_by(_listed.c.id).limit(bindparam("limit")),
+    select(*_listed.c, bhxh_code(_listed), *_LISTED_SOCIAL)
+    .select_from(_LISTED_BOOKS)
+    .order_by(_listed.c.id)
+    .limit(bindparam("limit")),
 )
+"""A page of persons, each carrying its social insurance record, as `PERSONS_BY_KEY`."""
 PERSONS_COUNT = compile_query(
     "persons_count", select(func.count().label("n")).select_from(_PERSON).where(*_filters)
 )
@@ -188,9 +193,14 @@ async def persons_by_key(
     rows = await db.fetch(PERSONS_BY_KEY, {"keys": list(keys)})
     by_id = {r["identification_number"]: r for r in rows if r["identification_number"]}
     by_code = {r["bhxh_code"]: r for r in rows if r["bhxh_code"]}
+    found = [(by_code if len(k) == BHXH_CODE_LENGTH else by_id).get(k) for k in keys]
+    return found, social_insurance_of(rows)
+
+
+def social_insurance_of(rows: list[Row]) -> dict[int, Row | None]:
+    """The social insurance record each person's row carries (or None), by person id."""
     records = {r["person_id"]: r for r in carried(rows, SOCIAL, key="person_id")}
-    social = {r["id"]: records.get(r["id"]) for r in rows}
-    return [(by_code if len(k) == BHXH_CODE_LENGTH else by_id).get(k) for k in keys], social
+    return {r["id"]: records.get(r["id"]) for r in rows}
 
 
 async def relatives_by_person(db: Reader, keys: Sequence[int]) -> tuple[list[list[Row]], list[Row]]:
@@ -219,8 +229,10 @@ def person_filter_params(
 
 async def persons_page(
     db: Reader, filters: dict[str, Any], *, limit: int, after_id: int | None
-) -> list[Row]:
-    return await db.fetch(PERSONS_PAGE, {**filters, "limit": limit, "after_id": after_id})
+) -> tuple[list[Row], dict[int, Row | None]]:
+    """The page's persons, and each one's social insurance record (`social_insurance_of`)."""
+    rows = await db.fetch(PERSONS_PAGE, {**filters, "limit": limit, "after_id": after_id})
+    return rows, social_insurance_of(rows)
 
 
 async def persons_count(db: Reader, filters: dict[str, Any]) -> int:

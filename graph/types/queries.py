@@ -117,9 +117,11 @@ class Query:
             born_to=f.born_to,
         )
         reader = info.context.reader
-        rows = await person_queries.persons_page(
+        rows, records = await person_queries.persons_page(
             reader, filters, limit=page.limit, after_id=page.after_id
         )
+        for person_id, record in records.items():  # a book listed needs no statement for it
+            info.context.loaders.social_insurance.prime(person_id, record)
         # Counting a million records is the expensive part: only when the caller asks for it.
         asked = selects(info, "totalCount")
         total = await person_queries.persons_count(reader, filters) if asked else 0
