@@ -13,7 +13,6 @@ from strawberry.types import ExecutionContext, Info
 
 from graph.compiled.executor import OrderedExecutor, compiled_executor
 from graph.errors import INTERNAL, RETRYABLE_CODES, BadUserInput, code_of
-from graph.extensions import combined
 from graph.federation import federation_surface
 from graph.input_text import InputText
 from graph.limits import BATCHING, LIMITS
@@ -73,7 +72,7 @@ def build_schema(
     answers only `federation_subjects` (graph.federation). Every error gets its code
     (graph.masking), which runs after the `extra` extensions (the app's persisted queries and
     metrics, which see errors as raised), and the cache of parsed and validated documents
-    (graph.persisted) last; all of them as one extension (graph.extensions). `compiled`: queries the compiled plans cover run through them
+    (graph.persisted) last. `compiled`: queries the compiled plans cover run through them
     (graph.compiled), the rest through Strawberry's executor; both order errors alike."""
     extensions: list[Any] = [*LIMITS, InputText]
     if not dev:
@@ -85,7 +84,7 @@ def build_schema(
         query=Query,
         mutation=Mutation,
         federation_version="2.9",
-        extensions=[combined(extensions)],
+        extensions=extensions,
         execution_context_class=compiled_executor() if compiled else OrderedExecutor,
         config=StrawberryConfig(
             scalar_map=SCALARS, batching_config=BATCHING, disable_field_suggestions=True
