@@ -117,13 +117,11 @@ _SCALARS: Final = frozenset({"Date", "DateTime", "YearMonth", "Vnd"})
 def _leaf(type_: GraphQLLeafType, value: str) -> tuple[str, Completer | None]:
     """The column a leaf of `type_` reads (`value` in SQL), and the completion of the column's
     value (None: sent as it is read)."""
-    if type_ is GraphQLString:
-        return value, None
     if type_ is GraphQLID:
-        return sql.leaf_text(value), None
+        return sql.leaf_text(value), None  # text: a str, as ID completes it
     if type_ is GraphQLFloat:
         return sql.leaf_float(value), completer(type_)
-    if type_ is GraphQLInt or type_ is GraphQLBoolean:
+    if type_ is GraphQLString or type_ is GraphQLInt or type_ is GraphQLBoolean:
         return value, completer(type_)
     if isinstance(type_, CustomGraphQLEnumType):
         return value, dict(_enum_names(type_)).__getitem__
