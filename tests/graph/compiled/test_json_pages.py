@@ -19,6 +19,7 @@ from graph.compiled.leaves import completer
 from graph.compiled.plan import ObjectPlan, Plan
 from graph.schema import schema
 from tests.factories.book import book
+from tests.factories.person import insert
 from tests.graph.compiled.conftest import Both
 from tests.graph.operations import PERSON
 from tests.graph.test_ebook import EVERY_SCOPE
@@ -59,6 +60,42 @@ async def test_the_ebook_has_every_page_written(both: Both, conn: psycopg.Connec
     assert body["data"]["person"]["healthInsurance"]["cards"]["totalCount"] == 3
     assert _written(_plans(both)) == set(PAGES)
     assert both.statements[0] == both.statements[1]
+
+
+async def test_a_written_page_holds_nulls_lists_and_absent_objects_as_strawberry_does(
+    both: Both, conn: psycopg.Connection
+) -> None:
+    """A voluntary period: no employer (a null object), a salary by coefficient with
+    allowances (floats, the salary null), notes (a list of leaves), the state's support."""
+    b = book(conn, periods=2)
+    holder = b.person["id"]
+    insert(
+        conn,
+        "contribution_period",
+        {
+            "person_id": holder,
+            "scheme": "VOLUNTARY_SOCIAL",
+            "from_month": date(2024, 1, 1),
+            "to_month": date(2024, 6, 1),
+            "employer_id": None,
+            "salary_vnd": None,
+            "salary_coefficient": Decimal("2.34"),
+            "position_allowance": Decimal("0.2"),
+            "seniority_allowance_pct": Decimal("5"),
+            "rate_pct": 22,
+            "notes": ["MATERNITY"],
+            "state_support_pct": 30,
+            "state_support_months": 6,
+        },
+    )
+    officer = both.compiled.officer(EVERY_SCOPE)
+    body = await both.compare(conn, PERSON, officer, {"id": b.person["identification_number"]})
+    edges = body["data"]["person"]["socialInsurance"]["contributionPeriods"]["edges"]
+    voluntary = [e["node"] for e in edges if e["node"]["scheme"] == "VOLUNTARY_SOCIAL"]
+    assert [(v["employer"], v["salaryVnd"], v["notes"]) for v in voluntary] == [
+        (None, None, ["MATERNITY"])
+    ]
+    assert ("SocialInsurance", "contributionPeriods") in _written(_plans(both))
 
 
 ODD_PAGES = """
