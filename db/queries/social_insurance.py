@@ -41,16 +41,26 @@ _MATERNITY = BenefitRegime.MATERNITY.value
 _LUMP_SUM = BenefitRegime.LUMP_SUM_WITHDRAWAL.value
 
 _issuing = SocialInsuranceOffice.__table__.alias("issuing_office")
+
+
+def _record(record: FromClause, office: FromClause, issuing: FromClause) -> list[Any]:
+    """A social insurance record's row as its loader reads it: the record and its offices'
+    names."""
+    return [
+        *record.c,
+        office.c.name.label("office_name"),
+        issuing.c.name.label("issuing_office_name"),
+    ]
+
+
+_record_table = SocialInsurance.__table__
+_office = SocialInsuranceOffice.__table__
 SOCIAL_INSURANCE_BY_PERSON = compile_query(
     "social_insurance_by_person",
-    select(
-        SocialInsurance.__table__,
-        SocialInsuranceOffice.name.label("office_name"),
-        _issuing.c.name.label("issuing_office_name"),
-    )
-    .join(SocialInsuranceOffice, SocialInsuranceOffice.code == SocialInsurance.office_code)
-    .outerjoin(_issuing, _issuing.c.code == SocialInsurance.issuing_office_code)
-    .where(int_keys(SocialInsurance.person_id)),
+    select(*_record(_record_table, _office, _issuing))
+    .join(_office, _office.c.code == _record_table.c.office_code)
+    .outerjoin(_issuing, _issuing.c.code == _record_table.c.issuing_office_code)
+    .where(int_keys(_record_table.c.person_id)),
 )
 
 SOCIAL = "social_insurance__"
@@ -60,20 +70,15 @@ SOCIAL = "social_insurance__"
 def carried_social_insurance(person: FromClause) -> tuple[FromClause, list[Label[Any]]]:
     """`person` with `SOCIAL_INSURANCE_BY_PERSON`'s row of each person outer-joined (a person may
     have none), and the columns that carry it (compile.carry)."""
-    record = SocialInsurance.__table__.alias("carried_social_insurance")
-    office = SocialInsuranceOffice.__table__.alias("carried_office")
-    issuing = SocialInsuranceOffice.__table__.alias("carried_issuing_office")
+    record = _record_table.alias("carried_social_insurance")
+    office = _office.alias("carried_office")
+    issuing = _office.alias("carried_issuing_office")
     joined = (
         person.outerjoin(record, record.c.person_id == person.c.id)
         .outerjoin(office, office.c.code == record.c.office_code)
         .outerjoin(issuing, issuing.c.code == record.c.issuing_office_code)
     )
-    columns = [
-        *carry(SOCIAL, list(record.c)),
-        office.c.name.label(SOCIAL + "office_name"),
-        issuing.c.name.label(SOCIAL + "issuing_office_name"),
-    ]
-    return joined, columns
+    return joined, carry(SOCIAL, _record(record, office, issuing))
 
 
 EMPLOYER = "employer__"
