@@ -8,7 +8,7 @@ relative's person or a period's employer next costs no statement.
 """
 
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Hashable
+from collections.abc import Awaitable, Callable, Hashable, Mapping
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -75,14 +75,19 @@ async def _priming(target: Loader, fetched: Awaitable[tuple[T, list[Row]]]) -> T
     return found
 
 
+def prime_social_insurance(records: Loader, carried: Mapping[int, Row | None]) -> None:
+    """The social insurance records (or their absence, None) that a statement of persons
+    carried (db.queries.person.social_insurance_of), by person id: loading them next costs no
+    statement (as `_priming`)."""
+    for person_id, record in carried.items():
+        records.prime(person_id, record)
+
+
 async def _with_social_insurance(
     fetched: Awaitable[tuple[list[Row | None], dict[int, Row | None]]], records: Loader
 ) -> list[Row | None]:
-    """Persons whose statement carries each one's social insurance record (or its absence),
-    which primes `records` (as `_priming`)."""
-    found, social = await fetched
-    for person_id, record in social.items():
-        records.prime(person_id, record)
+    found, carried = await fetched
+    prime_social_insurance(records, carried)
     return found
 
 

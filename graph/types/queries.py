@@ -13,6 +13,7 @@ from graph.authz.policy import list_scope
 from graph.authz.principal import Role
 from graph.context import Info
 from graph.errors import BadUserInput, Forbidden, NotFound
+from graph.loaders import prime_social_insurance
 from graph.pagination import Connection, connection, page_params, selects
 from graph.types.employer import Employer
 from graph.types.health_insurance import HealthInsuranceCard, find_card
@@ -120,8 +121,7 @@ class Query:
         rows, records = await person_queries.persons_page(
             reader, filters, limit=page.limit, after_id=page.after_id
         )
-        for person_id, record in records.items():  # a book listed needs no statement for it
-            info.context.loaders.social_insurance.prime(person_id, record)
+        prime_social_insurance(info.context.loaders.social_insurance, records)
         # Counting a million records is the expensive part: only when the caller asks for it.
         asked = selects(info, "totalCount")
         total = await person_queries.persons_count(reader, filters) if asked else 0
