@@ -103,7 +103,8 @@ FACILITY_ROW: Final[Forms] = {
 
 
 def _facility(code: str) -> Obj:
-    """The facility of a foreign key: the page statement's `to_jsonb` of it is for Python."""
+    """The facility of a foreign key, joined by it (the page statement's own `to_jsonb` of the
+    facility is the resolvers')."""
     alias, joins = _joined("health_facility", "code", code)
     return Obj(alias, FACILITY_ROW, joins=joins)
 

@@ -31,15 +31,17 @@ def leaf_float(value: str) -> str:
     return f"({value})::float8"
 
 
+PARENT, PLACE, TOTAL, ID, SORT = range(5)
+"""Where a row of `page_rows` holds its parent, place on the page, the parent's total, its id
+and sort value; the selection's columns follow, from `FIXED`."""
 FIXED: Final = 5
-"""The columns `page_rows` puts before the selection's."""
 
 
 def page_rows(
-    name: str, page: Query, parent: str, sort: str, columns: Sequence[str], joins: str = ""
+    page: Query, parent: str, sort: str, columns: Sequence[str], joins: str = ""
 ) -> Query:
     """`page`'s rows as tuples, ordered by parent and place: `_parent`, `_i`, `_total`, `_id`,
-    `_sort` (`FIXED` columns), then `columns` (SQL over `e` and `joins`) in order."""
+    `_sort` (`PARENT`… `SORT`), then `columns` (SQL over `e` and `joins`) in order."""
     selected = "".join(f", {column} AS c{i}" for i, column in enumerate(columns))
     sql = (
         f"SELECT {EDGE}.{parent} AS _parent, {EDGE}._i, {EDGE}._total, {EDGE}.id AS _id,"
@@ -47,4 +49,4 @@ def page_rows(
         f" FROM ({page.sql}) {EDGE} {joins}"
         f" ORDER BY {EDGE}.{parent}, {EDGE}._i"
     )
-    return Query(name=f"{name}_rows", sql=sql, tuples=True)
+    return Query(name=f"{page.name}_rows", sql=sql, tuples=True)

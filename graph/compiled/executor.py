@@ -136,7 +136,7 @@ class PlanCache:
         self.compiled = 0
         """How many operations ran through a plan: tests check the plan really ran."""
         self.statements = Statements()
-        """The statements of the pages its plans have PostgreSQL write (graph.compiled.json_pages)."""
+        """The statements of its plans' written pages (graph.compiled.json_pages)."""
 
     def plan(self, executor: "CompiledExecutor") -> Plan | None:
         operation = executor.operation

@@ -150,7 +150,8 @@ def _plain(field: "FieldPlan") -> None:
 
 class _Builder:
     """A page's selection as the columns it reads and the Python that writes it: an expression
-    over a page row `r` for a node, over the page's rows for the connection (`_source`)."""
+    over a page row `r` for a node and an edge, over `page`, `total` and `more` (`_BUILD`'s
+    locals) for the connection."""
 
     def __init__(self, page: Page) -> None:
         self.page = page
@@ -252,18 +253,18 @@ class _Builder:
 
 
 def _cursor(row: tuple[Any, ...]) -> str:
-    return encode_cursor(row[4], row[3])
+    return encode_cursor(row[sql.SORT], row[sql.ID])
 
 
 Build = Callable[[Sequence[tuple[Any, ...]], int], Any]
 """A parent's connection from its page rows (in order) and the page's size."""
 
-_BUILD: Final = """
+_BUILD: Final = f"""
 def build(rows, first):
-    page = [r for r in rows if 0 < r[1] <= first]
-    total = rows[0][2] if rows else 0
-    more = bool(rows) and rows[-1][1] > first
-    return {connection}
+    page = [r for r in rows if 0 < r[{sql.PLACE}] <= first]
+    total = rows[0][{sql.TOTAL}] if rows else 0
+    more = bool(rows) and rows[-1][{sql.PLACE}] > first
+    return {{connection}}
 """
 
 
@@ -281,7 +282,7 @@ def written_page(field: "FieldPlan", statements: "Statements") -> Batch | None:
         return None
     joins = " ".join((page.joins, *builder.joins.values()))
     query = statements.get(
-        sql.page_rows(page.query.name, page.query, "person_id", page.sort, builder.columns, joins)
+        sql.page_rows(page.query, "person_id", page.sort, builder.columns, joins)
     )
     if query is None:
         return None
@@ -340,7 +341,7 @@ def _batch(page: Page, query: Query, key: Key, build: Build) -> Batch:
                 continue
             found: dict[int, list[tuple[Any, ...]]] = {}
             for row in rows:
-                found.setdefault(row[0], []).append(row)
+                found.setdefault(row[sql.PARENT], []).append(row)
             first = args.page.limit - 1
             for i, parent in members:
                 try:

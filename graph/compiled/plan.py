@@ -204,7 +204,7 @@ def compile_plan(
     statements: Statements,
 ) -> Plan | None:
     """The operation's plan for these @skip/@include values, or None if it is not covered;
-    pages PostgreSQL writes use (and add to) `statements`."""
+    its written pages use (and add to) `statements`."""
     if operation.operation is not OperationType.QUERY:
         return None
     if any(f.variable_signatures for f in fragments.values()):
