@@ -71,6 +71,20 @@ class _Names:
     issued: int = 0
 
 
+_TRANSFORMERS: "WeakKeyDictionary[AsyncConnection[Any], abc.Transformer]" = WeakKeyDictionary()
+"""One per connection, kept: a Transformer learns its dumpers and loaders per type as it goes
+(a new one per pipeline spent ~30 µs finding them again). Shared by the connection's
+pipelines, which is safe since each use (dump a statement's parameters, load a result's rows)
+runs to its end without awaiting."""
+
+
+def _transformer(conn: AsyncConnection[Any]) -> abc.Transformer:
+    tx = _TRANSFORMERS.get(conn)
+    if tx is None:
+        tx = _TRANSFORMERS[conn] = Transformer.from_context(conn)
+    return tx
+
+
 _Dumped = tuple[Sequence[Buffer | None], tuple[int, ...], Sequence[pq.Format] | None]
 """A statement's parameters as sent: values, types (all "unknown": db.adapters) and formats."""
 
@@ -87,7 +101,7 @@ async def run(
     failed in the server gets an error; every statement before it has its rows: dicts by column
     name, or tuples in the columns' order for the statements (by SQL) in `tuples`. A statement
     whose parameters cannot be sent (a bug) gets that error and is not sent."""
-    tx: abc.Transformer = Transformer.from_context(conn)
+    tx = _transformer(conn)
     outcomes: list[Outcome] = []
     sendable: list[tuple[bytes, _Dumped]] = []
     for sql, params in statements:
