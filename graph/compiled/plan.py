@@ -34,6 +34,7 @@ from graphql.execution.values import VariableValues
 from graph.compiled.json_pages import Statements, written_page
 from graph.compiled.leaves import Completer, completer
 from graph.compiled.resolvers import NotCoveredField, Resolver, resolver_for
+from graph.compiled.writers import Writer, writable, writer
 
 
 @dataclass(eq=False)
@@ -44,6 +45,10 @@ class ObjectPlan:
     fields: list["FieldPlan"]
     template: dict[str, Any]
     """The response object before its fields complete: every key in order, `__typename` set."""
+    write: Writer | None = None
+    """Writes the fields read from the object itself (graph.compiled.writers)."""
+    rest: list["FieldPlan"] = field(default_factory=list)
+    """The other fields, resolved one by one (graph.compiled.run)."""
 
 
 @dataclass(eq=False)
@@ -128,7 +133,11 @@ class _Compiler:
                 continue
             template[key] = None
             fields.append(self.field(type_, key, name, details))
-        return ObjectPlan(type_.name, fields, template)
+        plan = ObjectPlan(type_.name, fields, template)
+        own = [f for f in fields if writable(f)]
+        plan.rest = [f for f in fields if not writable(f)]
+        plan.write = writer(plan, own) if own else None
+        return plan
 
     def field(
         self, parent: GraphQLObjectType, key: str, name: str, details: list[FieldDetails]

@@ -1,5 +1,7 @@
 """Executes a plan for one request, level by level: each field of a plan node is resolved for
-every object of the level at once, and the objects it yields form the next level.
+every object of the level at once, and the objects it yields form the next level. The fields
+read from the object itself are written by the plan's generated function (graph.compiled.writers),
+the others one by one here.
 
 The response is written as plain dicts and lists while it is built. Completion follows
 graphql-core's `complete_value` (exceptions as field errors, non-null checks, lists, leaves
@@ -10,7 +12,7 @@ graphql-core records it.
 """
 
 import asyncio
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Sequence
 from dataclasses import replace
 from inspect import isawaitable
 from typing import Any
@@ -62,6 +64,10 @@ class Position:
         return self._path
 
 
+Children = dict[int, tuple[ObjectPlan, list[Position]]]
+"""The objects a level's fields yielded, by the plan of their type (`Run.descend`)."""
+
+
 class Run:
     def __init__(
         self,
@@ -87,11 +93,12 @@ class Run:
     def level(self, plan: ObjectPlan, objects: list[Position]) -> list[Awaitable[None]]:
         """Resolves the synchronous fields of `objects` now; returns the asynchronous work."""
         pending: list[Awaitable[None]] = []
-        for field in plan.fields:
+        if plan.write is not None:
+            children: Children = {}
+            plan.write(self, objects, children)
+            pending.extend(self.descend(children))
+        for field in plan.rest:
             resolver = field.resolver
-            if resolver.get is not None and not resolver.permissions:
-                pending.extend(self.got(field, resolver.get, objects))
-                continue
             kwargs = self.arguments[field.index] if field.index >= 0 else _NO_ARGUMENTS
             info = replace(self.info, field_nodes=field.nodes) if resolver.selections else self.info
             if resolver.is_async:
@@ -109,39 +116,13 @@ class Run:
             pending.extend(self.complete(field, objects, values))
         return pending
 
-    def got(
-        self, field: FieldPlan, get: Callable[[Any], Any], objects: list[Position]
-    ) -> list[Awaitable[None]]:
-        """A field read from its object alone (no permission, no info): each object's value
-        got and completed in one pass, as `resolve` then `complete` would."""
-        coerce = field.coerce
-        if coerce is None or field.is_list:
-            children: dict[int, tuple[ObjectPlan, list[Position]]] = {}
-            for o in objects:
-                try:
-                    value = get(o.source)
-                except Exception as error:
-                    value = error
-                self.complete_value(field, o, value, children)
-            return self.descend(children)
-        key = field.key
-        for o in objects:
-            try:
-                value = get(o.source)
-            except Exception as error:
-                value = error
-            if value is None:
-                if field.nonnull:
-                    self.complete_value(field, o, value, None)
-                continue
-            if isinstance(value, Exception):
-                self.complete_value(field, o, value, None)
-                continue
-            try:
-                o.out[key] = coerce(value)
-            except Exception as error:
-                self.fail(field, Position(o.out, key, field.nonnull, o, field.parent_type), error)
-        return []
+    def refuse(self, field: FieldPlan, o: Position, children: Children) -> None:
+        """A permission of `field` refused `o` (graph.compiled.writers): answered as the
+        generic path answers it, with the refusing permission's error."""
+        info = self.info
+        info.at, info.key = o, field.key
+        value = self.resolve(field.resolver, o.source, _NO_ARGUMENTS, info, info)
+        self.complete_value(field, o, value, children)
 
     def denied(
         self, resolver: Resolver, source: Any, kwargs: dict[str, Any], info: PlanInfo
@@ -245,14 +226,12 @@ class Run:
     def complete(
         self, field: FieldPlan, objects: list[Position], values: list[Any]
     ) -> list[Awaitable[None]]:
-        children: dict[int, tuple[ObjectPlan, list[Position]]] = {}
+        children: Children = {}
         for o, value in zip(objects, values, strict=True):
             self.complete_value(field, o, value, children)
         return self.descend(children)
 
-    def descend(
-        self, children: dict[int, tuple[ObjectPlan, list[Position]]]
-    ) -> list[Awaitable[None]]:
+    def descend(self, children: Children) -> list[Awaitable[None]]:
         pending: list[Awaitable[None]] = []
         for plan, level in children.values():
             pending.extend(self.level(plan, level))
@@ -263,7 +242,7 @@ class Run:
         field: FieldPlan,
         o: Position,
         value: Any,
-        children: dict[int, tuple[ObjectPlan, list[Position]]] | None,
+        children: Children | None,
     ) -> None:
         """`value` completed at `o`'s field; an object joins `children` (None: `field` is a
         leaf, there are none)."""
@@ -327,7 +306,7 @@ class Run:
         up: Position,
         typename: str | None,
         value: Any,
-        children: dict[int, tuple[ObjectPlan, list[Position]]],
+        children: Children,
     ) -> None:
         if field.single is not None:
             plan = field.single

@@ -7,6 +7,7 @@ from enum import Enum
 from typing import Any
 
 import strawberry
+from strawberry.permission import BasePermission
 
 from graph.compiled.executor import OrderedExecutor, compiled_executor
 
@@ -15,6 +16,24 @@ from graph.compiled.executor import OrderedExecutor, compiled_executor
 class Colour(Enum):
     RED = "red"
     GREEN = "green"
+
+
+class Odd(BasePermission):
+    message = "odd items only"
+
+    def has_permission(self, source: Any, info: Any, **kwargs: Any) -> bool:
+        return bool(source.n % 2)
+
+
+class Unsure(BasePermission):
+    def has_permission(self, source: Any, info: Any, **kwargs: Any) -> bool:
+        if source.n == 2:
+            raise ValueError("cannot tell")
+        return True
+
+
+ODD: list[type[BasePermission]] = [Odd]
+UNSURE_THEN_ODD: list[type[BasePermission]] = [Unsure, Odd]
 
 
 @strawberry.type
@@ -57,6 +76,22 @@ class Item:
     @strawberry.field
     def strict_tags(self) -> list[str]:
         return ["a", None] if self.n == 2 else ["b"]  # type: ignore[list-item]
+
+    @strawberry.field(permission_classes=ODD)
+    def odd_name(self) -> str | None:
+        return self.name
+
+    @strawberry.field(permission_classes=ODD)
+    def odd_strict(self) -> str:
+        return self.name
+
+    @strawberry.field(permission_classes=UNSURE_THEN_ODD)
+    def unsure(self) -> str | None:
+        return self.name
+
+    @strawberry.field(permission_classes=ODD)
+    def odd_tags(self) -> list[str] | None:
+        return ["x", self.name]
 
     @strawberry.field
     def child(self) -> "Item | None":
@@ -117,6 +152,17 @@ async def test_non_null_errors_null_their_parents() -> None:
         f"{{ maybeItems {{ {_FIELDS} missing }} }}",
         "{ maybeItems { n strictTags child { strictTags missing } } }",
         "{ maybeItems { n child { n child { n missing } } missing } }",
+    ):
+        compiled, strawberry_ = await _both(query)
+        assert compiled == strawberry_, query
+        assert compiled["errors"], query
+
+
+async def test_permissions_refuse_and_fail_as_strawberry_does() -> None:
+    for query in (
+        "{ maybeItems { n oddName unsure oddTags child { n oddName unsure oddTags } } }",
+        "{ maybeItems { n oddName oddStrict } }",
+        "{ items { n child { oddStrict } } }",
     ):
         compiled, strawberry_ = await _both(query)
         assert compiled == strawberry_, query
