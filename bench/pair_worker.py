@@ -20,13 +20,15 @@ from collections.abc import MutableMapping
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, sys.argv[1])
+sys.path.insert(0, sys.argv[1])  # the measured tree's db and graph
+sys.path.append(str(Path(__file__).resolve().parents[1]))  # bench, where the tree has none
 
 import psycopg
 import uvloop
 from joserfc.jwk import ECKey
 from psycopg.conninfo import make_conninfo
 
+from bench.sidebyside.cpu import ProcStat, cpu_between, stats_of
 from db.session import Database
 from db.urls import libpq_conninfo
 from graph.app import create_app
@@ -40,16 +42,12 @@ FLOOR = "query Book($id: String!) { person(identificationNumber: $id) { fullName
 EBOOK = "query Book($id: String!) { person(identificationNumber: $id) { ...EBook } }"
 
 
-def _backend_seconds(conninfo: str) -> float:
+def _backends(conninfo: str) -> dict[int, ProcStat]:
     with psycopg.connect(conninfo, autocommit=True) as conn:
-        pids = conn.execute(
+        rows = conn.execute(
             "SELECT pid FROM pg_stat_activity WHERE application_name = %s", (APPLICATION,)
         ).fetchall()
-    ticks = 0
-    for (pid,) in pids:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        ticks += int(fields[11]) + int(fields[12])
-    return ticks / os.sysconf("SC_CLK_TCK")
+    return stats_of(pid for (pid,) in rows)
 
 
 def _persons(conninfo: str) -> list[str]:
@@ -116,13 +114,13 @@ async def _measure(url: str, document: str, requests: int) -> dict[str, Any]:
     async with app.router.lifespan_context(app):
         for _ in range(WARM_UP):
             await one()
-        backends = _backend_seconds(conninfo)
+        backends = _backends(conninfo)
         cpu = time.process_time()
         for _ in range(requests):
             await one()
         cpu = time.process_time() - cpu
-        backends = _backend_seconds(conninfo) - backends
-    return {"cpu_us": cpu / requests * 1e6, "database_us": backends / requests * 1e6}
+        database_cpu = cpu_between(backends, _backends(conninfo))
+    return {"cpu_us": cpu / requests * 1e6, "database_us": database_cpu / requests * 1e6}
 
 
 if __name__ == "__main__":

@@ -57,7 +57,11 @@ def main() -> None:
         )
         try:
             for round_ in range(1, args.rounds + 1):
-                before, after = _start(base, args), _start(ROOT, args)
+                # Base first in odd rounds, this checkout in even ones: neither always starts first.
+                if round_ % 2:
+                    before, after = _start(base, args), _start(ROOT, args)
+                else:
+                    after, before = _start(ROOT, args), _start(base, args)
                 b, a = _result(before), _result(after)
                 ratios.append(a["cpu_us"] / b["cpu_us"])
                 print(
