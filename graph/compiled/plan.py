@@ -134,8 +134,9 @@ class _Compiler:
             template[key] = None
             fields.append(self.field(type_, key, name, details))
         plan = ObjectPlan(type_.name, fields, template)
-        own = [f for f in fields if writable(f)]
-        plan.rest = [f for f in fields if not writable(f)]
+        own: list[FieldPlan] = []
+        for f in fields:
+            (own if writable(f) else plan.rest).append(f)
         plan.write = writer(plan, own) if own else None
         return plan
 

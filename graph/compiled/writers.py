@@ -3,8 +3,8 @@ function per plan instead of dispatched field by field (graph.compiled.run).
 
 A book's objects are mostly such fields: a person's name, sex, birth date, an office's code and
 name, a card's dates. Dispatched one by one, each cost a pass of the level's loop, a permission
-call through the generic path and a completion call: ~2-5 µs a field for what is one attribute
-read. Here each field is a few lines of Python generated from the plan (keys as `repr`
+call through the generic path and a completion call for what is one attribute read (written
+here, a book's ~150 such fields cost ~50-150 µs less: bench/results/ebook.md). Here each field is a few lines of Python generated from the plan (keys as `repr`
 literals), run for every object of the level in one loop:
 
 - its permissions are asked as the generic path asks them (`has_permission` with the shared
@@ -29,14 +29,9 @@ Writer = Callable[["Run", list["Position"], "Children"], None]
 
 
 def writable(field: "FieldPlan") -> bool:
-    resolver = field.resolver
-    return (
-        resolver.get is not None
-        and resolver.batch is None
-        and not resolver.is_async
-        and not field.written
-        and field.index < 0
-    )
+    """A field read by `Resolver.get` (which no batch, async resolver or written page has: they
+    replace it) and taking no arguments (a permission here is asked without any)."""
+    return field.resolver.get is not None and field.index < 0
 
 
 _REFUSED: Final = object()
