@@ -200,6 +200,9 @@ def main(argv: list[str] | None = None) -> None:
             )
             raise SystemExit(f"the servers disagree: nothing timed; see {work / 'verify.json'}")
 
+        print(f"reading the {len(load_persons)} load persons' books once …", flush=True)
+        verify.warm(urls["v5"], workloads[("v5", "book50")], load_persons, tokens)
+
         runs: list[load.Run] = []
         for round_ in range(1, args.rounds + 1):
             for connections in sorted({*args.concurrency, *args.concurrency_50}):
