@@ -6,13 +6,15 @@ from typing import Any
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import DisableIntrospection
+from strawberry.extensions import DisableIntrospection, SchemaExtension
+from strawberry.extensions.runner import SchemaExtensionsRunner
 from strawberry.federation.schema import FederationAny
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext, Info
 
 from graph.compiled.executor import OrderedExecutor, compiled_executor
 from graph.errors import INTERNAL, RETRYABLE_CODES, BadUserInput, code_of
+from graph.extension_hooks import CachedHooksRunner
 from graph.federation import federation_surface
 from graph.input_text import InputText
 from graph.limits import BATCHING, LIMITS
@@ -36,6 +38,11 @@ class Schema(strawberry.federation.Schema):
         valid = [c for c in checks if not isinstance(c, BadUserInput)]
         resolved = iter(super().entities_resolver(info, valid))  # type: ignore[arg-type]
         return [FederationAny(c) if isinstance(c, BadUserInput) else next(resolved) for c in checks]
+
+    def create_extensions_runner(
+        self, execution_context: ExecutionContext, extensions: list[SchemaExtension]
+    ) -> SchemaExtensionsRunner:
+        return CachedHooksRunner(execution_context, extensions)
 
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
