@@ -190,13 +190,14 @@ def conn(database_url: str) -> Iterator[psycopg.Connection]:
 def empty_tables(
     connection: psycopg.Connection, tables: str = _DATA_TABLES, *, restart_identity: bool = True
 ) -> None:
-    """TRUNCATE … CASCADE reaches the access log and the change log, whose triggers refuse
-    TRUNCATE: the owner lifts them for this one statement, as only the owner can."""
+    """`tables` and the access log (which names persons without a key: migration 0020) are
+    emptied; TRUNCATE … CASCADE reaches the change log. Both logs' triggers refuse TRUNCATE:
+    the owner lifts them for this one statement, as only the owner can."""
     logs = ("access_log", "change_log")
     with connection.transaction():
         for log in logs:
             connection.execute(f"ALTER TABLE {log} DISABLE TRIGGER {log}_no_truncate")
         restart = " RESTART IDENTITY" if restart_identity else ""
-        connection.execute(f"TRUNCATE {tables}{restart} CASCADE")
+        connection.execute(f"TRUNCATE {tables}, access_log{restart} CASCADE")
         for log in logs:
             connection.execute(f"ALTER TABLE {log} ENABLE TRIGGER {log}_no_truncate")

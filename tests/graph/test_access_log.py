@@ -75,6 +75,17 @@ async def test_many_persons_in_one_request_cost_one_insert(
     assert sorted(e[0] for e in _entries(conn)) == sorted(b.person["id"] for b in books)
 
 
+async def test_a_read_writes_nothing_to_the_person_read(api: Api, conn: psycopg.Connection) -> None:
+    """The log names its person without locking the person's row (migration 0020): a foreign
+    key's check would, and every book served would write to the book."""
+    b = book(conn)
+    tuple_of_person = "SELECT ctid::text, xmin::text, xmax::text FROM person WHERE id = %s"
+    before = conn.execute(tuple_of_person, (b.person["id"],)).fetchone()
+    await api.query(READ, api.officer(), {"id": b.person["identification_number"]})
+    assert [e[0] for e in _entries(conn)] == [b.person["id"]]
+    assert conn.execute(tuple_of_person, (b.person["id"],)).fetchone() == before
+
+
 async def test_consented_read_names_the_consent(api: Api, conn: psycopg.Connection) -> None:
     b = book(conn)
     c = consent(conn, b.person, groups=("HEALTH_INSURANCE",))
