@@ -266,9 +266,10 @@ def test_truncate_is_refused_even_to_the_owner(conn: psycopg.Connection) -> None
     b = book(conn)
     with psycopg.connect(conn.info.dsn, autocommit=True) as owner:
         _log_a_read(owner, b.person["id"])
-        for statement in ("TRUNCATE access_log", "TRUNCATE person CASCADE"):
-            with pytest.raises(errors.InsufficientPrivilege, match="append-only: TRUNCATE"):
-                owner.execute(statement)
+        with pytest.raises(errors.InsufficientPrivilege, match="append-only: TRUNCATE"):
+            owner.execute("TRUNCATE access_log")
+        # Nor does emptying the persons reach it: it names them without a key (migration 0020).
+        owner.execute("TRUNCATE person CASCADE")
     assert len(_log(conn)) == 1
 
 
