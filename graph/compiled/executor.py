@@ -26,8 +26,10 @@ from graphql import (
     visit,
 )
 from graphql.execution.values import get_argument_values
+from strawberry.permission import PermissionExtension
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.types.arguments import convert_arguments
+from strawberry.types.base import StrawberryMaybe, StrawberryOptional
 
 from graph.authz.recorder import AccessRecorder, OperationReads
 from graph.compiled.errors import RecordedErrors, kept_errors
@@ -120,9 +122,54 @@ def _reads_variables(field: FieldPlan) -> bool:
 class _Arguments:
     """A plan's arguments that do not depend on the request: those of each field that reads no
     variable, converted on the plan's first run (None: converted per request). Only values no
-    resolver can change are kept, since every request that runs the plan gets the same dict."""
+    resolver can change are kept, since every request that runs the plan gets the same dict.
+    `plain`: for a field converted per request, how its values skip Strawberry's conversion
+    where it would return them as graphql-core coerced them (`_plain`)."""
 
     fixed: list[dict[str, Any] | None]
+    plain: "list[_Plain | None]"
+
+
+_PLAIN_TYPES: Final = (str, int, float, bool)
+
+
+@dataclass(frozen=True)
+class _Plain:
+    """How a field's per-request arguments skip Strawberry's conversion: their Python names
+    by GraphQL name, and those whose value needs the conversion unless it is null."""
+
+    names: dict[str, str]
+    converted: tuple[str, ...]
+
+    def kwargs(self, raw: dict[str, Any]) -> dict[str, Any] | None:
+        """`raw` under Python names, as `convert_arguments` would give it; None when a value
+        needs the conversion."""
+        if any(raw.get(name) is not None for name in self.converted):
+            return None
+        names = self.names
+        return {names[k]: v for k, v in raw.items()}
+
+
+def _plain(field: FieldPlan, converter: Any) -> _Plain | None:
+    """None where no value can skip the conversion: a field extension that maps arguments
+    (permissions do not), or a `Maybe` argument (null is not itself there). Otherwise a null,
+    and a value of a built-in scalar, are what `convert_argument` returns them as."""
+    strawberry_field = field.definition.extensions[DEFINITION]
+    if any(not isinstance(e, PermissionExtension) for e in strawberry_field.extensions):
+        return None
+    names: dict[str, str] = {}
+    converted: list[str] = []
+    for argument in strawberry_field.arguments:
+        kind = argument.type
+        if isinstance(kind, StrawberryMaybe) or argument.python_name is None:
+            return None
+        if isinstance(kind, StrawberryOptional):
+            kind = kind.of_type
+        name = converter.config.name_converter.from_argument(argument)
+        names[name] = argument.python_name
+        if kind not in _PLAIN_TYPES:
+            converted.append(name)
+    return _Plain(names, tuple(converted))
 
 
 class PlanCache:
@@ -205,8 +252,13 @@ class CompiledExecutor(OrderedExecutor):
         if known is not None:
             arguments: list[dict[str, Any]] = []
             try:
-                for field, fixed in zip(plan.fields, known.fixed, strict=True):
-                    arguments.append(self._convert(field) if fixed is None else fixed)
+                for field, same, plain in zip(plan.fields, known.fixed, known.plain, strict=True):
+                    if same is not None:
+                        arguments.append(same)
+                        continue
+                    raw = self._raw(field)
+                    kwargs = plain.kwargs(raw) if plain is not None else None
+                    arguments.append(self._convert(field, raw) if kwargs is None else kwargs)
             except Exception:
                 return None
             return arguments
@@ -214,25 +266,34 @@ class CompiledExecutor(OrderedExecutor):
             arguments = [self._convert(field) for field in plan.fields]
         except Exception:
             return None
-        self.plans.arguments[plan] = _Arguments(
-            [
-                kwargs
-                if not _reads_variables(field) and all(map(_immutable, kwargs.values()))
-                else None
-                for field, kwargs in zip(plan.fields, arguments, strict=True)
-            ]
-        )
+        fixed: list[dict[str, Any] | None] = [
+            kwargs
+            if not _reads_variables(field) and all(map(_immutable, kwargs.values()))
+            else None
+            for field, kwargs in zip(plan.fields, arguments, strict=True)
+        ]
+        converter = self.context_value_schema_converter()
+        plains: list[_Plain | None] = [
+            _plain(field, converter) if kwargs is None else None
+            for field, kwargs in zip(plan.fields, fixed, strict=True)
+        ]
+        self.plans.arguments[plan] = _Arguments(fixed, plains)
         return arguments
 
-    def _convert(self, field: FieldPlan) -> dict[str, Any]:
-        schema_converter = self.context_value_schema_converter()
-        raw = get_argument_values(
+    def _raw(self, field: FieldPlan) -> dict[str, Any]:
+        """The field's arguments as graphql-core coerces them (GraphQL names)."""
+        return get_argument_values(
             field.definition,
             field.nodes[0],
             self.variable_values,
             field.details[0].fragment_variable_values,
             self.hide_suggestions,
         )
+
+    def _convert(self, field: FieldPlan, raw: dict[str, Any] | None = None) -> dict[str, Any]:
+        schema_converter = self.context_value_schema_converter()
+        if raw is None:
+            raw = self._raw(field)
         strawberry_field = field.definition.extensions[DEFINITION]
         kwargs: dict[str, Any] = convert_arguments(
             raw,

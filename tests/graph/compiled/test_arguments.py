@@ -1,6 +1,8 @@
 """A plan's arguments that read no variable are converted once, on its first run; those that do
 are converted on every request, so each request still gets its own."""
 
+from typing import Any
+
 import psycopg
 
 from graph.compiled.executor import CompiledExecutor
@@ -60,3 +62,61 @@ async def test_arguments_from_variables_follow_each_request(
     fixed = _fixed(both)
     assert fixed["SocialInsurance.contributionPeriods"] is False
     assert fixed["SocialInsurance.benefits"] is True
+
+
+def _plain(both: Both) -> dict[str, Any]:
+    """Per field of the (one) cached plan: how its per-request arguments skip Strawberry's
+    conversion (None: they never do, or the field has none converted per request)."""
+    assert both.compiled.app is not None
+    executor = both.compiled.app.state.schema.execution_context_class
+    assert issubclass(executor, CompiledExecutor)
+    [(plan, arguments)] = executor.plans.arguments.items()
+    return {
+        f"{field.parent_type}.{field.key}": plain
+        for field, plain in zip(plan.fields, arguments.plain, strict=True)
+    }
+
+
+TYPED = """query($id: String!, $first: Int!, $after: String, $schemes: [Scheme!], $from: YearMonth) {
+  person(identificationNumber: $id) {
+    socialInsurance {
+      contributionPeriods(first: $first, after: $after) { edges { cursor node { fromMonth } } }
+      schemed: contributionPeriods(first: 1, schemes: $schemes) { totalCount }
+      benefits(first: $first, fromMonth: $from) { totalCount }
+    }
+    healthInsurance { cards(first: 2) { totalCount } }
+  }
+}"""
+
+
+async def test_built_in_scalars_and_nulls_skip_the_conversion_and_other_values_do_not(
+    both: Both, conn: psycopg.Connection
+) -> None:
+    b = book(conn, periods=5, benefits=3)
+    token = both.compiled.officer(EVERY_SCOPE)
+    cursors: list[str] = []
+    for schemes, month in ((["COMPULSORY_SOCIAL"], "2000-01"), (None, None)):
+        variables = {
+            "id": b.person["identification_number"],
+            "first": 2,
+            "after": cursors[0] if cursors else None,
+            "schemes": schemes,
+            "from": month,
+        }
+        body = await both.compare(conn, TYPED, token, variables)
+        assert "errors" not in body, body
+        edges = body["data"]["person"]["socialInsurance"]["contributionPeriods"]["edges"]
+        cursors = [e["cursor"] for e in edges]
+    plain = _plain(both)
+    assert plain["Query.person"].converted == ()
+    periods = plain["SocialInsurance.contributionPeriods"]
+    assert set(periods.converted) == {"schemes", "fromMonth", "toMonth", "employerId"} & set(
+        periods.names
+    )
+    assert periods.kwargs({"first": 2, "after": "x", "schemes": None}) == {
+        "first": 2,
+        "after": "x",
+        "schemes": None,
+    }
+    assert periods.kwargs({"first": 1, "schemes": ["COMPULSORY_SOCIAL"]}) is None
+    assert plain["HealthInsurance.cards"] is None  # literal: converted once, not per request
