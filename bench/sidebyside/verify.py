@@ -7,6 +7,7 @@ every workload's document must answer without errors before wrk sends it thousan
 """
 
 from dataclasses import dataclass, field
+from itertools import cycle, islice
 from typing import Any
 
 import httpx
@@ -61,15 +62,18 @@ def _one(url: str, workload: Workload, person: str, tokens: dict[str, str]) -> t
     return post(url, authorization, body)
 
 
+def batches(persons: list[str], size: int) -> list[list[str]]:
+    """`persons` in batches of `size`, every one of them at least once; the last batch is
+    filled up from the start, since a document holds exactly `size` keys."""
+    return [list(islice(cycle(persons), i, i + size)) for i in range(0, len(persons), size)]
+
+
 def warm(url: str, workload: Workload, persons: list[str], tokens: dict[str, str]) -> None:
     """Every person's book read once, `workload`'s number of books a request, before anything is
     timed: whichever server first reads a person not read before pays the reads from disk
     (~100 MB per 2,000 books on the 2-core machine, whose page cache keeps ~1.5 GB) that the
     others then find in memory, which made each round 1 of 50 books a measure of the disk."""
-    size = workload.body.count(KEY) or 1
-    for start in range(0, len(persons), size):
-        chunk = persons[start : start + size]
-        chunk += persons[: size - len(chunk)]
+    for chunk in batches(persons, workload.body.count(KEY) or 1):
         authorization, body = fill(workload, chunk, tokens)
         status, answer = post(url, authorization, body)
         if status != 200 or answer.get("errors"):
