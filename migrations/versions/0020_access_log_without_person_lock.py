@@ -29,6 +29,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    # Refused (and nothing changed) if the log names a person who has since been erased.
     op.create_foreign_key(
         "fk_access_log_person_id_person", "access_log", "person", ["person_id"], ["id"]
     )
