@@ -34,17 +34,16 @@ with a retryable code.
 
 import asyncio
 import logging
-import re
 import select
 import time
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager, suppress
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Final, cast
 
 import psycopg
 import psycopg_pool.pool_async
-from psycopg import AsyncConnection, AsyncRawCursor, errors
+from psycopg import AsyncConnection, AsyncRawCursor
 from psycopg.conninfo import conninfo_to_dict
 from psycopg.rows import DictRow, dict_row
 from psycopg_pool import AsyncConnectionPool
@@ -52,10 +51,30 @@ from psycopg_pool.base import AttemptWithBackoff
 
 from db import pipeline
 from db.adapters import ADAPTERS
+from db.lane import ReadLane
+from db.statements import (
+    DatabaseUnavailable,
+    Pending,
+    Query,
+    Row,
+    StatementTimeout,
+    ended,
+    fail,
+    mapped,
+)
+
+__all__ = [
+    "Database",
+    "DatabaseUnavailable",
+    "Query",
+    "Reader",
+    "Row",
+    "StatementTimeout",
+    "Timeouts",
+    "Transaction",
+]
 
 log = logging.getLogger(__name__)
-
-Row = dict[str, Any]
 
 STATEMENT_CANCEL_SECONDS: Final = 5.0
 """How long a cancelled request waits for its running statement to end in the server."""
@@ -64,14 +83,6 @@ RECONNECT_MAX_DELAY: Final = 0.5
 """Seconds between attempts to reach a database that is down (see `_Backoff`)."""
 GATHER_IDLE_TURNS: Final = 2
 """Event-loop turns without a new read after which the waiting reads are sent (`Reader._gather`)."""
-
-
-class DatabaseUnavailable(Exception):
-    """The database could not be reached or answered in time: try again (elsewhere)."""
-
-
-class StatementTimeout(DatabaseUnavailable):
-    """A statement ran past `statement_timeout` and the server cancelled it."""
 
 
 @dataclass(frozen=True)
@@ -89,77 +100,35 @@ class Timeouts:
 DEFAULT_TIMEOUTS: Final = Timeouts()
 
 
-_PLACEHOLDER: Final = re.compile(r"%%|%\((\w+)\)s|%")
-
-
-@dataclass(frozen=True)
-class Query:
-    """A statement compiled once to psycopg's `%(name)s` form; `name` labels it in metrics.
-
-    It is sent in PostgreSQL's own form (`$1`, `$2`…, parameters by position: the API's
-    connections use psycopg's raw cursors), converted here once: psycopg converts a `%(name)s`
-    statement at every run, from a cache only for statements under 4 KB — the contribution
-    page's runs twice a book, ~2 % of the server's CPU in psycopg's parser."""
-
-    name: str
-    sql: str
-    tuples: bool = False
-    """Rows come as tuples in the columns' order, not dicts by column name (`Reader.rows`)."""
-    raw: bytes = field(init=False, repr=False, compare=False)
-    """`sql` with `$n` placeholders, encoded once: one bytes object, whose hash Python keeps, is
-    what the prepared-statement caches (db.pipeline's, psycopg's) look up at every run."""
-    names: tuple[str, ...] = field(init=False, repr=False, compare=False)
-    """The parameter each `$n` stands for."""
-
-    def __post_init__(self) -> None:
-        names: dict[str, int] = {}
-
-        def placeholder(match: re.Match[str]) -> str:
-            if match.group(0) == "%%":
-                return "%"
-            if (name := match.group(1)) is None:
-                raise ValueError(f"{self.name}: only %(name)s placeholders and %% are allowed")
-            return f"${names.setdefault(name, len(names) + 1)}"
-
-        raw = _PLACEHOLDER.sub(placeholder, self.sql)
-        object.__setattr__(self, "raw", raw.encode())
-        object.__setattr__(self, "names", tuple(names))
-
-    def args(self, params: Mapping[str, Any]) -> tuple[Any, ...]:
-        return tuple(params[name] for name in self.names)
-
-    def bound(self, params: Mapping[str, Any]) -> pipeline.Statement:
-        return self.raw, self.args(params)
-
-
-@dataclass(eq=False)
-class _Pending:
-    query: Query
-    params: Mapping[str, Any]
-    answer: asyncio.Future[list[Row]]
-    sent: bool = False
-
-
 class Reader:
-    """One request's read access: lazily takes a pooled connection, counts statements, and sends
-    the reads that wait together in one pipeline (see the module's note)."""
+    """One request's database access: counts statements, hands the reads that wait together to
+    the process's read lane (db.lane) as one batch, and lazily takes a pooled connection of its
+    own for writes and units of work (see the module's note)."""
 
-    def __init__(self, pool: AsyncConnectionPool[AsyncConnection[DictRow]]) -> None:
+    def __init__(self, pool: AsyncConnectionPool[AsyncConnection[DictRow]], lane: ReadLane) -> None:
         self._pool = pool
+        self._lane = lane
         self._conn: AsyncConnection[DictRow] | None = None
         self._lock = asyncio.Lock()
-        """Held by whoever uses the connection: a pipeline of reads, or a write."""
-        self._queue: list[_Pending] = []
+        """Held by a batch of reads on the lane, or a write: one at a time, in order."""
+        self._queue: list[Pending] = []
+        self._reading: list[Pending] = []
+        """The batch on the lane."""
+        self._writing = False
         self._sender: asyncio.Task[None] | None = None
         self._released = False
         self.statements = 0
-        self.round_trips = 0
+        self._trips = 0
+
+    @property
+    def round_trips(self) -> int:
         """Pipelines and single statements sent: what the statements cost in waiting."""
+        return self._trips + max((p.trips for p in self._reading), default=0)
 
     async def fetch(self, query: Query, params: Mapping[str, Any]) -> list[Row]:
         if self._released:
-            raise _ended(query)
-        pending = _Pending(query, params, asyncio.get_running_loop().create_future())
+            raise ended(query)
+        pending = Pending(query, params, asyncio.get_running_loop().create_future())
         self._queue.append(pending)
         if self._sender is None:
             self._sender = asyncio.create_task(self._send_queued())
@@ -174,18 +143,18 @@ class Reader:
     async def execute(self, query: Query, params: Mapping[str, Any]) -> None:
         """A write: its own single-statement transaction (a pipeline of one: the statement and
         its Sync), never sent with reads."""
-        async with self._lock:
+        async with self._writes():
             try:
                 conn = await self._connection()
             except psycopg.Error as exc:  # the pool's checkout
-                raise _mapped(query, exc)  # noqa: B904 (it keeps the cause)
+                raise mapped(query, exc)  # noqa: B904 (it keeps the cause)
             if conn is None:
-                raise _ended(query)
+                raise ended(query)
             self.statements += 1
-            self.round_trips += 1
+            self._trips += 1
             (outcome,) = await pipeline.run(conn, [query.bound(params)])
         if isinstance(outcome, psycopg.Error):
-            raise _mapped(query, outcome)  # which keeps psycopg's error as its cause
+            raise mapped(query, outcome)  # which keeps psycopg's error as its cause
         if outcome is pipeline.NOT_RUN:
             raise DatabaseUnavailable(f"{query.name}: not run")
 
@@ -196,22 +165,22 @@ class Reader:
         raises, rolls back. A failure of the database itself (lost connection, timeout, also at
         COMMIT) is `DatabaseUnavailable`: whether it committed is then unknown to the caller,
         which is what idempotency keys are for."""
-        async with self._lock:
+        async with self._writes():
             try:
                 conn = await self._connection()
                 if conn is None:
-                    raise _ended(_TRANSACTION)
+                    raise ended(_TRANSACTION)
                 async with conn.transaction():
                     yield Transaction(conn, self)
             except psycopg.Error as exc:
-                if (mapped := _mapped(_TRANSACTION, exc)) is exc:
+                if (unavailable := mapped(_TRANSACTION, exc)) is exc:
                     raise  # a constraint's refusal: the writer decides what it means
-                raise mapped from exc
+                raise unavailable from exc
 
     async def _send_queued(self) -> None:
-        """The reader's one sender: waits for the reads of this wave, sends them, and again
-        while reads keep coming."""
-        batch: list[_Pending] = []
+        """The reader's one sender: waits for the reads of this wave, hands them to the lane,
+        and again while reads keep coming."""
+        batch: list[Pending] = []
         try:
             while True:
                 await self._gather()
@@ -220,11 +189,21 @@ class Reader:
                 if not batch:
                     return
                 async with self._lock:
-                    await self._send(batch)
+                    if self._released:
+                        for pending in batch:
+                            fail(pending, ended(pending.query))
+                        continue
+                    self.statements += len(batch)
+                    self._reading = batch
+                    try:
+                        await self._lane.read(batch)
+                    finally:
+                        self._trips += max(p.trips for p in batch)
+                        self._reading = []
         except BaseException as exc:
             # A bug or the loop's shutdown: no caller may wait forever.
             for pending in [*batch, *self._queue]:
-                _fail(pending, DatabaseUnavailable(f"{pending.query.name}: {type(exc).__name__}"))
+                fail(pending, DatabaseUnavailable(f"{pending.query.name}: {type(exc).__name__}"))
             self._queue = []
             raise
         finally:
@@ -240,47 +219,14 @@ class Reader:
             await asyncio.sleep(0)
             idle = idle + 1 if len(self._queue) == waiting else 0
 
-    async def _send(self, batch: list[_Pending]) -> None:
-        """Answers every read of `batch`. Statements the server skipped because an earlier one of
-        the pipeline failed are sent again: each caller gets the outcome it would have had alone."""
-        while batch:
+    @asynccontextmanager
+    async def _writes(self) -> AsyncIterator[None]:
+        async with self._lane.parked(), self._lock:
+            self._writing = True
             try:
-                conn = await self._connection()
-            except psycopg.Error as exc:
-                for pending in batch:
-                    _fail(pending, _mapped(pending.query, exc))
-                return
-            if conn is None:
-                for pending in batch:
-                    _fail(pending, _ended(pending.query))
-                return
-            for pending in batch:
-                self.statements += not pending.sent
-                pending.sent = True
-            self.round_trips += 1
-            outcomes = await pipeline.run(
-                conn,
-                [p.query.bound(p.params) for p in batch],
-                {p.query.raw for p in batch if p.query.tuples},
-            )
-            # Skipped statements go again unless nobody waits for them any more, the connection
-            # is gone, or nothing at all came back (which would repeat for ever).
-            retry = not (
-                self._released or conn.broken or all(o is pipeline.NOT_RUN for o in outcomes)
-            )
-            again = []
-            for pending, outcome in zip(batch, outcomes, strict=True):
-                if isinstance(outcome, psycopg.Error):
-                    _fail(pending, _mapped(pending.query, outcome))
-                elif outcome is not pipeline.NOT_RUN:
-                    _answer(pending, outcome)
-                elif retry:
-                    again.append(pending)
-                elif self._released:
-                    _fail(pending, _ended(pending.query))
-                else:
-                    _fail(pending, DatabaseUnavailable(f"{pending.query.name}: not run"))
-            batch = [p for p in again if not p.answer.done()]
+                yield
+            finally:
+                self._writing = False
 
     async def _connection(self) -> AsyncConnection[DictRow] | None:
         """The request's connection, taken from the pool on first use; None once it has ended."""
@@ -293,14 +239,19 @@ class Reader:
         return None if self._released else self._conn
 
     async def release(self) -> None:
-        """Returns the connection. A cancelled request (deadline, client gone) can end while a
-        pipeline of its reads, sent by a task of its own, still waits on a statement: that
-        statement is cancelled in the server (the server then skips the rest of the pipeline, and
-        their callers get `DatabaseUnavailable`), and the connection goes back once it has ended —
-        closing it instead would leave the statement running in the server. Reads still waiting
-        to be sent are answered `DatabaseUnavailable` too."""
+        """Ends the request's access: reads waiting to be sent, or on the lane, are answered
+        `DatabaseUnavailable` at once, and a statement nobody else waits for is cancelled in the
+        server (db.lane); a write still running on the request's connection is cancelled there,
+        and the connection goes back once it has ended — closing it instead would leave the
+        statement running in the server."""
         self._released = True
-        if self._lock.locked():
+        reading = [*self._queue, *self._reading]
+        self._queue = []
+        for pending in reading:
+            fail(pending, ended(pending.query))
+        if reading:
+            await self._lane.abandoned()
+        if self._writing:
             if self._conn is not None:
                 with suppress(psycopg.Error):
                     await self._conn.cancel_safe(timeout=STATEMENT_CANCEL_SECONDS)
@@ -334,47 +285,13 @@ class Transaction:
 
     async def _run(self, query: Query, params: Mapping[str, Any]) -> Any:
         self._reader.statements += 1
-        self._reader.round_trips += 1
+        self._reader._trips += 1
         try:
             return await self._conn.execute(query.raw, query.args(params), prepare=True)
         except psycopg.Error as exc:
-            if (mapped := _mapped(query, exc)) is exc:
+            if (unavailable := mapped(query, exc)) is exc:
                 raise
-            raise mapped from exc
-
-
-def _mapped(query: Query, exc: psycopg.Error) -> Exception:
-    """What a caller sees of a statement's failure: the retryable kinds as `DatabaseUnavailable`,
-    anything else (a bug in a statement) as it is."""
-    mapped: DatabaseUnavailable
-    if isinstance(exc, errors.QueryCanceled):
-        if "statement timeout" in (exc.diag.message_primary or ""):
-            mapped = StatementTimeout(f"{query.name}: statement timeout")
-        else:
-            mapped = DatabaseUnavailable(f"{query.name}: cancelled")
-    elif isinstance(exc, psycopg.OperationalError):
-        # Connection lost or refused, pool checkout timed out, lock timeout, server shutting
-        # down: the request may succeed on a retry, so it is not the caller's fault and not a bug.
-        mapped = DatabaseUnavailable(f"{query.name}: {type(exc).__name__}")
-    else:
-        return exc
-    mapped.__cause__ = exc
-    return mapped
-
-
-def _ended(query: Query) -> DatabaseUnavailable:
-    return DatabaseUnavailable(f"{query.name}: the request has ended")
-
-
-def _answer(pending: _Pending, rows: list[Row] | list[tuple[Any, ...]]) -> None:
-    if not pending.answer.done():  # its caller may have been cancelled
-        # Tuples only for a query that asked for them (`Query.tuples`), read by `Reader.rows`.
-        pending.answer.set_result(cast(list[Row], rows))
-
-
-def _fail(pending: _Pending, exc: BaseException) -> None:
-    if not pending.answer.done():
-        pending.answer.set_exception(exc)
+            raise unavailable from exc
 
 
 class _Backoff(AttemptWithBackoff):
@@ -391,7 +308,8 @@ class _Backoff(AttemptWithBackoff):
 
 
 class Database:
-    """The process's connection pool; `reader()` scopes one request's access."""
+    """The process's connection pools: the requests' (writes, units of work) and the read lane's
+    one connection (db.lane); `reader()` scopes one request's access."""
 
     def __init__(
         self,
@@ -404,8 +322,16 @@ class Database:
         psycopg_pool.pool_async.AttemptWithBackoff = _Backoff  # type: ignore[attr-defined]
         self.conninfo = conninfo
         self.timeouts = timeouts
-        self.pool: AsyncConnectionPool[AsyncConnection[DictRow]] = AsyncConnectionPool(
-            conninfo,
+        self.pool = self._pool("bhxh", min_size=min_size, max_size=max_size)
+        self.reads = self._pool("bhxh-reads", min_size=1, max_size=1)
+        self.lane = ReadLane(self.reads)
+        self._ping: asyncio.Task[bool] | None = None
+
+    def _pool(
+        self, name: str, *, min_size: int, max_size: int
+    ) -> AsyncConnectionPool[AsyncConnection[DictRow]]:
+        return AsyncConnectionPool(
+            self.conninfo,
             min_size=min_size,
             max_size=max_size,
             open=False,
@@ -414,28 +340,30 @@ class Database:
                 "row_factory": dict_row,
                 "cursor_factory": AsyncRawCursor,  # `$n` placeholders: see Query
                 "context": ADAPTERS,
-                "connect_timeout": _connect_timeout(timeouts.connect),
+                "connect_timeout": _connect_timeout(self.timeouts.connect),
             },
             configure=self._configure,
             check=self._check,
-            timeout=timeouts.checkout,
-            name="bhxh",
+            timeout=self.timeouts.checkout,
+            name=name,
         )
-        self._ping: asyncio.Task[bool] | None = None
 
     async def open(self, *, wait: bool = True) -> None:
-        """`wait=False` serves at once and lets the pool connect in the background (the app's
+        """`wait=False` serves at once and lets the pools connect in the background (the app's
         start: `/readyz` says when the database answers)."""
+        await self.reads.open(wait=wait)
         await self.pool.open(wait=wait)
 
     async def close(self) -> None:
         await self.pool.close()
+        await self.reads.close()
 
     @asynccontextmanager
     async def reader(self) -> AsyncIterator[Reader]:
-        reader = Reader(self.pool)
+        reader = Reader(self.pool, self.lane)
         try:
-            yield reader
+            async with self.lane.request():
+                yield reader
         finally:
             await reader.release()
 
@@ -467,6 +395,7 @@ class Database:
             # One dead connection means the server went away: its idle siblings are dead too.
             # Replacing them now spares the next requests a failed check each.
             await self.pool.drain()
+            await self.reads.drain()
             raise
 
     async def ping(self) -> bool:

@@ -15,10 +15,18 @@ _DIALECT = psycopg.dialect()  # type: ignore[no-untyped-call]
 K = TypeVar("K", bound=Hashable)
 
 
-def compile_query(name: str, statement: ClauseElement, *, inline_values: bool = False) -> Query:
-    """`inline_values` renders the statement's constant values into the SQL (no parameters)."""
+def compile_query(
+    name: str,
+    statement: ClauseElement,
+    *,
+    inline_values: bool = False,
+    keyed_by: tuple[str, ...] = (),
+) -> Query:
+    """`inline_values` renders the statement's constant values into the SQL (no parameters);
+    `keyed_by` is `Query.keyed_by`."""
     kwargs = {"literal_binds": True} if inline_values else {}
-    return Query(name=name, sql=str(statement.compile(dialect=_DIALECT, compile_kwargs=kwargs)))
+    sql = str(statement.compile(dialect=_DIALECT, compile_kwargs=kwargs))
+    return Query(name=name, sql=sql, keyed_by=keyed_by)
 
 
 def int_keys(column: SQLCoreOperations[int], name: str = "keys") -> ColumnElement[bool]:

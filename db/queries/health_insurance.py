@@ -149,6 +149,7 @@ def _latest_card_by(name: str, column: Any, keys: Any) -> Query:
             five_year_date(latest),
             _facility(latest.c.initial_facility_code, "initial_facility"),
         ),
+        keyed_by=(column.name,),
     )
 
 

@@ -56,6 +56,7 @@ MEMBERSHIPS_BY_PERSON = compile_query(
         _fellow.c.relation_to_head != literal_column("'HEAD'"),
         _fellow.c.person_id,
     ),
+    keyed_by=("person_id",),
 )
 """A person's membership brings what reading their household reads next: the household, its
 members and their persons, as `households_by_id`, `members_by_household` (less the persons'

@@ -49,4 +49,4 @@ def page_rows(
         f" FROM ({page.sql}) {EDGE} {joins}"
         f" ORDER BY {EDGE}.{parent}, {EDGE}._i"
     )
-    return Query(name=f"{page.name}_rows", sql=sql, tuples=True)
+    return Query(name=f"{page.name}_rows", sql=sql, tuples=True, keyed_by=(PARENT,))

@@ -66,7 +66,9 @@ def linked_person() -> tuple[FromClause, list[Any]]:
     return linked, columns
 
 
-PERSONS_BY_ID = compile_query("persons_by_id", select(*_ROW).where(int_keys(Person.id)))
+PERSONS_BY_ID = compile_query(
+    "persons_by_id", select(*_ROW).where(int_keys(Person.id)), keyed_by=("id",)
+)
 _BOOKS, _CARRIED_SOCIAL = carried_social_insurance(_PERSON)
 PERSONS_BY_KEY = compile_query(
     "persons_by_key",
@@ -80,6 +82,7 @@ PERSONS_BY_KEY = compile_query(
             )
         )
     ),
+    keyed_by=("identification_number", "bhxh_code"),
 )
 """Persons named by either key in one statement (a request may mix them: `person`, `_entities`,
 a write's input, the citizen's token): a 12-digit personal ID and a 10-digit BHXH code never
@@ -93,6 +96,7 @@ RELATIVES_BY_PERSON = compile_query(
     .outerjoin(_relative, _relative.c.id == Relative.relative_person_id)
     .where(int_keys(Relative.person_id))
     .order_by(Relative.id),
+    keyed_by=("person_id",),
 )
 
 

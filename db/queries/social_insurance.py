@@ -61,6 +61,7 @@ SOCIAL_INSURANCE_BY_PERSON = compile_query(
     .join(_office, _office.c.code == _record_table.c.office_code)
     .outerjoin(_issuing, _issuing.c.code == _record_table.c.issuing_office_code)
     .where(int_keys(_record_table.c.person_id)),
+    keyed_by=("person_id",),
 )
 
 SOCIAL = "social_insurance__"
@@ -284,6 +285,7 @@ WINDOW person AS (PARTITION BY s.person_id)
 ORDER BY s.person_id, s.scheme
 """
     ),
+    keyed_by=("person_id",),
 )
 
 _benefits = Benefit.__table__

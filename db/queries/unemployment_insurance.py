@@ -14,6 +14,7 @@ UNEMPLOYMENT_BENEFITS_BY_PERSON = compile_query(
     select(_decisions)
     .where(int_keys(_decisions.c.person_id))
     .order_by(_decisions.c.person_id, _decisions.c.decided_on, _decisions.c.id),
+    keyed_by=("person_id",),
 )
 
 UNEMPLOYMENT_BENEFIT_BY_ID = compile_query(

@@ -22,17 +22,20 @@ SETTINGS = Query(
 
 
 async def test_every_connection_has_timeouts_no_jit_and_generic_plans(database_url: str) -> None:
-    """Every connection of the pool, not only the first: three readers held at once take three."""
+    """Every connection, not only the first: three units of work held at once take three of the
+    request pool, and the reads go on the read lane's own (db.lane)."""
     database = Database(
         libpq_conninfo(database_url), max_size=3, timeouts=Timeouts(statement=3, lock=1.5)
     )
     await database.open()
     try:
         async with database.reader() as a, database.reader() as b, database.reader() as c:
-            rows = [(await reader.fetch(SETTINGS, {}))[0] for reader in (a, b, c)]
+            async with a.transaction() as x, b.transaction() as y, c.transaction() as z:
+                rows = [(await tx.fetch(SETTINGS, {}))[0] for tx in (x, y, z)]
+            rows += await a.fetch(SETTINGS, {})
     finally:
         await database.close()
-    assert len({row.pop("pid") for row in rows}) == 3
+    assert len({row.pop("pid") for row in rows}) == 4
     assert (
         rows
         == [
@@ -43,7 +46,7 @@ async def test_every_connection_has_timeouts_no_jit_and_generic_plans(database_u
                 "plan_cache_mode": "force_generic_plan",
             }
         ]
-        * 3
+        * 4
     )
 
 

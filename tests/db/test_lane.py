@@ -1,0 +1,152 @@
+"""The read lane (db.lane): reads of several requests go out together, one statement's reads
+with equal parameters run as one, and every caller still gets what it would have got alone."""
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import psycopg
+import pytest
+from psycopg import errors
+from psycopg.conninfo import make_conninfo
+
+from db.session import Database, DatabaseUnavailable, Query, Reader, Timeouts
+from db.urls import libpq_conninfo
+
+APP_NAME = "bhxh-lane-test"
+
+# Each key's row, with how many keys its statement was run with: the server's word on merging.
+KEYED = Query(
+    "keyed",
+    "SELECT k AS key, %(tag)s::text AS tag, cardinality(CAST(%(keys)s AS bigint[])) AS batch,"
+    " now() AS began FROM unnest(CAST(%(keys)s AS bigint[])) WITH ORDINALITY AS u(k, i)"
+    " ORDER BY i DESC",
+    keyed_by=("key",),
+)
+UNKEYED = Query(
+    "unkeyed", "SELECT k AS key, now() AS began FROM unnest(CAST(%(keys)s AS bigint[])) AS k"
+)
+# 1 / key: a key of 0 fails the statement it is in.
+INVERSE = Query(
+    "inverse",
+    "SELECT k AS key, 1 / k AS inverse FROM unnest(CAST(%(keys)s AS bigint[])) AS k",
+    keyed_by=("key",),
+)
+SLOW_KEYED = Query(
+    "slow_keyed",
+    "SELECT k AS key FROM unnest(CAST(%(keys)s AS bigint[])) AS k, pg_sleep(%(seconds)s)",
+    keyed_by=("key",),
+)
+
+
+@pytest.fixture
+async def database(database_url: str) -> AsyncIterator[Database]:
+    conninfo = make_conninfo(libpq_conninfo(database_url), application_name=APP_NAME)
+    database = Database(conninfo, max_size=2, timeouts=Timeouts(statement=10, lock=1))
+    await database.open()
+    try:
+        yield database
+    finally:
+        await database.close()
+
+
+async def _until(check: Callable[[], bool], seconds: float = 5.0) -> None:
+    async with asyncio.timeout(seconds):
+        while not check():
+            await asyncio.sleep(0.02)
+
+
+def _running(conn: psycopg.Connection, like: str) -> int:
+    row = conn.execute(
+        "SELECT count(*) FROM pg_stat_activity WHERE application_name = %s AND state = 'active'"
+        " AND query LIKE %s",
+        (APP_NAME, like),
+    ).fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+async def _reads(database: Database, reads: list[tuple[Query, dict[str, Any]]]) -> list[Any]:
+    """Each read from a request of its own, all in the same turn."""
+
+    async def alone(query: Query, params: dict[str, Any]) -> Any:
+        async with database.reader() as reader:
+            return await reader.fetch(query, params)
+
+    return await asyncio.gather(*(alone(q, p) for q, p in reads), return_exceptions=True)
+
+
+async def test_one_statement_for_the_reads_of_several_requests(database: Database) -> None:
+    a, b, c, d = await _reads(
+        database,
+        [
+            (KEYED, {"keys": [1, 2], "tag": "x"}),
+            (KEYED, {"keys": [3, 2], "tag": "x"}),
+            (KEYED, {"keys": [4], "tag": "y"}),  # another parameter: a statement of its own
+            (UNKEYED, {"keys": [5]}),  # no key columns: never merged
+        ],
+    )
+    # Each caller has its own keys' rows only, in the statement's order.
+    assert [(r["key"], r["batch"]) for r in a] == [(2, 3), (1, 3)]
+    assert [(r["key"], r["batch"]) for r in b] == [(3, 3), (2, 3)]
+    assert [(r["key"], r["batch"]) for r in c] == [(4, 1)]
+    assert [r["key"] for r in d] == [5]
+    assert len({r["began"] for r in [*a, *b, *c, *d]}) == 1  # one pipeline
+
+
+async def test_a_merged_statement_that_fails_fails_only_its_own_reads(database: Database) -> None:
+    zero, five, six = await _reads(
+        database, [(INVERSE, {"keys": [0]}), (INVERSE, {"keys": [5]}), (INVERSE, {"keys": [6]})]
+    )
+    assert type(zero) is errors.DivisionByZero
+    assert five == [{"key": 5, "inverse": 0}]
+    assert six == [{"key": 6, "inverse": 0}]
+
+
+async def test_reads_that_come_while_a_pipeline_runs_go_together_in_the_next(
+    database: Database, conn: psycopg.Connection
+) -> None:
+    first = asyncio.ensure_future(_reads(database, [(SLOW_KEYED, {"keys": [1], "seconds": 0.3})]))
+    await _until(lambda: _running(conn, "SELECT k AS key FROM unnest%") == 1)
+    later = await _reads(database, [(KEYED, {"keys": [n], "tag": "x"}) for n in range(3)])
+    assert [[(r["key"], r["batch"]) for r in rows] for rows in later] == [
+        [(0, 3)],
+        [(1, 3)],
+        [(2, 3)],
+    ]
+    assert await first == [[{"key": 1}]]
+
+
+async def test_a_shared_statement_runs_on_while_one_caller_waits(
+    database: Database, conn: psycopg.Connection
+) -> None:
+    """A request that ends leaves a statement others wait for running; when the last one ends
+    too, the statement is cancelled in the server and the lane goes on."""
+    ended, staying = Reader(database.pool, database.lane), Reader(database.pool, database.lane)
+    slow = {"seconds": 0.5}
+    both = asyncio.gather(
+        ended.fetch(SLOW_KEYED, {"keys": [1], **slow}),
+        staying.fetch(SLOW_KEYED, {"keys": [2], **slow}),
+        return_exceptions=True,
+    )
+    await _until(lambda: _running(conn, "SELECT k AS key FROM unnest%") == 1)
+    await ended.release()
+    gone, kept = await asyncio.wait_for(both, 5)
+    assert type(gone) is DatabaseUnavailable
+    assert kept == [{"key": 2}]
+    await staying.release()
+
+    last = Reader(database.pool, database.lane)
+    waiting = asyncio.ensure_future(last.fetch(SLOW_KEYED, {"keys": [3], "seconds": 30}))
+    await _until(lambda: _running(conn, "SELECT k AS key FROM unnest%") == 1)
+    await asyncio.wait_for(last.release(), 5)
+    await _until(lambda: _running(conn, "SELECT k AS key FROM unnest%") == 0)
+    with pytest.raises(DatabaseUnavailable, match="the request has ended"):
+        await waiting
+    async with database.reader() as fresh:
+        assert [r["key"] for r in await fresh.fetch(KEYED, {"keys": [7], "tag": "x"})] == [7]
+
+
+def test_key_columns_need_a_keys_parameter() -> None:
+    with pytest.raises(ValueError, match="keyed_by without a `keys` parameter"):
+        Query("bad", "SELECT %(id)s::int AS id", keyed_by=("id",))
