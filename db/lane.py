@@ -53,11 +53,18 @@ class ReadLane:
         """The reads of the pipeline on the wire."""
         self._conn: AsyncConnection[DictRow] | None = None
         """The pool's connection while a pipeline is on the wire."""
+        self.sent = 0
+        """Statements sent, merged ones once: what the server ran."""
         self.active = 0
         """Requests in flight (`db.session.Database.reader`)."""
         self._parked = 0
         """Those waiting on the database: on this lane, or a write of their own."""
         self._moved = asyncio.Event()
+
+    @property
+    def reads(self) -> int:
+        """Reads queued or on the wire."""
+        return len(self._queue) + sum(not p.answer.done() for p in self._flight)
 
     @asynccontextmanager
     async def request(self) -> AsyncIterator[None]:
@@ -141,6 +148,7 @@ class ReadLane:
             self._conn, self._flight = conn, batch
             for pending in batch:
                 pending.trips += 1
+            self.sent += len(groups)
             try:
                 outcomes = await pipeline.run(
                     conn,

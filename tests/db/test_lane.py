@@ -2,6 +2,7 @@
 with equal parameters run as one, and every caller still gets what it would have got alone."""
 
 import asyncio
+import time
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
@@ -51,9 +52,10 @@ async def database(database_url: str) -> AsyncIterator[Database]:
 
 
 async def _until(check: Callable[[], bool], seconds: float = 5.0) -> None:
-    async with asyncio.timeout(seconds):
-        while not check():
-            await asyncio.sleep(0.02)
+    deadline = time.monotonic() + seconds
+    while not check():
+        assert time.monotonic() < deadline, "condition not reached in time"
+        await asyncio.sleep(0.02)
 
 
 def _running(conn: psycopg.Connection, like: str) -> int:
