@@ -1,27 +1,29 @@
-"""The process's reads, of every request, on one connection of their own: while a pipeline is on
-the wire the reads that come queue, and the next pipeline carries them all; reads of one
-statement with equal parameters but their keys run as one statement with the keys together.
+"""The process's statements of every request on connections of their own: reads on one lane,
+the access log's appends on another. While a pipeline is on the wire, or while other requests
+in flight still run Python (`Traffic.hold`, at most `HOLD_SECONDS`), statements queue, and the
+next pipeline carries them all; reads of one statement whose parameters differ only in their
+keys (`Query.keyed_by`) run as one statement with the keys together, and appends of one
+statement (`Query.appends`) as one insert and one commit.
 
-Why: for a book's ~12 keyed reads PostgreSQL spends more of its CPU setting up and tearing
-down each statement's generic plan (ExecutorStart, the portal: ~50 %) than running it, and a
-pipeline costs system calls and a commit whatever it holds. Merged across concurrent requests,
-that work is shared: 2.85 ms of PostgreSQL's CPU a book alone, 1.41 ms at four books a
-statement, 1.06 at sixteen (bench/results/ebook.md). Nothing waits for company: an idle lane
-sends at once, so a lone request pays one event-loop turn; under load, the pipeline on the
-wire is what gathers the next.
+Why: for a book's ~12 keyed reads PostgreSQL spent more of its CPU setting up and tearing down
+each statement's generic plan (ExecutorStart, the portal: ~40-50 %) than running it, and each
+request's access-log insert paid its own commit. Merged across concurrent requests that work is
+shared: the book's reads cost 2.85 ms of PostgreSQL's CPU alone, 1.41 ms a book at four books a
+statement (bench/results/ebook.md). An idle process holds nothing (a lone request waits one
+event-loop turn); under load the holding costs no CPU, which the other requests are using.
 
-Semantics are each caller's as if its read had run alone (db.session's note):
-- A merged statement's rows go to each caller by the key columns the query names
-  (`Query.keyed_by`): only its own keys' rows, in the statement's order. A query that names
-  none is never merged.
+Semantics are each caller's as if its statement had run alone (db.session's note):
+- A merged read's rows go to each caller by the key columns the query names: only its own
+  keys' rows, in the statement's order. A query that names none is never merged.
 - A read the server skipped (an earlier statement of the pipeline failed) is sent again; a
-  merged statement that failed is sent again once per caller, alone, so that a row that makes
-  a statement fail fails only the requests that read it.
+  merged statement that failed of its own (not a timeout or a lost connection) is sent again
+  once per caller, alone, so that a row that makes a statement fail fails only the requests
+  that read or wrote it. A write goes in a pipeline of its own: its own transaction.
 - A caller that leaves (its request ended) is not waited for; the statement on the wire is
   cancelled in the server once no caller of that pipeline waits any more, never before, since
-  others share it. Its request's `statement_timeout` still bounds it.
-The connection comes from a pool of one (`Database`), which checks it and reconnects as the
-request pool does; writes and units of work keep the request's own connection.
+  others share it. `statement_timeout` still bounds it.
+Each lane's connection comes from a pool of one (`db.session.Database`), which checks it and
+reconnects as the request pool does; units of work keep the request's own connection.
 """
 
 import asyncio
@@ -44,27 +46,16 @@ HOLD_SECONDS: Final = 0.002
 _Group = list[Pending]
 
 
-class ReadLane:
-    def __init__(self, pool: AsyncConnectionPool[AsyncConnection[DictRow]]) -> None:
-        self._pool = pool
-        self._queue: list[Pending] = []
-        self._sender: asyncio.Task[None] | None = None
-        self._flight: list[Pending] = []
-        """The reads of the pipeline on the wire."""
-        self._conn: AsyncConnection[DictRow] | None = None
-        """The pool's connection while a pipeline is on the wire."""
-        self.sent = 0
-        """Statements sent, merged ones once: what the server ran."""
+class Traffic:
+    """The process's requests in flight, and how many of them wait on the database: a lane
+    holds its statements while others still run Python (`hold`)."""
+
+    def __init__(self) -> None:
         self.active = 0
         """Requests in flight (`db.session.Database.reader`)."""
         self._parked = 0
-        """Those waiting on the database: on this lane, or a write of their own."""
+        """Those waiting on the database: on a lane, or a unit of work of their own."""
         self._moved = asyncio.Event()
-
-    @property
-    def reads(self) -> int:
-        """Reads queued or on the wire."""
-        return len(self._queue) + sum(not p.answer.done() for p in self._flight)
 
     @asynccontextmanager
     async def request(self) -> AsyncIterator[None]:
@@ -77,7 +68,7 @@ class ReadLane:
 
     @asynccontextmanager
     async def parked(self) -> AsyncIterator[None]:
-        """Around a wait on the database, so that reads do not wait for this request."""
+        """Around a wait on the database, so that lanes do not wait for this request."""
         self._parked += 1
         self._moved.set()
         try:
@@ -85,13 +76,57 @@ class ReadLane:
         finally:
             self._parked -= 1
 
-    async def read(self, batch: Sequence[Pending]) -> None:
-        """Sends `batch` with whatever else waits; returns once each of its reads is answered
-        (or failed, or abandoned by its caller)."""
+    async def hold(self) -> None:
+        """Waits, at most `HOLD_SECONDS`, until every request in flight waits on the database:
+        the others are running Python and may be about to send the same statements."""
+        await asyncio.sleep(0)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + HOLD_SECONDS
+        while self._parked < self.active:
+            self._moved.clear()
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                return
+            with suppress(TimeoutError):
+                async with asyncio.timeout(remaining):
+                    await self._moved.wait()
+
+
+class Lane:
+    """Reads (`writes=False`: every statement waiting goes in one pipeline) or appends
+    (`writes=True`: each statement in a pipeline, a transaction, of its own)."""
+
+    def __init__(
+        self,
+        pool: AsyncConnectionPool[AsyncConnection[DictRow]],
+        traffic: Traffic,
+        *,
+        writes: bool = False,
+    ) -> None:
+        self.pool = pool
+        self.traffic = traffic
+        self._writes = writes
+        self._queue: list[Pending] = []
+        self._sender: asyncio.Task[None] | None = None
+        self._flight: list[Pending] = []
+        """The statements' callers on the wire."""
+        self._conn: AsyncConnection[DictRow] | None = None
+        """The pool's connection while a pipeline is on the wire."""
+        self.sent = 0
+        """Statements sent, merged ones once: what the server ran."""
+
+    @property
+    def waiting(self) -> int:
+        """Callers queued or on the wire."""
+        return len(self._queue) + sum(not p.answer.done() for p in self._flight)
+
+    async def send(self, batch: Sequence[Pending]) -> None:
+        """Sends `batch` with whatever else waits; returns once each of its statements is
+        answered (or failed, or abandoned by its caller)."""
         self._queue.extend(batch)
         if self._sender is None:
             self._sender = asyncio.create_task(self._send_queued())
-        async with self.parked():
+        async with self.traffic.parked():
             await asyncio.wait([p.answer for p in batch])
 
     async def abandoned(self) -> None:
@@ -107,7 +142,7 @@ class ReadLane:
         batch: list[Pending] = []
         try:
             while True:
-                await self._hold()
+                await self.traffic.hold()
                 batch = [p for p in self._queue if not p.answer.done()]
                 self._queue = []
                 if not batch:
@@ -122,78 +157,80 @@ class ReadLane:
         finally:
             self._sender = None
 
-    async def _hold(self) -> None:
-        """Waits, at most `HOLD_SECONDS`, until every request in flight waits on the database:
-        the others are running Python and may be about to read the same statements."""
-        await asyncio.sleep(0)
-        deadline = asyncio.get_running_loop().time() + HOLD_SECONDS
-        while self._parked < self.active:
-            self._moved.clear()
-            remaining = deadline - asyncio.get_running_loop().time()
-            if remaining <= 0:
-                return
-            with suppress(TimeoutError):
-                async with asyncio.timeout(remaining):
-                    await self._moved.wait()
-
     async def _send(self, batch: list[Pending]) -> None:
         while batch:
             groups = _merged(batch)
-            try:
-                conn = await self._pool.getconn()
-            except psycopg.Error as exc:
-                for pending in batch:
-                    fail(pending, mapped(pending.query, exc))
-                return
-            self._conn, self._flight = conn, batch
+            later: list[Pending] = []
+            if self._writes:
+                # One statement a pipeline: the statements of a pipeline share its implicit
+                # transaction, so one's failure would roll back the others' writes.
+                later = [p for group in groups[1:] for p in group]
+                groups = groups[:1]
+            again = await self._pipeline(groups)
+            batch = [p for p in [*again, *later] if not p.answer.done()]
+
+    async def _pipeline(self, groups: list[_Group]) -> list[Pending]:
+        """Sends `groups` in one pipeline and answers their callers; those to send again."""
+        batch = [p for group in groups for p in group]
+        try:
+            conn = await self.pool.getconn()
+        except psycopg.Error as exc:
             for pending in batch:
-                pending.trips += 1
-            self.sent += len(groups)
-            try:
-                outcomes = await pipeline.run(
-                    conn,
-                    [_bound(group) for group in groups],
-                    {g[0].query.raw for g in groups if g[0].query.tuples},
-                )
-            finally:
-                self._conn, self._flight = None, []
-                await self._pool.putconn(conn)
-            # Skipped statements go again unless nobody waits for them any more, the connection
-            # is gone, or nothing at all came back (which would repeat for ever).
-            retry = not (conn.broken or all(o is pipeline.NOT_RUN for o in outcomes))
-            again: list[Pending] = []
-            for group, outcome in zip(groups, outcomes, strict=True):
-                query = group[0].query
-                if isinstance(outcome, psycopg.Error):
-                    error = mapped(query, outcome)
-                    if len(group) > 1 and retry and error is outcome:
-                        # An error of the statement's own (not a timeout or a lost
-                        # connection): perhaps of one caller's rows.
-                        for pending in group:
-                            pending.alone = True
-                        again += group
-                    else:
-                        for pending in group:
-                            fail(pending, error)
-                elif outcome is not pipeline.NOT_RUN:
-                    if len(group) == 1:
-                        answer(group[0], outcome)
-                    else:
-                        for pending, rows in zip(group, _split(group, outcome), strict=True):
-                            answer(pending, rows)
-                elif retry:
+                fail(pending, mapped(pending.query, exc))
+            return []
+        self._conn, self._flight = conn, batch
+        for pending in batch:
+            pending.trips += 1
+        self.sent += len(groups)
+        try:
+            outcomes = await pipeline.run(
+                conn,
+                [_bound(group) for group in groups],
+                {g[0].query.raw for g in groups if g[0].query.tuples},
+            )
+        finally:
+            self._conn, self._flight = None, []
+            await self.pool.putconn(conn)
+        # Skipped statements go again unless nobody waits for them any more, the connection
+        # is gone, or nothing at all came back (which would repeat for ever).
+        retry = not (conn.broken or all(o is pipeline.NOT_RUN for o in outcomes))
+        again: list[Pending] = []
+        for group, outcome in zip(groups, outcomes, strict=True):
+            query = group[0].query
+            if isinstance(outcome, psycopg.Error):
+                error = mapped(query, outcome)
+                if len(group) > 1 and retry and error is outcome:
+                    # An error of the statement's own (not a timeout or a lost
+                    # connection): perhaps of one caller's rows.
+                    for pending in group:
+                        pending.alone = True
                     again += group
                 else:
                     for pending in group:
-                        fail(pending, DatabaseUnavailable(f"{query.name}: not run"))
-            batch = [p for p in again if not p.answer.done()]
+                        fail(pending, error)
+            elif outcome is not pipeline.NOT_RUN:
+                if len(group) == 1:
+                    answer(group[0], outcome)
+                else:
+                    for pending, rows in zip(group, _split(group, outcome), strict=True):
+                        answer(pending, rows)
+            elif retry:
+                again += group
+            else:
+                for pending in group:
+                    fail(pending, DatabaseUnavailable(f"{query.name}: not run"))
+        return again
 
 
 def _signature(pending: Pending) -> Hashable | None:
     """What reads must share to run as one statement: the query and every parameter but the
     keys. None: this read runs as it is."""
     query = pending.query
-    if not query.keyed_by or pending.alone:
+    if pending.alone:
+        return None
+    if query.appends is not None:
+        return (query.raw,)
+    if not query.keyed_by:
         return None
     args = zip(query.names, query.args(pending.params), strict=True)
     others = tuple(_hashable(value) for name, value in args if name != "keys")
@@ -231,12 +268,19 @@ def _bound(group: _Group) -> pipeline.Statement:
     first = group[0]
     if len(group) == 1:
         return first.query.bound(first.params)
+    if (name := first.query.appends) is not None:
+        # Each a JSON array as orjson writes it ("[…]", no space around): their elements in
+        # one array, in the callers' order.
+        parts = [str(p.params[name])[1:-1] for p in group]
+        return first.query.bound({name: "[" + ",".join(filter(None, parts)) + "]"})
     keys = list(dict.fromkeys(k for pending in group for k in pending.params["keys"]))
     return first.query.bound({**first.params, "keys": keys})
 
 
 def _split(group: _Group, rows: list[Any]) -> list[list[Any]]:
     """Each read's rows of a merged statement: those whose key columns hold one of its keys."""
+    if group[0].query.appends is not None:
+        return [[] for _ in group]  # no rows: a write
     columns = group[0].query.keyed_by
     split: list[list[Any]] = []
     for pending in group:

@@ -51,7 +51,7 @@ from psycopg_pool.base import AttemptWithBackoff
 
 from db import pipeline
 from db.adapters import ADAPTERS
-from db.lane import ReadLane
+from db.lane import Lane, Traffic
 from db.statements import (
     DatabaseUnavailable,
     Pending,
@@ -105,15 +105,23 @@ class Reader:
     the process's read lane (db.lane) as one batch, and lazily takes a pooled connection of its
     own for writes and units of work (see the module's note)."""
 
-    def __init__(self, pool: AsyncConnectionPool[AsyncConnection[DictRow]], lane: ReadLane) -> None:
+    def __init__(
+        self,
+        pool: AsyncConnectionPool[AsyncConnection[DictRow]],
+        lane: Lane,
+        appends: Lane | None = None,
+    ) -> None:
         self._pool = pool
         self._lane = lane
+        self._appends = appends
+        self._traffic = lane.traffic
         self._conn: AsyncConnection[DictRow] | None = None
         self._lock = asyncio.Lock()
         """Held by a batch of reads on the lane, or a write: one at a time, in order."""
         self._queue: list[Pending] = []
         self._reading: list[Pending] = []
-        """The batch on the lane."""
+        """The batch on a lane: `_on`."""
+        self._on = lane
         self._writing = False
         self._sender: asyncio.Task[None] | None = None
         self._released = False
@@ -142,7 +150,11 @@ class Reader:
 
     async def execute(self, query: Query, params: Mapping[str, Any]) -> None:
         """A write: its own single-statement transaction (a pipeline of one: the statement and
-        its Sync), never sent with reads."""
+        its Sync), never sent with reads. An append (`Query.appends`) goes on the append lane,
+        in one statement and one commit with the concurrent requests' (db.lane)."""
+        if query.appends is not None and self._appends is not None:
+            await self._append(query, params)
+            return
         async with self._writes():
             try:
                 conn = await self._connection()
@@ -196,7 +208,7 @@ class Reader:
                     self.statements += len(batch)
                     self._reading = batch
                     try:
-                        await self._lane.read(batch)
+                        await self._lane.send(batch)
                     finally:
                         self._trips += max(p.trips for p in batch)
                         self._reading = []
@@ -219,9 +231,24 @@ class Reader:
             await asyncio.sleep(0)
             idle = idle + 1 if len(self._queue) == waiting else 0
 
+    async def _append(self, query: Query, params: Mapping[str, Any]) -> None:
+        assert self._appends is not None
+        pending = Pending(query, params, asyncio.get_running_loop().create_future())
+        async with self._lock:
+            if self._released:
+                raise ended(query)
+            self.statements += 1
+            self._reading, self._on = [pending], self._appends
+            try:
+                await self._appends.send([pending])
+            finally:
+                self._trips += pending.trips
+                self._reading, self._on = [], self._lane
+        await pending.answer  # its rows (none), or its error
+
     @asynccontextmanager
     async def _writes(self) -> AsyncIterator[None]:
-        async with self._lane.parked(), self._lock:
+        async with self._traffic.parked(), self._lock:
             self._writing = True
             try:
                 yield
@@ -250,7 +277,7 @@ class Reader:
         for pending in reading:
             fail(pending, ended(pending.query))
         if reading:
-            await self._lane.abandoned()
+            await self._on.abandoned()
         if self._writing:
             if self._conn is not None:
                 with suppress(psycopg.Error):
@@ -323,8 +350,11 @@ class Database:
         self.conninfo = conninfo
         self.timeouts = timeouts
         self.pool = self._pool("bhxh", min_size=min_size, max_size=max_size)
-        self.reads = self._pool("bhxh-reads", min_size=1, max_size=1)
-        self.lane = ReadLane(self.reads)
+        self.traffic = Traffic()
+        self.lane = Lane(self._pool("bhxh-reads", min_size=1, max_size=1), self.traffic)
+        self.appends = Lane(
+            self._pool("bhxh-appends", min_size=1, max_size=1), self.traffic, writes=True
+        )
         self._ping: asyncio.Task[bool] | None = None
 
     def _pool(
@@ -351,18 +381,18 @@ class Database:
     async def open(self, *, wait: bool = True) -> None:
         """`wait=False` serves at once and lets the pools connect in the background (the app's
         start: `/readyz` says when the database answers)."""
-        await self.reads.open(wait=wait)
-        await self.pool.open(wait=wait)
+        for pool in (self.lane.pool, self.appends.pool, self.pool):
+            await pool.open(wait=wait)
 
     async def close(self) -> None:
-        await self.pool.close()
-        await self.reads.close()
+        for pool in (self.pool, self.lane.pool, self.appends.pool):
+            await pool.close()
 
     @asynccontextmanager
     async def reader(self) -> AsyncIterator[Reader]:
-        reader = Reader(self.pool, self.lane)
+        reader = Reader(self.pool, self.lane, self.appends)
         try:
-            async with self.lane.request():
+            async with self.traffic.request():
                 yield reader
         finally:
             await reader.release()
@@ -394,8 +424,8 @@ class Database:
         except Exception:
             # One dead connection means the server went away: its idle siblings are dead too.
             # Replacing them now spares the next requests a failed check each.
-            await self.pool.drain()
-            await self.reads.drain()
+            for pool in (self.pool, self.lane.pool, self.appends.pool):
+                await pool.drain()
             raise
 
     async def ping(self) -> bool:

@@ -46,6 +46,10 @@ class Query:
     reads of the statement with equal other parameters, from several requests at once, may
     then run as one with their keys together, each caller getting its keys' rows
     (db.lane). Empty: the statement always runs as its caller sent it."""
+    appends: str | None = None
+    """A write whose one parameter (of this name) is a JSON array, as orjson writes it, of the
+    rows it inserts, each on its own: the appends of several requests may run as one statement
+    with their arrays together, in a transaction of its own (db.lane)."""
     raw: bytes = field(init=False, repr=False, compare=False)
     """`sql` with `$n` placeholders, encoded once: one bytes object, whose hash Python keeps, is
     what the prepared-statement caches (db.pipeline's, psycopg's) look up at every run."""
@@ -67,6 +71,8 @@ class Query:
         object.__setattr__(self, "names", tuple(names))
         if self.keyed_by and "keys" not in names:
             raise ValueError(f"{self.name}: keyed_by without a `keys` parameter")
+        if self.appends is not None and tuple(names) != (self.appends,):
+            raise ValueError(f"{self.name}: an append takes its rows as its one parameter")
 
     def args(self, params: Mapping[str, Any]) -> tuple[Any, ...]:
         return tuple(params[name] for name in self.names)

@@ -4,27 +4,29 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import orjson
-from sqlalchemy import DateTime, text
+from sqlalchemy import DateTime
 
 from db.models import AccessLogEntry
 from db.queries.compile import compile_query
 from db.queries.paging import PageParams, fetch_pages, keyset_page
-from db.session import Reader, Row
+from db.session import Query, Reader, Row
 
-# The reads arrive as one JSON array of objects (one per person read) so a request costs one
-# statement; each object's groups and grounds are JSON arrays that PostgreSQL turns into text[]
-# element by element. No value is ever joined or split on a separator, so no character in a
-# claim (a comma in an organisation code) can add a ground or a group.
-RECORD_READS = compile_query(
+# The reads arrive as one JSON array of objects (one per person read, each with its request's
+# actor) so a request costs one statement, and the reads of concurrent requests can go in one
+# statement and one commit (db.lane: `appends`); each object's groups and grounds are JSON
+# arrays that PostgreSQL turns into text[] element by element. No value is ever joined or split
+# on a separator, so no character in a claim (a comma in an organisation code) can add a ground
+# or a group.
+RECORD_READS = Query(
     "record_reads",
-    text(
-        "INSERT INTO access_log (person_id, request_id, operation_name, actor_role,"
-        " actor_subject, actor_org, data_groups, grounds)"
-        " SELECT t.person_id, :request_id, :operation_name, :actor_role, :actor_subject,"
-        " :actor_org, t.data_groups, t.grounds"
-        " FROM jsonb_to_recordset(CAST(:reads AS jsonb))"
-        " AS t(person_id bigint, data_groups text[], grounds text[])"
-    ),
+    "INSERT INTO access_log (person_id, request_id, operation_name, actor_role,"
+    " actor_subject, actor_org, data_groups, grounds)"
+    " SELECT t.person_id, t.request_id, t.operation_name, t.actor_role, t.actor_subject,"
+    " t.actor_org, t.data_groups, t.grounds"
+    " FROM jsonb_to_recordset(CAST(%(reads)s AS jsonb)) AS t(person_id bigint, request_id text,"
+    " operation_name text, actor_role text, actor_subject text, actor_org text,"
+    " data_groups text[], grounds text[])",
+    appends="reads",
 )
 
 _log = AccessLogEntry.__table__
@@ -58,26 +60,23 @@ class Actor:
 async def record_reads(
     db: Reader, reads: Sequence[Read], *, actor: Actor, request_id: str, operation_name: str | None
 ) -> None:
-    await db.execute(
-        RECORD_READS,
+    entry = {
+        "request_id": request_id,
+        "operation_name": operation_name,
+        "actor_role": actor.role,
+        "actor_subject": actor.subject,
+        "actor_org": actor.org,
+    }
+    rows = [
         {
-            "request_id": request_id,
-            "operation_name": operation_name,
-            "actor_role": actor.role,
-            "actor_subject": actor.subject,
-            "actor_org": actor.org,
-            "reads": orjson.dumps(
-                [
-                    {
-                        "person_id": r.person_id,
-                        "data_groups": sorted(r.data_groups),
-                        "grounds": list(r.grounds),
-                    }
-                    for r in reads
-                ]
-            ).decode(),
-        },
-    )
+            **entry,
+            "person_id": r.person_id,
+            "data_groups": sorted(r.data_groups),
+            "grounds": list(r.grounds),
+        }
+        for r in reads
+    ]
+    await db.execute(RECORD_READS, {"reads": orjson.dumps(rows).decode()})
 
 
 async def access_log_page(db: Reader, keys: Sequence[int], page: PageParams) -> list[list[Row]]:

@@ -152,3 +152,43 @@ async def test_a_shared_statement_runs_on_while_one_caller_waits(
 def test_key_columns_need_a_keys_parameter() -> None:
     with pytest.raises(ValueError, match="keyed_by without a `keys` parameter"):
         Query("bad", "SELECT %(id)s::int AS id", keyed_by=("id",))
+
+
+APPEND = Query(
+    "append",
+    "INSERT INTO lane_append_test (v) SELECT (e ->> 'v')::int"
+    " FROM jsonb_array_elements(CAST(%(rows)s AS jsonb)) AS e",
+    appends="rows",
+)
+
+
+async def test_appends_of_several_requests_commit_as_one_and_fail_alone(
+    database: Database, conn: psycopg.Connection
+) -> None:
+    conn.execute("CREATE TABLE IF NOT EXISTS lane_append_test (v int CHECK (v <> 0))")
+    conn.execute("TRUNCATE lane_append_test")
+    conn.commit()
+
+    async def append(*values: int) -> Any:
+        async with database.reader() as reader:
+            rows = "[" + ",".join(f'{{"v":{v}}}' for v in values) + "]"
+            return await reader.execute(APPEND, {"rows": rows})
+
+    sent = database.appends.sent
+    assert await asyncio.gather(append(1, 2), append(3)) == [None, None]
+    assert database.appends.sent - sent == 1  # one statement, one commit
+    # A row the table refuses fails its own request only: the merged statement rolled back
+    # whole, and each request's rows went again alone.
+    ok, refused, also_ok = await asyncio.gather(
+        append(4), append(0), append(5), return_exceptions=True
+    )
+    assert (ok, also_ok) == (None, None)
+    assert type(refused) is errors.CheckViolation
+    conn.commit()
+    rows = conn.execute("SELECT v FROM lane_append_test ORDER BY v").fetchall()
+    assert [v for (v,) in rows] == [1, 2, 3, 4, 5]
+
+
+def test_an_append_takes_its_rows_as_its_one_parameter() -> None:
+    with pytest.raises(ValueError, match="one parameter"):
+        Query("bad", "INSERT INTO t SELECT %(a)s, %(b)s", appends="a")

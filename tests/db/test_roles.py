@@ -37,25 +37,17 @@ def runtime(runtime_url: str, conn: psycopg.Connection) -> Iterator[psycopg.Conn
 
 
 def _log_a_read(runtime: psycopg.Connection, person_id: int) -> None:
-    runtime.execute(
-        RECORD_READS.sql.encode(),
-        {
-            "request_id": "req-1",
-            "operation_name": None,
-            "actor_role": "OFFICER",
-            "actor_subject": "officer-1",
-            "actor_org": None,
-            "reads": orjson.dumps(
-                [
-                    {
-                        "person_id": person_id,
-                        "data_groups": ["IDENTITY"],
-                        "grounds": ["scope:identity"],
-                    }
-                ]
-            ).decode(),
-        },
-    )
+    read = {
+        "person_id": person_id,
+        "request_id": "req-1",
+        "operation_name": None,
+        "actor_role": "OFFICER",
+        "actor_subject": "officer-1",
+        "actor_org": None,
+        "data_groups": ["IDENTITY"],
+        "grounds": ["scope:identity"],
+    }
+    runtime.execute(RECORD_READS.sql.encode(), {"reads": orjson.dumps([read]).decode()})
 
 
 def _log(conn: psycopg.Connection) -> list[tuple[object, ...]]:

@@ -201,7 +201,7 @@ async def test_beyond_the_in_flight_bound_the_answer_is_503_at_once(
             # Both read the locked table: one statement waits there, the other's read queues
             # behind it on the read lane (or runs merged with it: the same person).
             lane = api.database.lane
-            await eventually(lambda: waiting_on_locks(conn) == 1 and lane.reads == 2)
+            await eventually(lambda: waiting_on_locks(conn) == 1 and lane.waiting == 2)
             started = time.monotonic()
             shed = await _post(api, token, **{"X-Request-ID": "req-shed"})
             assert time.monotonic() - started < 1
