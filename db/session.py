@@ -1,21 +1,26 @@
-"""Database access for the API: a psycopg pool and a per-request `Reader`.
+"""Database access for the API: psycopg pools, the process's lanes (db.lane) and a per-request
+`Reader`.
 
-Policy for concurrent resolvers: graphql-core resolves sibling fields concurrently, and every
-batch function of one request runs on the request's single pooled connection. The `Reader` never
-interleaves protocol messages: one sender task per request owns the connection's reads. Reads
-handed to it while it is busy, or within a few event-loop turns of each other (the loaders of one
-level of the query dispatch together), go out together in one psycopg pipeline: one round trip
+Policy for concurrent resolvers: graphql-core resolves sibling fields concurrently. The `Reader`
+gathers a request's reads: those handed to it while its previous batch is on the wire, or within
+a few event-loop turns of each other (the loaders of one level of the query dispatch together),
+go to the process's read lane as one batch, which sends them in one psycopg pipeline with the
+batches of the other requests in flight (merging reads of one statement: db.lane): one round trip
 for the level, the same statements; the number of statements, not their overlap, is what the
 design budgets. Reads run in autocommit: no BEGIN/ROLLBACK per batch; a write (`execute`) is a
-single statement of its own, never pipelined with reads (db/pipeline.py says why).
+single statement of its own, never pipelined with reads (db/pipeline.py says why), on the
+request's own pooled connection, or on the append lane for the access log's inserts; a unit of
+work (`transaction`) holds the request's connection. One request's batches and writes go one at
+a time, in order (a read after a write sees it).
 
 Every caller gets its own rows or its own error, as if its statement had run alone: the reads of
 one pipeline share an implicit transaction, so when one fails the server skips the rest; those are
-sent again in the next pipeline (they are reads), unless the request has ended or the connection
-is gone, when they fail as `DatabaseUnavailable`. A caller cancelled while its read is on the
-wire leaves the statement to finish (others share the pipeline); `release()` is what cancels the
-request's running statement in the server. `statements` counts each statement once; `round_trips`
-counts the pipelines and single statements sent.
+sent again in the next pipeline (they are reads), unless the connection is gone, when they fail as
+`DatabaseUnavailable`. A caller cancelled while its read is on the wire leaves the statement to
+finish (others share the pipeline); `release()` ends the request's reads at once and cancels a
+statement in the server that no other request waits for. `statements` counts each statement the
+request asked for once; `round_trips` counts the pipelines and single statements that carried
+them.
 
 Statements are prepared once per connection: the reads and a lone write go through db.pipeline,
 which prepares every `Query` at its first run on a connection (a unit of work's statements through
