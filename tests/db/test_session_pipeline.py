@@ -237,10 +237,22 @@ async def test_a_caller_that_leaves_before_the_pipeline_goes_costs_no_statement(
         assert (reader.statements, reader.round_trips) == (2, 1)
 
 
-async def test_a_write_goes_alone(database: Database, conn: psycopg.Connection) -> None:
-    """A write is never part of a pipeline: a later read's failure cannot roll it back."""
-    conn.execute("CREATE TABLE IF NOT EXISTS pipeline_test (v text)")
+@pytest.fixture
+def scratch(conn: psycopg.Connection) -> Iterator[None]:
+    """A table of the test's own, gone afterwards (the migrations' test compares the tables)."""
+    conn.execute("CREATE TABLE pipeline_test (v text)")
     conn.commit()
+    try:
+        yield
+    finally:
+        conn.rollback()
+        conn.execute("DROP TABLE pipeline_test")
+        conn.commit()
+
+
+@pytest.mark.usefixtures("scratch")
+async def test_a_write_goes_alone(database: Database) -> None:
+    """A write is never part of a pipeline: a later read's failure cannot roll it back."""
     write = Query("write", "INSERT INTO pipeline_test (v) VALUES (%(v)s)")
     read = Query("read", "SELECT v FROM pipeline_test")
     async with database.reader() as reader:
