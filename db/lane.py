@@ -27,7 +27,7 @@ reconnects as the request pool does; units of work keep the request's own connec
 """
 
 import asyncio
-from collections.abc import AsyncIterator, Hashable, Sequence
+from collections.abc import AsyncIterator, Callable, Hashable, Sequence
 from contextlib import asynccontextmanager, suppress
 from typing import Any, Final
 
@@ -114,6 +114,8 @@ class Lane:
         """The pool's connection while a pipeline is on the wire."""
         self.sent = 0
         """Statements sent, merged ones once: what the server ran."""
+        self.observe: Callable[[int, int], None] | None = None
+        """Told, for each pipeline, the statements its callers asked for and those it sent."""
 
     @property
     def waiting(self) -> int:
@@ -182,6 +184,8 @@ class Lane:
         for pending in batch:
             pending.trips += 1
         self.sent += len(groups)
+        if self.observe is not None:
+            self.observe(len(batch), len(groups))
         try:
             outcomes = await pipeline.run(
                 conn,

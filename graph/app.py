@@ -153,6 +153,8 @@ def create_app(
     run through compiled plans where they cover them (graph.compiled)."""
     persisted = persisted or PersistedQueries()
     metrics = Metrics(known_operations=persisted.operation_names(), multiprocess_dir=metrics_dir)
+    database.lane.observe = metrics.lane("reads")
+    database.appends.observe = metrics.lane("appends")
     schema = build_schema(
         dev=dev,
         extra=[persisted.extension, metrics.extension],

@@ -8,6 +8,9 @@
   response, the access-log write included.
 - `bhxh_graphql_sql_statements{operation}`: the statements the request's database reader ran —
   its batched reads and the access-log insert. This is the statement budget, measured live.
+- `bhxh_db_lane_statements_total{lane, kind}`: on each lane of shared statements (db.lane:
+  `reads`, `appends`), the statements requests `asked` for and those `sent` to the server; their
+  ratio is how many requests a statement served.
 - `bhxh_graphql_errors_total{code}`: errors by the code the caller sees (`graph.errors.code_of`:
   `GRAPHQL_VALIDATION_FAILED`, `BAD_USER_INPUT`, `SERVICE_UNAVAILABLE`, `INTERNAL_SERVER_ERROR`…).
 - the process's CPU, memory and file descriptors (`process_*`).
@@ -32,7 +35,7 @@ operation's name, outcome and error codes.
 
 import asyncio
 import re
-from collections.abc import AsyncIterator, Iterable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -138,6 +141,12 @@ class Metrics:
             buckets=STATEMENT_BUCKETS,
             registry=owner,
         )
+        self.lane_statements = Counter(
+            "bhxh_db_lane_statements",
+            "Statements requests asked for (kind=asked) and those sent (kind=sent), per lane",
+            ["lane", "kind"],
+            registry=owner,
+        )
         self.errors = Counter(
             "bhxh_graphql_errors",
             "GraphQL errors in responses by extensions.code",
@@ -165,6 +174,17 @@ class Metrics:
             yield
         finally:
             task.cancel()
+
+    def lane(self, name: str) -> Callable[[int, int], None]:
+        """A lane's observer (db.lane.Lane.observe)."""
+        asked = self.lane_statements.labels(name, "asked")
+        sent = self.lane_statements.labels(name, "sent")
+
+        def observe(statements: int, statements_sent: int) -> None:
+            asked.inc(statements)
+            sent.inc(statements_sent)
+
+        return observe
 
     def extension(self) -> SchemaExtension:
         """The schema extension factory (goes last in the schema's extensions)."""

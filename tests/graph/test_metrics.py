@@ -1,5 +1,6 @@
 """GET /metrics: operations by name and outcome, latency, statements per request, error codes."""
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -159,3 +160,16 @@ def test_multiprocess_mode_refuses_a_client_imported_before_the_directory_was_se
     # would stay in memory, and /metrics would show every worker's but this one's.
     with pytest.raises(MultiprocessModeMissing, match="PROMETHEUS_MULTIPROC_DIR"):
         Metrics(multiprocess_dir=str(tmp_path))
+
+
+async def test_the_lanes_count_the_statements_asked_for_and_sent(
+    api: Api, conn: psycopg.Connection
+) -> None:
+    books = [book(conn) for _ in range(3)]
+    before = len(api.database.readers)
+    await asyncio.gather(*(api.query(ME, api.citizen(b.person)) for b in books))
+    asked = sum(r.statements for r in api.database.readers[before:])
+    samples = await _metrics(api)
+    assert _value(samples, "bhxh_db_lane_statements_total", lane="reads", kind="asked") == asked
+    sent = _value(samples, "bhxh_db_lane_statements_total", lane="reads", kind="sent")
+    assert sent == api.database.lane.sent and sent < asked  # the three books' reads merged
