@@ -37,7 +37,7 @@ from psycopg.rows import DictRow
 from psycopg_pool import AsyncConnectionPool
 
 from db import pipeline
-from db.statements import DatabaseUnavailable, Pending, answer, fail, mapped
+from db.statements import DatabaseUnavailable, Pending, abandon, answer, fail, mapped
 
 CANCEL_SECONDS: Final = 5.0
 HOLD_SECONDS: Final = 0.002
@@ -151,9 +151,7 @@ class Lane:
                     return
                 await self._send(batch)
         except BaseException as exc:
-            # A bug or the loop's shutdown: no caller may wait forever.
-            for pending in [*batch, *self._queue]:
-                fail(pending, DatabaseUnavailable(f"{pending.query.name}: {type(exc).__name__}"))
+            abandon([*batch, *self._queue], exc)
             self._queue = []
             raise
         finally:

@@ -63,6 +63,7 @@ from db.statements import (
     Query,
     Row,
     StatementTimeout,
+    abandon,
     ended,
     fail,
     mapped,
@@ -218,9 +219,7 @@ class Reader:
                         self._trips += max(p.trips for p in batch)
                         self._reading = []
         except BaseException as exc:
-            # A bug or the loop's shutdown: no caller may wait forever.
-            for pending in [*batch, *self._queue]:
-                fail(pending, DatabaseUnavailable(f"{pending.query.name}: {type(exc).__name__}"))
+            abandon([*batch, *self._queue], exc)
             self._queue = []
             raise
         finally:

@@ -4,7 +4,7 @@ statement's failure: shared by the per-request `db.session.Reader` and the proce
 
 import asyncio
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final, cast
 
@@ -127,3 +127,9 @@ def answer(pending: Pending, rows: list[Row] | list[tuple[Any, ...]]) -> None:
 def fail(pending: Pending, exc: BaseException) -> None:
     if not pending.answer.done():
         pending.answer.set_exception(exc)
+
+
+def abandon(pendings: Iterable[Pending], exc: BaseException) -> None:
+    """A sender stopped by a bug or the loop's shutdown (`exc`): no caller may wait forever."""
+    for pending in pendings:
+        fail(pending, DatabaseUnavailable(f"{pending.query.name}: {type(exc).__name__}"))

@@ -13,7 +13,7 @@ import subprocess
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -185,6 +185,21 @@ def conn(database_url: str) -> Iterator[psycopg.Connection]:
     with psycopg.connect(libpq_conninfo(database_url), autocommit=True) as connection:
         yield connection
         empty_tables(connection)
+
+
+@pytest.fixture
+def scratch_table(conn: psycopg.Connection) -> Iterator[Callable[[str, str], None]]:
+    """`create(name, columns)`: a table of the test's own, dropped afterwards (the migrations'
+    test compares the database's tables with the models)."""
+    created: list[str] = []
+
+    def create(name: str, columns: str) -> None:
+        conn.execute(f"CREATE TABLE {name} ({columns})")
+        created.append(name)
+
+    yield create
+    for name in created:
+        conn.execute(f"DROP TABLE {name}")
 
 
 def empty_tables(

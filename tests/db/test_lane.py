@@ -3,16 +3,15 @@ with equal parameters run as one, and every caller still gets what it would have
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import psycopg
 import pytest
 from psycopg import errors
-from psycopg.conninfo import make_conninfo
 
 from db.session import Database, DatabaseUnavailable, Query, Reader, Timeouts
-from db.urls import libpq_conninfo
+from tests.db.databases import opened
 
 APP_NAME = "bhxh-lane-test"
 
@@ -42,13 +41,9 @@ SLOW_KEYED = Query(
 
 @pytest.fixture
 async def database(database_url: str) -> AsyncIterator[Database]:
-    conninfo = make_conninfo(libpq_conninfo(database_url), application_name=APP_NAME)
-    database = Database(conninfo, max_size=2, timeouts=Timeouts(statement=10, lock=1))
-    await database.open()
-    try:
+    timeouts = Timeouts(statement=10, lock=1)
+    async with opened(database_url, APP_NAME, max_size=2, timeouts=timeouts) as database:
         yield database
-    finally:
-        await database.close()
 
 
 async def _until(check: Callable[[], bool], seconds: float = 5.0) -> None:
@@ -162,23 +157,10 @@ APPEND = Query(
 )
 
 
-@pytest.fixture
-def scratch(conn: psycopg.Connection) -> Iterator[None]:
-    """A table of the test's own, gone afterwards (the migrations' test compares the tables)."""
-    conn.execute("CREATE TABLE lane_append_test (v int CHECK (v <> 0))")
-    conn.commit()
-    try:
-        yield
-    finally:
-        conn.rollback()
-        conn.execute("DROP TABLE lane_append_test")
-        conn.commit()
-
-
-@pytest.mark.usefixtures("scratch")
 async def test_appends_of_several_requests_commit_as_one_and_fail_alone(
-    database: Database, conn: psycopg.Connection
+    database: Database, conn: psycopg.Connection, scratch_table: Callable[[str, str], None]
 ) -> None:
+    scratch_table("lane_append_test", "v int CHECK (v <> 0)")
 
     async def append(*values: int) -> None:
         async with database.reader() as reader:

@@ -17,6 +17,7 @@ from psycopg.conninfo import make_conninfo
 
 from db.session import Database, DatabaseUnavailable, Query, Reader, StatementTimeout, Timeouts
 from db.urls import libpq_conninfo
+from tests.db.databases import opened
 
 APP_NAME = "bhxh-pipeline-test"
 NUMBERED = Query("numbered", "SELECT %(n)s::int AS n, now() AS began, pg_backend_pid() AS pid")
@@ -28,13 +29,9 @@ LOCKED = Query("locked", "SELECT count(*) AS n FROM person")
 @pytest.fixture
 async def database(database_url: str) -> AsyncIterator[Database]:
     """One connection, so a connection that went bad would be the next request's connection."""
-    conninfo = make_conninfo(libpq_conninfo(database_url), application_name=APP_NAME)
-    database = Database(conninfo, max_size=1, timeouts=Timeouts(statement=0.5, lock=0.3))
-    await database.open()
-    try:
+    timeouts = Timeouts(statement=0.5, lock=0.3)
+    async with opened(database_url, APP_NAME, max_size=1, timeouts=timeouts) as database:
         yield database
-    finally:
-        await database.close()
 
 
 @contextmanager
@@ -237,22 +234,11 @@ async def test_a_caller_that_leaves_before_the_pipeline_goes_costs_no_statement(
         assert (reader.statements, reader.round_trips) == (2, 1)
 
 
-@pytest.fixture
-def scratch(conn: psycopg.Connection) -> Iterator[None]:
-    """A table of the test's own, gone afterwards (the migrations' test compares the tables)."""
-    conn.execute("CREATE TABLE pipeline_test (v text)")
-    conn.commit()
-    try:
-        yield
-    finally:
-        conn.rollback()
-        conn.execute("DROP TABLE pipeline_test")
-        conn.commit()
-
-
-@pytest.mark.usefixtures("scratch")
-async def test_a_write_goes_alone(database: Database) -> None:
+async def test_a_write_goes_alone(
+    database: Database, scratch_table: Callable[[str, str], None]
+) -> None:
     """A write is never part of a pipeline: a later read's failure cannot roll it back."""
+    scratch_table("pipeline_test", "v text")
     write = Query("write", "INSERT INTO pipeline_test (v) VALUES (%(v)s)")
     read = Query("read", "SELECT v FROM pipeline_test")
     async with database.reader() as reader:
