@@ -37,7 +37,7 @@ from psycopg.rows import DictRow
 from psycopg_pool import AsyncConnectionPool
 
 from db import pipeline
-from db.statements import DatabaseUnavailable, Pending, abandon, answer, fail, mapped
+from db.statements import DatabaseUnavailable, Outbox, Pending, answer, fail, mapped
 
 CANCEL_SECONDS: Final = 5.0
 HOLD_SECONDS: Final = 0.002
@@ -106,8 +106,7 @@ class Lane:
         self.pool = pool
         self.traffic = traffic
         self._writes = writes
-        self._queue: list[Pending] = []
-        self._sender: asyncio.Task[None] | None = None
+        self._outbox = Outbox(self.traffic.hold, self._send)
         self._flight: list[Pending] = []
         """The statements' callers on the wire."""
         self._conn: AsyncConnection[DictRow] | None = None
@@ -120,14 +119,12 @@ class Lane:
     @property
     def waiting(self) -> int:
         """Callers queued or on the wire."""
-        return len(self._queue) + sum(not p.answer.done() for p in self._flight)
+        return len(self._outbox.pending) + sum(not p.answer.done() for p in self._flight)
 
     async def send(self, batch: Sequence[Pending]) -> None:
         """Sends `batch` with whatever else waits; returns once each of its statements is
         answered (or failed, or abandoned by its caller)."""
-        self._queue.extend(batch)
-        if self._sender is None:
-            self._sender = asyncio.create_task(self._send_queued())
+        self._outbox.put(batch)
         async with self.traffic.parked():
             await asyncio.wait([p.answer for p in batch])
 
@@ -139,23 +136,6 @@ class Lane:
             return
         with suppress(psycopg.Error):
             await conn.cancel_safe(timeout=CANCEL_SECONDS)
-
-    async def _send_queued(self) -> None:
-        batch: list[Pending] = []
-        try:
-            while True:
-                await self.traffic.hold()
-                batch = [p for p in self._queue if not p.answer.done()]
-                self._queue = []
-                if not batch:
-                    return
-                await self._send(batch)
-        except BaseException as exc:
-            abandon([*batch, *self._queue], exc)
-            self._queue = []
-            raise
-        finally:
-            self._sender = None
 
     async def _send(self, batch: list[Pending]) -> None:
         while batch:

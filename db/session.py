@@ -59,11 +59,11 @@ from db.adapters import ADAPTERS
 from db.lane import Lane, Traffic
 from db.statements import (
     DatabaseUnavailable,
+    Outbox,
     Pending,
     Query,
     Row,
     StatementTimeout,
-    abandon,
     ended,
     fail,
     mapped,
@@ -124,12 +124,11 @@ class Reader:
         self._conn: AsyncConnection[DictRow] | None = None
         self._lock = asyncio.Lock()
         """Held by a batch of reads on the lane, or a write: one at a time, in order."""
-        self._queue: list[Pending] = []
+        self._outbox = Outbox(self._gather, self._send)
         self._reading: list[Pending] = []
         """The batch on a lane: `_on`."""
         self._on = lane
         self._writing = False
-        self._sender: asyncio.Task[None] | None = None
         self._released = False
         self.statements = 0
         self._trips = 0
@@ -143,9 +142,7 @@ class Reader:
         if self._released:
             raise ended(query)
         pending = Pending(query, params, asyncio.get_running_loop().create_future())
-        self._queue.append(pending)
-        if self._sender is None:
-            self._sender = asyncio.create_task(self._send_queued())
+        self._outbox.put([pending])
         return await pending.answer
 
     async def rows(self, query: Query, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
@@ -195,35 +192,20 @@ class Reader:
                     raise  # a constraint's refusal: the writer decides what it means
                 raise unavailable from exc
 
-    async def _send_queued(self) -> None:
-        """The reader's one sender: waits for the reads of this wave, hands them to the lane,
-        and again while reads keep coming."""
-        batch: list[Pending] = []
-        try:
-            while True:
-                await self._gather()
-                batch = [p for p in self._queue if not p.answer.done()]
-                self._queue = []
-                if not batch:
-                    return
-                async with self._lock:
-                    if self._released:
-                        for pending in batch:
-                            fail(pending, ended(pending.query))
-                        continue
-                    self.statements += len(batch)
-                    self._reading = batch
-                    try:
-                        await self._lane.send(batch)
-                    finally:
-                        self._trips += max(p.trips for p in batch)
-                        self._reading = []
-        except BaseException as exc:
-            abandon([*batch, *self._queue], exc)
-            self._queue = []
-            raise
-        finally:
-            self._sender = None
+    async def _send(self, batch: list[Pending]) -> None:
+        """A wave of reads to the lane, after this request's writes before it."""
+        async with self._lock:
+            if self._released:
+                for pending in batch:
+                    fail(pending, ended(pending.query))
+                return
+            self.statements += len(batch)
+            self._reading = batch
+            try:
+                await self._lane.send(batch)
+            finally:
+                self._trips += max(p.trips for p in batch)
+                self._reading = []
 
     async def _gather(self) -> None:
         """A DataLoader dispatches its batch a few event-loop turns after its first `load`, and
@@ -231,9 +213,9 @@ class Reader:
         `GATHER_IDLE_TURNS` turns in a row brought no new read."""
         idle = 0
         while idle < GATHER_IDLE_TURNS:
-            waiting = len(self._queue)
+            waiting = len(self._outbox.pending)
             await asyncio.sleep(0)
-            idle = idle + 1 if len(self._queue) == waiting else 0
+            idle = idle + 1 if len(self._outbox.pending) == waiting else 0
 
     async def _append(self, query: Query, params: Mapping[str, Any]) -> None:
         assert self._appends is not None
@@ -276,8 +258,7 @@ class Reader:
         and the connection goes back once it has ended — closing it instead would leave the
         statement running in the server."""
         self._released = True
-        reading = [*self._queue, *self._reading]
-        self._queue = []
+        reading = [*self._outbox.take(), *self._reading]
         for pending in reading:
             fail(pending, ended(pending.query))
         if reading:

@@ -4,7 +4,7 @@ statement's failure: shared by the per-request `db.session.Reader` and the proce
 
 import asyncio
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final, cast
 
@@ -129,7 +129,43 @@ def fail(pending: Pending, exc: BaseException) -> None:
         pending.answer.set_exception(exc)
 
 
-def abandon(pendings: Iterable[Pending], exc: BaseException) -> None:
-    """A sender stopped by a bug or the loop's shutdown (`exc`): no caller may wait forever."""
-    for pending in pendings:
-        fail(pending, DatabaseUnavailable(f"{pending.query.name}: {type(exc).__name__}"))
+class Outbox:
+    """Statements handed over, and the one task that sends them: it waits until a batch is
+    complete (`gather`), takes every statement still wanted and sends them (`send`), and again
+    while statements keep coming. Stopped by a bug or the loop's shutdown, it fails every
+    statement it holds: no caller may wait forever."""
+
+    def __init__(
+        self,
+        gather: Callable[[], Awaitable[None]],
+        send: Callable[[list[Pending]], Awaitable[None]],
+    ) -> None:
+        self.pending: list[Pending] = []
+        self._gather = gather
+        self._send = send
+        self._sender: asyncio.Task[None] | None = None
+
+    def put(self, pendings: Iterable[Pending]) -> None:
+        self.pending.extend(pendings)
+        if self._sender is None:
+            self._sender = asyncio.create_task(self._run())
+
+    def take(self) -> list[Pending]:
+        taken, self.pending = self.pending, []
+        return taken
+
+    async def _run(self) -> None:
+        batch: list[Pending] = []
+        try:
+            while True:
+                await self._gather()
+                batch = [p for p in self.take() if not p.answer.done()]
+                if not batch:
+                    return
+                await self._send(batch)
+        except BaseException as exc:
+            for pending in [*batch, *self.take()]:
+                fail(pending, DatabaseUnavailable(f"{pending.query.name}: {type(exc).__name__}"))
+            raise
+        finally:
+            self._sender = None
