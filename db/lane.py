@@ -37,7 +37,15 @@ from psycopg.rows import DictRow
 from psycopg_pool import AsyncConnectionPool
 
 from db import pipeline
-from db.statements import DatabaseUnavailable, Outbox, Pending, answer, fail, mapped
+from db.statements import (
+    DatabaseUnavailable,
+    Outbox,
+    Pending,
+    answer,
+    cancelled,
+    fail,
+    mapped,
+)
 
 CANCEL_SECONDS: Final = 5.0
 HOLD_SECONDS: Final = 0.002
@@ -181,7 +189,11 @@ class Lane:
             query = group[0].query
             if isinstance(outcome, psycopg.Error):
                 error = mapped(query, outcome)
-                if len(group) > 1 and retry and error is outcome:
+                if retry and cancelled(outcome):
+                    # Cancelled for callers that had left (`abandoned`), which may race with
+                    # the next pipeline: whoever still waits sends it again.
+                    again += group
+                elif len(group) > 1 and retry and error is outcome:
                     # An error of the statement's own (not a timeout or a lost
                     # connection): perhaps of one caller's rows.
                     for pending in group:

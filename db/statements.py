@@ -100,10 +100,10 @@ def mapped(query: Query, exc: psycopg.Error) -> Exception:
     anything else (a bug in a statement) as it is."""
     unavailable: DatabaseUnavailable
     if isinstance(exc, errors.QueryCanceled):
-        if "statement timeout" in (exc.diag.message_primary or ""):
-            unavailable = StatementTimeout(f"{query.name}: statement timeout")
-        else:
+        if cancelled(exc):
             unavailable = DatabaseUnavailable(f"{query.name}: cancelled")
+        else:
+            unavailable = StatementTimeout(f"{query.name}: statement timeout")
     elif isinstance(exc, psycopg.OperationalError):
         # Connection lost or refused, pool checkout timed out, lock timeout, server shutting
         # down: the request may succeed on a retry, so it is not the caller's fault and not a bug.
@@ -112,6 +112,13 @@ def mapped(query: Query, exc: psycopg.Error) -> Exception:
         return exc
     unavailable.__cause__ = exc
     return unavailable
+
+
+def cancelled(exc: psycopg.Error) -> bool:
+    """Cancelled by a cancel request (not by `statement_timeout`)."""
+    return isinstance(exc, errors.QueryCanceled) and (
+        "statement timeout" not in (exc.diag.message_primary or "")
+    )
 
 
 def ended(query: Query) -> DatabaseUnavailable:

@@ -144,6 +144,21 @@ async def test_a_shared_statement_runs_on_while_one_caller_waits(
         assert [r["key"] for r in await fresh.fetch(KEYED, {"keys": [7], "tag": "x"})] == [7]
 
 
+async def test_a_statement_cancelled_while_its_callers_wait_goes_again(
+    database: Database, conn: psycopg.Connection
+) -> None:
+    """A cancel meant for callers that left can reach the next pipeline (it travels on a
+    connection of its own): those still waiting get their rows all the same."""
+    reading = asyncio.ensure_future(_reads(database, [(SLOW_KEYED, {"keys": [1], "seconds": 0.3})]))
+    await _until(lambda: _running(conn, "SELECT k AS key FROM unnest%") == 1)
+    conn.execute(
+        "SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE application_name = %s"
+        " AND state = 'active' AND query LIKE 'SELECT k AS key FROM unnest%%'",
+        (APP_NAME,),
+    )
+    assert await asyncio.wait_for(reading, 5) == [[{"key": 1}]]
+
+
 def test_key_columns_need_a_keys_parameter() -> None:
     with pytest.raises(ValueError, match="keyed_by without a `keys` parameter"):
         Query("bad", "SELECT %(id)s::int AS id", keyed_by=("id",))
