@@ -192,17 +192,19 @@ class Reader:
                     raise  # a constraint's refusal: the writer decides what it means
                 raise unavailable from exc
 
-    async def _send(self, batch: list[Pending]) -> None:
-        """A wave of reads to the lane, after this request's writes before it."""
+    async def _send(self, batch: list[Pending], lane: Lane | None = None) -> None:
+        """Statements to a lane (the read lane unless said), after this request's writes and
+        batches before them."""
+        lane = lane or self._lane
         async with self._lock:
             if self._released:
                 for pending in batch:
                     fail(pending, ended(pending.query))
                 return
             self.statements += len(batch)
-            self._reading = batch
+            self._reading, self._on = batch, lane
             try:
-                await self._lane.send(batch)
+                await lane.send(batch)
             finally:
                 self._trips += max(p.trips for p in batch)
                 self._reading = []
@@ -220,16 +222,7 @@ class Reader:
     async def _append(self, query: Query, params: Mapping[str, Any]) -> None:
         assert self._appends is not None
         pending = Pending(query, params, asyncio.get_running_loop().create_future())
-        async with self._lock:
-            if self._released:
-                raise ended(query)
-            self.statements += 1
-            self._reading, self._on = [pending], self._appends
-            try:
-                await self._appends.send([pending])
-            finally:
-                self._trips += pending.trips
-                self._reading, self._on = [], self._lane
+        await self._send([pending], self._appends)
         await pending.answer  # its rows (none), or its error
 
     @asynccontextmanager
