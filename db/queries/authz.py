@@ -7,6 +7,7 @@ from sqlalchemy import (
     ColumnElement,
     Exists,
     FromClause,
+    Label,
     Select,
     Text,
     bindparam,
@@ -16,36 +17,43 @@ from sqlalchemy import (
     or_,
     select,
 )
+from sqlalchemy.dialects.postgresql import array
 
 from db.models import Consent, ContributionPeriod, Employer, Person, Relative, SocialInsurance
 from db.queries.compile import align_many, compile_query, int_keys
 from db.session import Reader, Row
 
-_subject = bindparam("subject", type_=Text)
 _person = Person.__table__
 _social = SocialInsurance.__table__
-# The person whose token subject is a BHXH code: one without a personal ID (policy.citizen_subject).
-_known_by_code = (
-    select(_social.c.person_id)
-    .join(_person, _person.c.id == _social.c.person_id)
-    .where(_social.c.bhxh_code == _subject, _person.c.identification_number.is_(None))
-)
-REPRESENTED_AMONG = compile_query(
-    "represented_among",
-    select(Relative.person_id)
-    .where(
-        int_keys(Relative.person_id),
-        Relative.kind == literal_column("'LEGAL_REPRESENTATIVE'"),
-        # The representative's token names them by personal ID, which the relative row records;
-        # one known by passport only (a foreign parent) has none there and is matched by the
-        # record the row links to, whose BHXH code is their subject.
-        or_(
-            Relative.identification_number == _subject,
-            Relative.relative_person_id.in_(_known_by_code),
-        ),
+
+
+def legal_representative(person: FromClause, name: str) -> Label[Any]:
+    """The token subjects that name the person's legal representative, as a column of the
+    person's row (NULL: none; a person has at most one relative of each kind), so that a
+    citizen's `represented` fact costs no statement: the personal ID the relative row records,
+    and the BHXH code of the record it links to when that record has no personal ID, as
+    `policy.citizen_subject` names a person known by passport only (a foreign parent)."""
+    representative = Relative.__table__.alias("representative")
+    linked = _person.alias("representative_person")
+    code_only = (
+        select(_social.c.bhxh_code)
+        .join(linked, linked.c.id == _social.c.person_id)
+        .where(
+            _social.c.person_id == representative.c.relative_person_id,
+            linked.c.identification_number.is_(None),
+        )
+        .scalar_subquery()
     )
-    .distinct(),
-)
+    subjects = func.array_remove(array([representative.c.identification_number, code_only]), None)
+    return (
+        select(subjects)
+        .where(
+            representative.c.person_id == person.c.id,
+            representative.c.kind == literal_column("'LEGAL_REPRESENTATIVE'"),
+        )
+        .scalar_subquery()
+        .label(name)
+    )
 
 
 def is_current(period: FromClause) -> ColumnElement[bool]:
@@ -109,12 +117,6 @@ ACTIVE_CONSENTS_AMONG = compile_query(
     )
     .order_by(Consent.person_id, Consent.granted_at),
 )
-
-
-async def represented_among(db: Reader, keys: Sequence[int], subject: str) -> list[bool]:
-    rows = await db.fetch(REPRESENTED_AMONG, {"keys": list(keys), "subject": subject})
-    found = {r["person_id"] for r in rows}
-    return [k in found for k in keys]
 
 
 async def employed_among(db: Reader, keys: Sequence[int], org: str) -> list[int | None]:

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from db.models import ContributionPeriod, Employer, Person
 from db.queries.compile import align_one, compile_query, int_keys, text_keys
 from db.queries.paging import PageParams, fetch_pages, keyset_page
-from db.queries.person import bhxh_code, listable
+from db.queries.person import listable, person_row
 from db.session import Reader, Row
 
 EMPLOYERS_BY_ID = compile_query(
@@ -24,8 +24,7 @@ EMPLOYERS_BY_TAX_CODE = compile_query(
 _employment = (
     select(
         ContributionPeriod.employer_id,
-        Person.__table__,
-        bhxh_code(Person.__table__),
+        *person_row(Person.__table__),
     )
     .join(Person, Person.id == ContributionPeriod.person_id)
     .where(listable(Person.__table__))

@@ -25,7 +25,7 @@ from sqlalchemy.sql import Subquery
 
 from db.identifiers import BHXH_CODE_LENGTH
 from db.models import Person, Relative, SocialInsurance
-from db.queries.authz import employed_by, employees_of
+from db.queries.authz import employed_by, employees_of, legal_representative
 from db.queries.compile import (
     align_many,
     align_one,
@@ -49,8 +49,17 @@ def bhxh_code(person: FromClause, name: str = "bhxh_code") -> ColumnElement[str]
     return code.scalar_subquery().label(name)
 
 
-_ROW = (*_PERSON.c, bhxh_code(_PERSON))
-"""A person's row as every person statement returns it: the person's columns and bhxh_code."""
+def person_row(person: FromClause, prefix: str = "") -> list[Any]:
+    """A person's row as every person statement returns it, each column named `prefix` + its
+    name: the person's columns, bhxh_code and legal_representative (db.queries.authz)."""
+    return [
+        *carry(prefix, list(person.c)),
+        bhxh_code(person, prefix + "bhxh_code"),
+        legal_representative(person, prefix + "legal_representative"),
+    ]
+
+
+_ROW = person_row(_PERSON)
 
 LINKED = "person__"
 """The prefix of a carried person's columns (compile.carried): relative and household-member
@@ -62,8 +71,7 @@ the person is decided on the row (graph.authz), the same row whichever statement
 def linked_person() -> tuple[FromClause, list[Any]]:
     """A person table to outer-join on the linking column, and the columns that carry its row."""
     linked = _PERSON.alias("linked_person")
-    columns = [*carry(LINKED, list(linked.c)), bhxh_code(linked, LINKED + "bhxh_code")]
-    return linked, columns
+    return linked, person_row(linked, LINKED)
 
 
 PERSONS_BY_ID = compile_query(

@@ -1,8 +1,9 @@
 """Per-request, per-caller fact loaders and the batched decision over many persons.
 
-Only the facts the caller's role needs are fetched: a citizen's representation, an employer's
-current employment, an agency's active consents. Each is one statement per batch of persons,
-so deciding access never adds statements per person.
+Only the facts the caller's role needs are fetched: an employer's current employment, an
+agency's active consents, each one statement per batch of persons, so deciding access never
+adds statements per person. A citizen's representation needs none: every person's row names
+the subjects of their legal representative (db.queries.authz.legal_representative).
 """
 
 from collections.abc import Sequence
@@ -32,17 +33,13 @@ _NO_FACTS: Final = Facts()
 @dataclass
 class FactLoaders:
     principal: Principal
-    represented: DataLoader[int, bool]
     employed: DataLoader[int, int | None]
     consents: DataLoader[int, list[Row]]
     _granted: dict[tuple[Relation | None, Facts], Access | None] = field(default_factory=dict)
 
     @classmethod
     def build(cls, db: Reader, principal: Principal) -> "FactLoaders":
-        subject, org = principal.subject, principal.org or ""
-
-        async def represented(keys: list[int]) -> list[bool]:
-            return await authz.represented_among(db, keys, subject)
+        org = principal.org or ""
 
         async def employed(keys: list[int]) -> list[int | None]:
             return await authz.employed_among(db, keys, org)
@@ -50,11 +47,11 @@ class FactLoaders:
         async def consents(keys: list[int]) -> list[list[Row]]:
             return await authz.active_consents_among(db, keys, org)
 
-        return cls(principal, DataLoader(represented), DataLoader(employed), DataLoader(consents))
+        return cls(principal, DataLoader(employed), DataLoader(consents))
 
     def clear(self) -> None:
         """Forget cached facts: a write of this request (a hire) may have changed them."""
-        for loader in (self.represented, self.employed, self.consents):
+        for loader in (self.employed, self.consents):
             loader.clear_all()
         self._granted.clear()
 
@@ -67,10 +64,11 @@ class FactLoaders:
         role = self.principal.role
         if role is Role.CITIZEN:
             subject = self.principal.subject
-            others = [p["id"] for p in people if subject != citizen_subject(p)]
-            found = dict(zip(others, await self.represented.load_many(others), strict=True))
             return [
-                Facts(represented=found[p["id"]]) if p["id"] in found else _NO_FACTS for p in people
+                Facts(represented=subject in (p["legal_representative"] or ()))
+                if subject != citizen_subject(p)
+                else _NO_FACTS
+                for p in people
             ]
         if role is Role.EMPLOYER:
             employers = await self.employed.load_many([p["id"] for p in people])
