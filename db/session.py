@@ -39,7 +39,6 @@ with a retryable code.
 
 import asyncio
 import logging
-import select
 import time
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager, suppress
@@ -56,7 +55,7 @@ from psycopg_pool.base import AttemptWithBackoff
 
 from db import pipeline
 from db.adapters import ADAPTERS
-from db.lane import Lane, Traffic
+from db.lane import Lane, Traffic, quiet
 from db.statements import (
     DatabaseUnavailable,
     Outbox,
@@ -392,7 +391,7 @@ class Database:
         )
 
     async def _check(self, conn: AsyncConnection[DictRow]) -> None:
-        if _quiet(conn):
+        if quiet(conn):
             # Nothing said on it since it went back: a round trip ("" sent and answered) per
             # request would tell no more. A server gone without a word (a cut network) escapes
             # both until a timeout; here the request's statement meets it instead of the check.
@@ -428,20 +427,6 @@ class Database:
             log.warning("database ping failed: %s", _one_line(exc))
             return False
         return True
-
-
-def _quiet(conn: AsyncConnection[DictRow]) -> bool:
-    """Whether the connection is open and its socket has nothing waiting to be read: no message,
-    no end of file, no error (poll reports hang-ups and errors whatever it is asked)."""
-    if conn.closed:
-        return False
-    try:
-        fd = conn.pgconn.socket
-    except psycopg.Error:
-        return False
-    poller = select.poll()
-    poller.register(fd, select.POLLIN)
-    return not poller.poll(0)
 
 
 def wait_until_reachable(conninfo: str, *, seconds: float, interval: float = 0.5) -> None:

@@ -146,10 +146,13 @@ class Outbox:
         self,
         gather: Callable[[], Awaitable[None]],
         send: Callable[[list[Pending]], Awaitable[None]],
+        idle: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         self.pending: list[Pending] = []
         self._gather = gather
         self._send = send
+        self._idle = idle
+        """Called when the sender stops: nothing is left to send."""
         self._sender: asyncio.Task[None] | None = None
 
     def put(self, pendings: Iterable[Pending]) -> None:
@@ -176,3 +179,5 @@ class Outbox:
             raise
         finally:
             self._sender = None
+            if self._idle is not None:
+                await self._idle()

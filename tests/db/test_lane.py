@@ -10,6 +10,7 @@ import psycopg
 import pytest
 from psycopg import errors
 
+from db.lane import quiet
 from db.session import Database, DatabaseUnavailable, Query, Reader, Timeouts
 from tests.db.databases import opened
 
@@ -31,6 +32,14 @@ INVERSE = Query(
     "inverse",
     "SELECT k AS key, 1 / k AS inverse FROM unnest(CAST(%(keys)s AS bigint[])) AS k",
     keyed_by=("key",),
+)
+# A row found by either of two keys (as persons by personal ID or BHXH code).
+EITHER_KEY = Query(
+    "either_key",
+    "SELECT v.id, v.code, cardinality(CAST(%(keys)s AS text[])) AS batch FROM (VALUES ('1', 'a'), ('2', 'b'), ('3', 'c')) AS v(id, code)"
+    " WHERE v.id = ANY(CAST(%(keys)s AS text[])) OR v.code = ANY(CAST(%(keys)s AS text[]))"
+    " ORDER BY v.id",
+    keyed_by=("id", "code"),
 )
 SLOW_KEYED = Query(
     "slow_keyed",
@@ -91,6 +100,23 @@ async def test_one_statement_for_the_reads_of_several_requests(database: Databas
     assert len({r["began"] for r in [*a, *b, *c, *d]}) == 1  # one pipeline
 
 
+async def test_a_row_of_two_key_columns_goes_once_to_each_caller_of_either(
+    database: Database,
+) -> None:
+    both, other, mixed = await _reads(
+        database,
+        [
+            (EITHER_KEY, {"keys": ["1", "a"]}),  # one row by both its keys: once
+            (EITHER_KEY, {"keys": ["b"]}),
+            (EITHER_KEY, {"keys": ["c", "1"]}),
+        ],
+    )
+    # One statement with the four distinct keys.
+    assert both == [{"id": "1", "code": "a", "batch": 4}]
+    assert other == [{"id": "2", "code": "b", "batch": 4}]
+    assert [r["id"] for r in mixed] == ["1", "3"]  # the statement's order
+
+
 async def test_a_merged_statement_that_fails_fails_only_its_own_reads(database: Database) -> None:
     zero, five, six = await _reads(
         database, [(INVERSE, {"keys": [0]}), (INVERSE, {"keys": [5]}), (INVERSE, {"keys": [6]})]
@@ -112,6 +138,21 @@ async def test_reads_that_come_while_a_pipeline_runs_go_together_in_the_next(
         [(2, 3)],
     ]
     assert await first == [[{"key": 1}]]
+
+
+async def test_a_connection_kept_between_pipelines_that_the_server_closed_is_replaced(
+    database: Database, conn: psycopg.Connection
+) -> None:
+    """Between the pipelines of a busy spell the lane keeps its connection rather than going
+    back to its pool; one the server closed meanwhile is not used, but checked and replaced."""
+    lane = database.lane
+    kept = await lane.pool.getconn()
+    conn.execute("SELECT pg_terminate_backend(%s)", (kept.info.backend_pid,))
+    await _until(lambda: not quiet(kept))
+    lane._kept = kept  # as `_pipeline` leaves it while statements wait
+    (rows,) = await _reads(database, [(KEYED, {"keys": [1], "tag": "x"})])
+    assert [r["key"] for r in rows] == [1]
+    assert lane._kept is None  # the sender stopped: the connection went back to its pool
 
 
 async def test_a_shared_statement_runs_on_while_one_caller_waits(
