@@ -182,7 +182,7 @@ _listed = union_all(select(_officer), select(_employees)).subquery("listed")
 _LISTED_BOOKS, _LISTED_SOCIAL = carried_social_insurance(_listed)
 PERSONS_PAGE = compile_query(
     "persons_page",
-    select(*_listed.c, bhxh_code(_listed), *_LISTED_SOCIAL)
+    select(*person_row(_listed), *_LISTED_SOCIAL)
     .select_from(_LISTED_BOOKS)
     .order_by(_listed.c.id)
     .limit(bindparam("limit")),
