@@ -298,6 +298,7 @@ def _run(
         seed=round_ * 104729 + connections, threads=args.wrk_threads,
     )  # fmt: skip
     after = metrics.scrape(process.url) if server == "ours" else None
+    statements = metrics.per_request(before, after)
     latency = result.latency_us
     return load.Run(
         round=round_, connections=connections, entry=entry, server=server, workload=wname,
@@ -305,7 +306,8 @@ def _run(
         errors=result.errors, bad_sample=result.bad_sample,
         p50_ms=latency["p50"] / 1000, p90_ms=latency["p90"] / 1000, p99_ms=latency["p99"] / 1000,
         server_cpu_s=round(server_cpu, 3), pg_cpu_s=round(pg_cpu, 3), rss_mb=rss,
-        statements_per_request=metrics.per_request(before, after),
+        statements_per_request=statements[0] if statements else None,
+        sent_per_request=statements[1] if statements else None,
     )  # fmt: skip
 
 

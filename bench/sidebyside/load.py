@@ -71,6 +71,9 @@ class Run:
     """Peak resident memory of each serving process during the run, by pid."""
     statements_per_request: float | None = None
     """This project's SQL statements per request (its /metrics), the access-log insert included."""
+    sent_per_request: float | None = None
+    """Of them, what PostgreSQL ran per request: the lanes merge one statement's reads (and
+    access-log inserts) of the requests in flight into one (db/lane.py)."""
 
     @property
     def books(self) -> int:

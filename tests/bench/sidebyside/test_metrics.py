@@ -10,14 +10,20 @@ bhxh_graphql_sql_statements_sum{operation="(other)"} 190.0
 bhxh_graphql_sql_statements_count{operation="MyBook"} 2.0
 bhxh_graphql_sql_statements_sum{operation="MyBook"} 30.0
 bhxh_graphql_request_duration_seconds_count{operation="(other)"} 10.0
+bhxh_db_lane_statements_total{kind="asked",lane="reads"} 120.0
+bhxh_db_lane_statements_total{kind="sent",lane="reads"} 40.0
+bhxh_db_lane_statements_total{lane="appends",kind="sent"} 6.0
 """
 
 
-def test_totals_add_every_operation_and_nothing_else() -> None:
-    assert metrics.statement_totals(TEXT) == (220.0, 12.0)
+def test_totals_add_every_operation_and_lane_and_nothing_else() -> None:
+    # The lanes' labels come in either order (one process, or several aggregated).
+    assert metrics.totals(TEXT) == metrics.Totals(statements=220.0, requests=12.0, sent=46.0)
 
 
 def test_per_request_is_the_difference_over_a_run() -> None:
-    assert metrics.per_request((220.0, 12.0), (600.0, 32.0)) == 19.0
-    assert metrics.per_request((220.0, 12.0), (220.0, 12.0)) is None
-    assert metrics.per_request(None, (1.0, 1.0)) is None
+    before = metrics.Totals(220.0, 12.0, 46.0)
+    after = metrics.Totals(600.0, 32.0, 146.0)
+    assert metrics.per_request(before, after) == (19.0, 5.0)
+    assert metrics.per_request(before, before) is None
+    assert metrics.per_request(None, after) is None

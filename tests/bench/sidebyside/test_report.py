@@ -13,6 +13,7 @@ def _run(server: str, round_: int, requests: int, *, entry: str = "person", erro
         p99_ms=40.0 if server == "ours" else 50.0, server_cpu_s=requests * books * 0.004,
         pg_cpu_s=requests * books * 0.001, rss_mb={"11": 150.0},
         statements_per_request=19.0 if server == "ours" else None,
+        sent_per_request=4.5 if server == "ours" else None,
     )  # fmt: skip
 
 
@@ -47,4 +48,6 @@ def test_the_markdown_has_a_ratio_per_round_and_flags_an_invalid_run() -> None:
     assert "| 1 | 8 | person | ours (person) | 100.0 |" in text
     assert text.count("0.50× | 0.67× |") == 1  # round 1: 100 against 200 and 150
     assert "**3 (invalid)**" in text
+    assert "| 19.0 | 4.5 | 0 | 0.50× | 0.67× |" in text  # asked for, and run by PostgreSQL
+    assert text.count("| 19.0 | 4.5 |") == 3  # the summary's median and both rounds
     assert "hidden by the ministry rule, as they must be (079)" in text
