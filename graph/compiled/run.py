@@ -372,15 +372,6 @@ async def _settle(values: list[Any]) -> list[Any]:
     awaiting = [i for i, v in enumerate(values) if isawaitable(v)]
     if not awaiting:
         return values
-    if len(awaiting) == 1:
-        # One (`_entities` of one representation): awaited here, not in a task of its own.
-        (i,) = awaiting
-        settled = list(values)
-        try:
-            settled[i] = await values[i]
-        except Exception as error:
-            settled[i] = error
-        return settled
     results = await asyncio.gather(*(values[i] for i in awaiting), return_exceptions=True)
     settled = list(values)
     for i, result in zip(awaiting, results, strict=True):

@@ -28,6 +28,15 @@ async def test_a_book_costs_a_round_trip_per_level(api: Api, conn: psycopg.Conne
     assert cost == (EBOOK_STATEMENTS, EBOOK_ROUND_TRIPS)
 
 
+async def test_a_book_through_entities_costs_the_same(api: Api, conn: psycopg.Connection) -> None:
+    b = book(conn)
+    reps = [{"__typename": "Person", "identificationNumber": b.person["identification_number"]}]
+    assert await _round_trips(api, ENTITIES, {"reps": reps}) == (
+        EBOOK_STATEMENTS,
+        EBOOK_ROUND_TRIPS,
+    )
+
+
 async def test_fifty_books_wait_as_long_as_one(api: Api, conn: psycopg.Connection) -> None:
     books = [book(conn) for _ in range(50)]
     reps = [
