@@ -23,7 +23,9 @@ Semantics are each caller's as if its statement had run alone (db.session's note
   cancelled in the server once no caller of that pipeline waits any more, never before, since
   others share it. `statement_timeout` still bounds it.
 Each lane's connection comes from a pool of one (`db.session.Database`), which checks it and
-reconnects as the request pool does; units of work keep the request's own connection.
+reconnects as the request pool does; the lane keeps it between the pipelines of a busy spell
+(using it again only while nothing waits to be read on it: `quiet`) and gives it back when no
+statement waits. Units of work keep the request's own connection.
 """
 
 import asyncio
@@ -121,7 +123,8 @@ class Lane:
         self._conn: AsyncConnection[DictRow] | None = None
         """The pool's connection while a pipeline is on the wire."""
         self._kept: AsyncConnection[DictRow] | None = None
-        """The pool's connection between pipelines while statements wait (`_send`)."""
+        """The pool's connection between pipelines while statements wait (`_pipeline` keeps it,
+        `_idle` gives it back)."""
         self.sent = 0
         """Statements sent, merged ones once: what the server ran."""
         self.observe: Callable[[int, int], None] | None = None

@@ -1,6 +1,6 @@
 """This project's statements per request, from its own /metrics: the
 `bhxh_graphql_sql_statements` histogram's sum and count (the statements requests asked for) and
-the reads lane's statements sent (what PostgreSQL ran, merged statements once: db/lane.py),
+the lanes' statements sent (what PostgreSQL ran, merged statements once: db/lane.py),
 before and after a run (only one workload runs at a time, so the difference is that run's)."""
 
 import re
